@@ -1,0 +1,28 @@
+"""Tether: a serverless IDE and deploy engine for Python on AWS Lambda.
+
+The public API is small: load a project, inspect it, synthesise its CloudFormation template.
+Importing this package pulls in neither the CLI framework nor cfn-lint nor moto; those load
+only when a command or a check needs them.
+"""
+
+from __future__ import annotations
+
+from tether.errors import Problem, ProjectError, ProjectNotFoundError, TetherError
+from tether.model import Function, Project, Resource, find_project, load_project
+from tether.synth import synthesize  # noqa: E402
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Function",
+    "Problem",
+    "Project",
+    "ProjectError",
+    "ProjectNotFoundError",
+    "Resource",
+    "TetherError",
+    "__version__",
+    "find_project",
+    "load_project",
+    "synthesize",
+]
