@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from tether.errors import Problem, ProjectError, ProjectNotFoundError, TetherError
 from tether.model import Function, Project, Resource, find_project, load_project
-from tether.synth import synthesize  # noqa: E402
+from tether.synth import synthesize
 
 __version__ = "0.1.0"
 

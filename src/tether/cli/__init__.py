@@ -1,0 +1,1 @@
+"""The `tether` command line: thin commands over the services the IDE calls too."""

@@ -1,0 +1,191 @@
+"""`tether` command-line entry point: parse arguments, call a service, print, pick the exit code.
+
+Exit codes: 0 success, 1 a user error (printed with a hint, never a traceback), 2 a usage error,
+70 a bug in Tether (printed with the traceback and a request to report it).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import click
+
+from tether import __version__
+from tether.errors import ProjectError, TetherError
+from tether.model import Project, find_project, load_project
+
+EXIT_BUG = 70
+_PATH = click.Path(path_type=Path)
+
+
+def _project_option(function: Any) -> Any:
+    return click.option(
+        "-p",
+        "--project",
+        "project_path",
+        type=_PATH,
+        help="The project directory (default: the current one or its nearest parent with tether.yaml).",
+    )(function)
+
+
+def _resolve(path: Path | None, project_path: Path | None) -> Path:
+    return find_project(path or project_path)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="tether")
+def cli() -> None:
+    """Tether: write Python functions, get the serverless app deployed.
+
+    Functions and resources live in tether.yaml; Tether derives triggers, least-privilege IAM,
+    environment variables and CloudFormation from it.
+    """
+
+
+@cli.command()
+@click.argument("name", type=_PATH)
+def init(name: Path) -> int:
+    """Create a new project in directory NAME (which becomes the project name)."""
+    from tether.scaffold import init_project
+
+    written = init_project(name)
+    click.echo(f"created project {name.name} in {name}/ ({len(written)} files)")
+    click.echo(f"next: cd {name} && tether check")
+    return 0
+
+
+@cli.command()
+@click.argument("path", required=False, type=_PATH)
+@_project_option
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def check(path: Path | None, project_path: Path | None, as_json: bool) -> int:
+    """Validate the project; list functions, triggers, operations and unused resources.
+
+    Exits 1 when the project has errors. PATH defaults to the current project.
+    """
+    from tether.summary import check_report, check_text
+
+    root = _resolve(path, project_path)
+    project: Project | None = None
+    try:
+        project = load_project(root)
+        problems = list(project.warnings)
+    except ProjectError as exc:
+        problems = exc.problems
+    if as_json:
+        click.echo(json.dumps(check_report(project, problems), indent=2, sort_keys=True))
+        return 0 if project is not None else 1
+    for problem in problems:
+        click.echo(problem.format(), err=True)
+    if project is None:
+        errors = sum(p.severity == "error" for p in problems)
+        click.echo(f"{errors} error{'s' if errors != 1 else ''}; nothing was changed", err=True)
+        return 1
+    click.echo(check_text(project))
+    return 0
+
+
+@cli.command()
+@click.argument("path", required=False, type=_PATH)
+@_project_option
+@click.option("-s", "--stage", default="dev", show_default=True, help="Stage to synthesise.")
+@click.option(
+    "-t", "--target", type=click.Choice(["local", "aws"]), default="local", show_default=True,
+    help="Where the stage runs.",
+)
+@click.option("-o", "--output", type=_PATH, help="Write the template to this file (default: stdout).")
+@click.option("--summary", is_flag=True, help="Print a summary of the template instead of the template.")
+@click.option("--no-lint", is_flag=True, help="Skip the cfn-lint check of the template.")
+def synth(
+    path: Path | None,
+    project_path: Path | None,
+    stage: str,
+    target: str,
+    output: Path | None,
+    summary: bool,
+    no_lint: bool,
+) -> int:
+    """Synthesise the CloudFormation template of a stage (JSON), checked with cfn-lint."""
+    from tether.synth import synthesize, to_json
+    from tether.synth.lint import lint
+
+    project = load_project(_resolve(path, project_path))
+    template = synthesize(project, stage=stage, target=target)
+    problems = [] if no_lint else lint(template, region=project.region)
+    for problem in problems:
+        click.echo(problem.format(), err=True)
+    if any(p.severity == "error" for p in problems):
+        click.echo("the template did not pass cfn-lint; nothing was written", err=True)
+        return 1
+    text = to_json(template)
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output} ({len(template['Resources'])} resources)", err=True)
+    elif not summary:
+        click.echo(text, nl=False)
+    if summary:
+        click.echo(_template_summary(project, stage, target, template, linted=not no_lint))
+    return 0
+
+
+def _template_summary(project: Project, stage: str, target: str, template: dict[str, Any], *, linted: bool) -> str:
+    counts = Counter(r["Type"] for r in template["Resources"].values())
+    lines = [
+        f"stack {project.stack_name(stage)} (target {target}, region {project.region}): "
+        f"{sum(counts.values())} resources, {len(template['Outputs'])} outputs"
+        + (", cfn-lint clean" if linted else ""),
+    ]
+    lines += [f"  {count:3d}  {type_name}" for type_name, count in sorted(counts.items())]
+    lines.append("outputs: " + ", ".join(sorted(template["Outputs"])))
+    return "\n".join(lines)
+
+
+@cli.command()
+@click.argument("path", required=False, type=_PATH)
+@_project_option
+@click.option(
+    "-f", "--format", "fmt", type=click.Choice(["text", "dot"]), default="text", show_default=True,
+    help="text for the terminal, dot for Graphviz.",
+)
+def graph(path: Path | None, project_path: Path | None, fmt: str) -> int:
+    """Show functions and resources with their trigger (-->) and operation (==>) edges."""
+    from tether.graph import to_dot, to_text
+
+    project = load_project(_resolve(path, project_path))
+    click.echo(to_dot(project) if fmt == "dot" else to_text(project), nl=fmt != "dot")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        status = cli.main(args=argv, prog_name="tether", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        status = exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        status = exc.exit_code
+    except click.Abort:
+        click.echo("aborted", err=True)
+        status = 1
+    except TetherError as exc:
+        click.echo(exc.format(), err=True)
+        status = exc.exit_code
+    except Exception:
+        traceback.print_exc()
+        click.echo(
+            "\nThis is a bug in Tether, not in your project. Please report it with the command you "
+            "ran and the traceback above.",
+            err=True,
+        )
+        status = EXIT_BUG
+    sys.exit(status if isinstance(status, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+"""What `tether check` reports: each function's triggers and operations, each resource's users,
+the unused resources and the problems, as text for people or as JSON for tools and the IDE."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tether.errors import Problem
+from tether.model import Project
+
+
+def check_report(project: Project | None, problems: list[Problem]) -> dict[str, Any]:
+    """The JSON shape of `tether check --json`."""
+    report: dict[str, Any] = {"functions": {}, "resources": {}, "unused": [], "problems": []}
+    if project is not None:
+        for function in project.functions.values():
+            report["functions"][function.name] = {
+                "handler": function.handler,
+                "triggers": [
+                    {"resource": t.resource, "kind": t.kind, "description": t.describe(), "source": str(t.location)}
+                    for t in function.triggers
+                ],
+                "operations": [
+                    {"resource": o.resource, "action": action, "source": str(o.location), "origin": o.origin}
+                    for o in function.operations
+                    for action in o.actions
+                ],
+            }
+        for resource in project.resources.values():
+            report["resources"][resource.name] = {
+                "type": resource.type_name,
+                "external": resource.external,
+                "used_by": project.used_by(resource.name),
+                "env": resource.env_var,
+            }
+        report["unused"] = project.unused()
+    report["problems"] = [p.as_json() for p in problems]
+    return report
+
+
+def check_text(project: Project) -> str:
+    """A readable summary of a valid project."""
+    lines = [f"project {project.name} ({project.runtime}, {project.region}): "
+             f"{len(project.functions)} functions, {len(project.resources)} resources"]
+    lines.append("")
+    lines.append("functions")
+    for function in project.functions.values():
+        lines.append(f"  {function.name}  {function.handler}  {function.memory} MB, {function.timeout} s")
+        for trigger in function.triggers:
+            lines.append(f"    <- {trigger.resource}: {trigger.describe()}  ({trigger.location})")
+        for operation in function.operations:
+            lines.append(f"    -> {operation.resource}: {', '.join(operation.actions)}  ({operation.location})")
+    lines.append("")
+    lines.append("resources")
+    for resource in project.resources.values():
+        owner = f"external {resource.external}" if resource.is_external else "project"
+        users = ", ".join(project.used_by(resource.name)) or "unused"
+        env = f"  ${resource.env_var}" if resource.env_var else ""
+        lines.append(f"  {resource.name}  {resource.type_name}, {owner}; used by {users}{env}")
+    unused = project.unused()
+    if unused:
+        lines.append("")
+        lines.append(f"unused resources: {', '.join(unused)} (remove them with `tether prune`)")
+    return "\n".join(lines)

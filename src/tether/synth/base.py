@@ -1,0 +1,45 @@
+"""Shared pieces of the resource families: defaults and the invoke permission of push triggers."""
+
+from __future__ import annotations
+
+from tether.model import Function, Resource
+from tether.synth.template import Context, Json, ref
+
+
+class BaseFamily:
+    """Defaults: no poll permissions; subclasses override what their resources need."""
+
+    def trigger_actions(self, ctx: Context, resource: Resource) -> tuple[tuple[str, ...], list[Json]]:
+        return ((), [])
+
+
+def invoke_permission(
+    ctx: Context,
+    function: Function,
+    logical_id: str,
+    *,
+    principal: str,
+    source_arn: Json,
+    source_account: bool = False,
+) -> str:
+    """Let one AWS service invoke `function`, only from `source_arn` (and our account for S3,
+    whose ARNs carry no account). Returns the permission's logical ID; adding it twice is a no-op."""
+    if logical_id in ctx.resources:
+        return logical_id
+    properties: dict[str, Json] = {
+        "Action": "lambda:InvokeFunction",
+        "FunctionName": ref(function.logical_id),
+        "Principal": principal,
+        "SourceArn": source_arn,
+    }
+    if source_account:
+        properties["SourceAccount"] = ref("AWS::AccountId")
+    ctx.add(logical_id, "AWS::Lambda::Permission", properties)
+    return logical_id
+
+
+def retention(resource: Resource) -> dict[str, str]:
+    """`retain: true` keeps the resource in the account when the stack deletes or replaces it."""
+    if resource.retain:
+        return {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
+    return {}

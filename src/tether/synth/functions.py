@@ -1,0 +1,122 @@
+"""Functions: the Lambda function, its log group, and its least-privilege role.
+
+The role allows exactly: writing to the function's own log group; each operation's actions on
+the ARNs of the resource types those actions act on (a bucket's ARN for s3:ListBucket, its
+objects for s3:GetObject, a table and its indexes for dynamodb:Query); and the reads a poll-based
+trigger needs on its queue or stream. No statement has a "*" action or resource.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+
+from tether.model import Function, Resource
+from tether.model import iam
+from tether.model.naming import pascal
+from tether.synth.family import Family
+from tether.synth.template import Context, Json, get_att, ref
+
+LOG_RETENTION_DAYS = 30
+CODE_BUCKET_PARAMETER = "ArtifactBucket"
+CODE_KEY_PARAMETER = "CodeKey"
+
+
+def declare(ctx: Context, function: Function, families: Mapping[type[Resource], Family]) -> None:
+    lid = function.logical_id
+    log_group = f"{pascal(function.name)}LogGroup"
+    role = f"{pascal(function.name)}Role"
+    name = ctx.function_name(function)
+    ctx.add(
+        log_group,
+        "AWS::Logs::LogGroup",
+        {"LogGroupName": f"/aws/lambda/{name}", "RetentionInDays": LOG_RETENTION_DAYS, "Tags": ctx.tags()},
+    )
+    ctx.add(
+        role,
+        "AWS::IAM::Role",
+        {
+            "AssumeRolePolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "lambda.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            },
+            "Policies": [
+                {
+                    "PolicyName": "least-privilege",
+                    "PolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": statements(ctx, function, log_group, families),
+                    },
+                }
+            ],
+            "Tags": ctx.tags(),
+        },
+    )
+    properties: dict[str, Json] = {
+        "FunctionName": name,
+        "Handler": function.handler,
+        "Runtime": function.runtime,
+        "Architectures": ["x86_64"],
+        "MemorySize": function.memory,
+        "Timeout": function.timeout,
+        "Role": get_att(role, "Arn"),
+        "Code": {"S3Bucket": ref(CODE_BUCKET_PARAMETER), "S3Key": ref(CODE_KEY_PARAMETER)},
+        "Tags": ctx.tags(),
+    }
+    variables = environment(ctx, function, families)
+    if variables:
+        properties["Environment"] = {"Variables": variables}
+    if function.description:
+        properties["Description"] = function.description
+    ctx.add(lid, "AWS::Lambda::Function", properties, DependsOn=[log_group])
+    ctx.output(f"{lid}Arn", get_att(lid, "Arn"), f"ARN of function {function.name}")
+
+
+def environment(ctx: Context, function: Function, families: Mapping[type[Resource], Family]) -> dict[str, Json]:
+    """The function's own variables plus one per linked resource: THUMBS_BUCKET, WORK_QUEUE_URL..."""
+    variables: dict[str, Json] = dict(function.environment)
+    for name in function.linked_resources():
+        resource = ctx.resource(name)
+        if resource.env_var:
+            variables[resource.env_var] = families[type(resource)].env_value(ctx, resource)
+    return dict(sorted(variables.items()))
+
+
+def statements(
+    ctx: Context, function: Function, log_group: str, families: Mapping[type[Resource], Family]
+) -> list[Json]:
+    grants: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for operation in function.operations:
+        resource = ctx.resource(operation.resource)
+        for action in operation.actions:
+            for scope in sorted(set(iam.resource_types(action) or ()) & resource.scopes):
+                grants[(resource.name, scope)].add(action)
+    result: list[Json] = [
+        {
+            "Sid": "OwnLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": [get_att(log_group, "Arn")],
+        }
+    ]
+    for trigger in function.triggers:
+        resource = ctx.resource(trigger.resource)
+        actions, arns = families[type(resource)].trigger_actions(ctx, resource)
+        if actions:
+            result.append(_statement(f"{pascal(resource.name)}Trigger", set(actions), arns))
+    for (name, scope), actions in sorted(grants.items()):
+        resource = ctx.resource(name)
+        arns = families[type(resource)].scope_arns(ctx, resource, scope)
+        if arns:
+            result.append(_statement(f"{pascal(name)}{pascal(scope)}", actions, arns))
+    return result
+
+
+def _statement(sid: str, actions: set[str], arns: list[Json]) -> Json:
+    return {"Sid": sid, "Effect": "Allow", "Action": sorted(actions), "Resource": arns}

@@ -1,0 +1,55 @@
+"""SQS queues: the queue, event source mappings that deliver batches, the queue ARN and URL."""
+
+from __future__ import annotations
+
+from tether.model import Function, Queue, QueueTrigger, Resource, Trigger
+from tether.synth.base import BaseFamily, retention
+from tether.synth.template import Context, Json, get_att, ref
+
+# What Lambda's poller does with the function's role on the queue.
+QUEUE_POLL = (
+    "sqs:ChangeMessageVisibility",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:ReceiveMessage",
+)
+
+
+class QueueFamily(BaseFamily):
+    def declare(self, ctx: Context, resource: Resource) -> None:
+        assert isinstance(resource, Queue)
+        properties: dict[str, Json] = {
+            "VisibilityTimeout": resource.visibility_timeout,
+            "SqsManagedSseEnabled": True,
+            "Tags": ctx.tags(),
+        }
+        ctx.add(resource.logical_id, "AWS::SQS::Queue", properties, **retention(resource))
+        lid = resource.logical_id
+        ctx.output(f"{lid}Url", ref(lid), f"URL of queue {resource.name}")
+        ctx.output(f"{lid}Arn", get_att(lid, "Arn"), f"ARN of queue {resource.name}")
+
+    def wire(self, ctx: Context, function: Function, trigger: Trigger) -> None:
+        assert isinstance(trigger, QueueTrigger)
+        queue = ctx.resource(trigger.resource)
+        properties: dict[str, Json] = {
+            "EventSourceArn": self.scope_arns(ctx, queue, "queue")[0],
+            "FunctionName": ref(function.logical_id),
+            "BatchSize": trigger.batch_size,
+            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+        }
+        if trigger.batch_window:
+            properties["MaximumBatchingWindowInSeconds"] = trigger.batch_window
+        ctx.add(f"{function.logical_id}{queue.logical_id}Mapping", "AWS::Lambda::EventSourceMapping", properties)
+
+    def scope_arns(self, ctx: Context, resource: Resource, scope: str) -> list[Json]:
+        return [resource.external if resource.is_external else get_att(resource.logical_id, "Arn")]
+
+    def env_value(self, ctx: Context, resource: Resource) -> Json:
+        if not resource.is_external:
+            return ref(resource.logical_id)
+        assert resource.external is not None
+        _, _, _, region, account, name = resource.external.split(":")
+        return f"https://sqs.{region}.amazonaws.com/{account}/{name}"
+
+    def trigger_actions(self, ctx: Context, resource: Resource) -> tuple[tuple[str, ...], list[Json]]:
+        return (QUEUE_POLL, self.scope_arns(ctx, resource, "queue"))

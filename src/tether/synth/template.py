@@ -1,0 +1,89 @@
+"""The CloudFormation template under construction, and the intrinsic functions synth writes.
+
+`Context` is what every synth module receives: the project, the stage and target, the template
+being filled in, and the physical names Tether gives to project resources. The template is a
+plain dict; `to_json` writes it with sorted keys so the same project gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from tether.model import Function, Project, Resource
+from tether.model.naming import kebab, shorten
+
+Json = Any
+TAG_PROJECT = "tether:project"
+TAG_STAGE = "tether:stage"
+
+
+def ref(logical_id: str) -> Json:
+    return {"Ref": logical_id}
+
+
+def get_att(logical_id: str, attribute: str) -> Json:
+    return {"Fn::GetAtt": [logical_id, attribute]}
+
+
+def sub(text: str) -> Json:
+    return {"Fn::Sub": text}
+
+
+def to_json(template: dict[str, Any]) -> str:
+    return json.dumps(template, indent=2, sort_keys=True) + "\n"
+
+
+@dataclass
+class Context:
+    project: Project
+    stage: str
+    target: str
+    resources: dict[str, Json] = field(default_factory=dict)
+    outputs: dict[str, Json] = field(default_factory=dict)
+
+    def add(self, logical_id: str, type_name: str, properties: dict[str, Json], **extra: Json) -> None:
+        if logical_id in self.resources:
+            raise ValueError(f"duplicate logical ID {logical_id}")  # a synth bug, never user input
+        self.resources[logical_id] = {"Type": type_name, "Properties": properties, **extra}
+
+    def depends_on(self, logical_id: str, dependency: str) -> None:
+        deps: list[str] = self.resources[logical_id].setdefault("DependsOn", [])
+        if dependency not in deps:
+            deps.append(dependency)
+            deps.sort()
+
+    def output(self, name: str, value: Json, description: str) -> None:
+        self.outputs[name] = {"Description": description, "Value": value}
+
+    def tags(self) -> list[dict[str, str]]:
+        return [
+            {"Key": TAG_PROJECT, "Value": self.project.name},
+            {"Key": TAG_STAGE, "Value": self.stage},
+        ]
+
+    def tag_map(self) -> dict[str, str]:
+        return {TAG_PROJECT: self.project.name, TAG_STAGE: self.stage}
+
+    # --- physical names --------------------------------------------------------------------
+
+    def prefix(self) -> str:
+        return f"{self.project.name}-{self.stage}"
+
+    def function_name(self, function: Function) -> str:
+        return shorten(f"{self.prefix()}-{kebab(function.name)}", 64)
+
+    def bucket_name(self, bucket: Resource) -> Json:
+        """A project bucket's name is fixed in advance so that triggers and policies can name it
+        without a Ref, which would make bucket -> permission -> function -> role -> bucket a cycle.
+        Account and region keep it globally unique; 33 + 1 + 12 + 1 + 14 <= 63 characters."""
+        if bucket.is_external:
+            return bucket.external_name
+        return sub(f"{shorten(f'{self.prefix()}-{kebab(bucket.name)}', 33)}-${{AWS::AccountId}}-${{AWS::Region}}")
+
+    def function_arn(self, function: Function) -> Json:
+        return get_att(function.logical_id, "Arn")
+
+    def resource(self, name: str) -> Resource:
+        return self.project.resources[name]
