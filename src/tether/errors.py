@@ -82,3 +82,6 @@ class ProjectError(TetherError):
 
     def format(self) -> str:
         return "\n".join(p.format() for p in self.problems) + f"\n{self.message}"
+
+    def __str__(self) -> str:
+        return self.format()

@@ -17,7 +17,9 @@ def edges(project: Project) -> list[tuple[str, str, str, str]]:
         for trigger in function.triggers:
             result.append((trigger.resource, function.name, "trigger", trigger.describe()))
         for operation in function.operations:
-            result.append((function.name, operation.resource, "operation", ", ".join(operation.actions)))
+            result.append(
+                (function.name, operation.resource, "operation", ", ".join(operation.actions))
+            )
     return result
 
 
@@ -41,11 +43,13 @@ def to_dot(project: Project) -> str:
         label = f"{resource.name}\\n{resource.type_name}"
         lines.append(f'  {q("r:" + resource.name)} [shape=box, label="{label}"{style}];')
     for function in project.functions.values():
-        lines.append(f'  {q("f:" + function.name)} [shape=ellipse, label={q(function.name)}];')
+        lines.append(f"  {q('f:' + function.name)} [shape=ellipse, label={q(function.name)}];")
     for source, target, kind, label in edges(project):
         if kind == "trigger":
             lines.append(f"  {q('r:' + source)} -> {q('f:' + target)} [label={q(label)}];")
         else:
-            lines.append(f"  {q('f:' + source)} -> {q('r:' + target)} [label={q(label)}, style=dashed];")
+            lines.append(
+                f"  {q('f:' + source)} -> {q('r:' + target)} [label={q(label)}, style=dashed];"
+            )
     lines.append("}")
     return "\n".join(lines) + "\n"

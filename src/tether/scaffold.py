@@ -1,6 +1,6 @@
 """`tether init NAME`: a new project that passes `tether check` as it stands.
 
-The files live in the scaffold/ folder next to this module; tether.yaml is a format string so
+The files live in data/new_project/; tether.yaml is a format string so
 the project gets the chosen name, and `gitignore` is written as `.gitignore`.
 """
 
@@ -23,9 +23,11 @@ def init_project(directory: Path) -> list[Path]:
     if finding is not None:
         raise OptionError(finding[0], hint=finding[1])
     if directory.exists() and any(directory.iterdir()):
-        raise OptionError(f"{directory} exists and is not empty", hint="choose a new directory name")
+        raise OptionError(
+            f"{directory} exists and is not empty", hint="choose a new directory name"
+        )
     written: list[Path] = []
-    _copy(resources.files("tether") / "scaffold", directory, name, written)
+    _copy(resources.files("tether") / "data" / "new_project", directory, name, written)
     return sorted(written)
 
 

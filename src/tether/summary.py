@@ -17,11 +17,21 @@ def check_report(project: Project | None, problems: list[Problem]) -> dict[str, 
             report["functions"][function.name] = {
                 "handler": function.handler,
                 "triggers": [
-                    {"resource": t.resource, "kind": t.kind, "description": t.describe(), "source": str(t.location)}
+                    {
+                        "resource": t.resource,
+                        "kind": t.kind,
+                        "description": t.describe(),
+                        "source": str(t.location),
+                    }
                     for t in function.triggers
                 ],
                 "operations": [
-                    {"resource": o.resource, "action": action, "source": str(o.location), "origin": o.origin}
+                    {
+                        "resource": o.resource,
+                        "action": action,
+                        "source": str(o.location),
+                        "origin": o.origin,
+                    }
                     for o in function.operations
                     for action in o.actions
                 ],
@@ -40,16 +50,22 @@ def check_report(project: Project | None, problems: list[Problem]) -> dict[str, 
 
 def check_text(project: Project) -> str:
     """A readable summary of a valid project."""
-    lines = [f"project {project.name} ({project.runtime}, {project.region}): "
-             f"{len(project.functions)} functions, {len(project.resources)} resources"]
+    lines = [
+        f"project {project.name} ({project.runtime}, {project.region}): "
+        f"{len(project.functions)} functions, {len(project.resources)} resources"
+    ]
     lines.append("")
     lines.append("functions")
     for function in project.functions.values():
-        lines.append(f"  {function.name}  {function.handler}  {function.memory} MB, {function.timeout} s")
+        lines.append(
+            f"  {function.name}  {function.handler}  {function.memory} MB, {function.timeout} s"
+        )
         for trigger in function.triggers:
             lines.append(f"    <- {trigger.resource}: {trigger.describe()}  ({trigger.location})")
         for operation in function.operations:
-            lines.append(f"    -> {operation.resource}: {', '.join(operation.actions)}  ({operation.location})")
+            lines.append(
+                f"    -> {operation.resource}: {', '.join(operation.actions)}  ({operation.location})"
+            )
     lines.append("")
     lines.append("resources")
     for resource in project.resources.values():

@@ -95,11 +95,19 @@ def check(path: Path | None, project_path: Path | None, as_json: bool) -> int:
 @_project_option
 @click.option("-s", "--stage", default="dev", show_default=True, help="Stage to synthesise.")
 @click.option(
-    "-t", "--target", type=click.Choice(["local", "aws"]), default="local", show_default=True,
+    "-t",
+    "--target",
+    type=click.Choice(["local", "aws"]),
+    default="local",
+    show_default=True,
     help="Where the stage runs.",
 )
-@click.option("-o", "--output", type=_PATH, help="Write the template to this file (default: stdout).")
-@click.option("--summary", is_flag=True, help="Print a summary of the template instead of the template.")
+@click.option(
+    "-o", "--output", type=_PATH, help="Write the template to this file (default: stdout)."
+)
+@click.option(
+    "--summary", is_flag=True, help="Print a summary of the template instead of the template."
+)
 @click.option("--no-lint", is_flag=True, help="Skip the cfn-lint check of the template.")
 def synth(
     path: Path | None,
@@ -134,7 +142,9 @@ def synth(
     return 0
 
 
-def _template_summary(project: Project, stage: str, target: str, template: dict[str, Any], *, linted: bool) -> str:
+def _template_summary(
+    project: Project, stage: str, target: str, template: dict[str, Any], *, linted: bool
+) -> str:
     counts = Counter(r["Type"] for r in template["Resources"].values())
     lines = [
         f"stack {project.stack_name(stage)} (target {target}, region {project.region}): "
@@ -150,7 +160,12 @@ def _template_summary(project: Project, stage: str, target: str, template: dict[
 @click.argument("path", required=False, type=_PATH)
 @_project_option
 @click.option(
-    "-f", "--format", "fmt", type=click.Choice(["text", "dot"]), default="text", show_default=True,
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "dot"]),
+    default="text",
+    show_default=True,
     help="text for the terminal, dot for Graphviz.",
 )
 def graph(path: Path | None, project_path: Path | None, fmt: str) -> int:

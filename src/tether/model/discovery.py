@@ -23,7 +23,8 @@ def find_project(start: Path | str | None = None) -> Path:
         if (here / PROJECT_FILE).is_file():
             return here.resolve()
         raise ProjectNotFoundError(
-            f"no {PROJECT_FILE} in {here}", hint="point at a project directory, or run `tether init NAME`"
+            f"no {PROJECT_FILE} in {here}",
+            hint="point at a project directory, or run `tether init NAME`",
         )
     for directory in (here.resolve(), *here.resolve().parents):
         if (directory / PROJECT_FILE).is_file():

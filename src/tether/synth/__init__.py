@@ -11,8 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from tether.errors import OptionError
-from tether.model import Bucket, HttpApi, Project, Queue, Resource, Schedule, Table, Topic
-from tether.model import rules
+from tether.model import Bucket, HttpApi, Project, Queue, Resource, Schedule, Table, Topic, rules
 from tether.synth import functions
 from tether.synth.dynamodb import TableFamily
 from tether.synth.family import Family

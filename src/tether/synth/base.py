@@ -9,7 +9,9 @@ from tether.synth.template import Context, Json, ref
 class BaseFamily:
     """Defaults: no poll permissions; subclasses override what their resources need."""
 
-    def trigger_actions(self, ctx: Context, resource: Resource) -> tuple[tuple[str, ...], list[Json]]:
+    def trigger_actions(
+        self, ctx: Context, resource: Resource
+    ) -> tuple[tuple[str, ...], list[Json]]:
         return ((), [])
 
 

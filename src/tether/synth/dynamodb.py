@@ -31,7 +31,8 @@ class TableFamily(BaseFamily):
         properties: dict[str, Json] = {
             "BillingMode": "PAY_PER_REQUEST",
             "AttributeDefinitions": [
-                {"AttributeName": name, "AttributeType": kind} for name, kind in sorted(attributes.items())
+                {"AttributeName": name, "AttributeType": kind}
+                for name, kind in sorted(attributes.items())
             ],
             "KeySchema": _key_schema(resource.key),
             "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
@@ -40,7 +41,11 @@ class TableFamily(BaseFamily):
         }
         if resource.indexes:
             properties["GlobalSecondaryIndexes"] = [
-                {"IndexName": index.name, "KeySchema": _key_schema(index.key), "Projection": {"ProjectionType": "ALL"}}
+                {
+                    "IndexName": index.name,
+                    "KeySchema": _key_schema(index.key),
+                    "Projection": {"ProjectionType": "ALL"},
+                }
                 for index in resource.indexes
             ]
         if resource.stream:
@@ -50,7 +55,9 @@ class TableFamily(BaseFamily):
         ctx.output(f"{lid}Name", ref(lid), f"name of table {resource.name}")
         ctx.output(f"{lid}Arn", get_att(lid, "Arn"), f"ARN of table {resource.name}")
         if resource.stream:
-            ctx.output(f"{lid}StreamArn", get_att(lid, "StreamArn"), f"stream ARN of table {resource.name}")
+            ctx.output(
+                f"{lid}StreamArn", get_att(lid, "StreamArn"), f"stream ARN of table {resource.name}"
+            )
 
     def wire(self, ctx: Context, function: Function, trigger: Trigger) -> None:
         assert isinstance(trigger, StreamTrigger)
@@ -64,12 +71,20 @@ class TableFamily(BaseFamily):
         }
         if trigger.batch_window:
             properties["MaximumBatchingWindowInSeconds"] = trigger.batch_window
-        ctx.add(f"{function.logical_id}{table.logical_id}Stream", "AWS::Lambda::EventSourceMapping", properties)
+        ctx.add(
+            f"{function.logical_id}{table.logical_id}Stream",
+            "AWS::Lambda::EventSourceMapping",
+            properties,
+        )
 
     def scope_arns(self, ctx: Context, resource: Resource, scope: str) -> list[Json]:
         assert isinstance(resource, Table)
         if resource.is_external:
-            arns = {"table": resource.external, "index": f"{resource.external}/index/*", "stream": resource.stream_arn}
+            arns = {
+                "table": resource.external,
+                "index": f"{resource.external}/index/*",
+                "stream": resource.stream_arn,
+            }
             return [arns[scope]] if arns.get(scope) else []
         lid = resource.logical_id
         if scope == "table":
@@ -81,5 +96,7 @@ class TableFamily(BaseFamily):
     def env_value(self, ctx: Context, resource: Resource) -> Json:
         return resource.external_name if resource.is_external else ref(resource.logical_id)
 
-    def trigger_actions(self, ctx: Context, resource: Resource) -> tuple[tuple[str, ...], list[Json]]:
+    def trigger_actions(
+        self, ctx: Context, resource: Resource
+    ) -> tuple[tuple[str, ...], list[Json]]:
         return (STREAM_READ, self.scope_arns(ctx, resource, "stream"))

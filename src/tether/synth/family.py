@@ -26,5 +26,7 @@ class Family(Protocol):
     def env_value(self, ctx: Context, resource: Resource) -> Json:
         """The value of the resource's injected environment variable."""
 
-    def trigger_actions(self, ctx: Context, resource: Resource) -> tuple[tuple[str, ...], list[Json]]:
+    def trigger_actions(
+        self, ctx: Context, resource: Resource
+    ) -> tuple[tuple[str, ...], list[Json]]:
         """Actions (and their ARNs) a function needs to poll this resource as a trigger."""

@@ -9,10 +9,9 @@ trigger needs on its queue or stream. No statement has a "*" action or resource.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
-from tether.model import Function, Resource
-from tether.model import iam
+from tether.model import Function, Resource, iam
 from tether.model.naming import pascal
 from tether.synth.family import Family
 from tether.synth.template import Context, Json, get_att, ref
@@ -30,7 +29,11 @@ def declare(ctx: Context, function: Function, families: Mapping[type[Resource], 
     ctx.add(
         log_group,
         "AWS::Logs::LogGroup",
-        {"LogGroupName": f"/aws/lambda/{name}", "RetentionInDays": LOG_RETENTION_DAYS, "Tags": ctx.tags()},
+        {
+            "LogGroupName": f"/aws/lambda/{name}",
+            "RetentionInDays": LOG_RETENTION_DAYS,
+            "Tags": ctx.tags(),
+        },
     )
     ctx.add(
         role,
@@ -78,7 +81,9 @@ def declare(ctx: Context, function: Function, families: Mapping[type[Resource], 
     ctx.output(f"{lid}Arn", get_att(lid, "Arn"), f"ARN of function {function.name}")
 
 
-def environment(ctx: Context, function: Function, families: Mapping[type[Resource], Family]) -> dict[str, Json]:
+def environment(
+    ctx: Context, function: Function, families: Mapping[type[Resource], Family]
+) -> dict[str, Json]:
     """The function's own variables plus one per linked resource: THUMBS_BUCKET, WORK_QUEUE_URL..."""
     variables: dict[str, Json] = dict(function.environment)
     for name in function.linked_resources():
@@ -109,14 +114,14 @@ def statements(
         resource = ctx.resource(trigger.resource)
         actions, arns = families[type(resource)].trigger_actions(ctx, resource)
         if actions:
-            result.append(_statement(f"{pascal(resource.name)}Trigger", set(actions), arns))
-    for (name, scope), actions in sorted(grants.items()):
+            result.append(_statement(f"{pascal(resource.name)}Trigger", actions, arns))
+    for (name, scope), granted in sorted(grants.items()):
         resource = ctx.resource(name)
         arns = families[type(resource)].scope_arns(ctx, resource, scope)
         if arns:
-            result.append(_statement(f"{pascal(name)}{pascal(scope)}", actions, arns))
+            result.append(_statement(f"{pascal(name)}{pascal(scope)}", granted, arns))
     return result
 
 
-def _statement(sid: str, actions: set[str], arns: list[Json]) -> Json:
+def _statement(sid: str, actions: Iterable[str], arns: list[Json]) -> Json:
     return {"Sid": sid, "Effect": "Allow", "Action": sorted(actions), "Resource": arns}

@@ -19,7 +19,11 @@ class HttpApiFamily(BaseFamily):
         ctx.add(
             lid,
             "AWS::ApiGatewayV2::Api",
-            {"Name": f"{ctx.prefix()}-{resource.name}", "ProtocolType": "HTTP", "Tags": ctx.tag_map()},
+            {
+                "Name": f"{ctx.prefix()}-{resource.name}",
+                "ProtocolType": "HTTP",
+                "Tags": ctx.tag_map(),
+            },
         )
         ctx.add(
             f"{lid}Stage",
@@ -47,7 +51,11 @@ class HttpApiFamily(BaseFamily):
         ctx.add(
             route,
             "AWS::ApiGatewayV2::Route",
-            {"ApiId": ref(api), "RouteKey": trigger.route, "Target": sub(f"integrations/${{{integration}}}")},
+            {
+                "ApiId": ref(api),
+                "RouteKey": trigger.route,
+                "Target": sub(f"integrations/${{{integration}}}"),
+            },
         )
         invoke_permission(
             ctx,
@@ -76,8 +84,14 @@ def _source_path(trigger: HttpTrigger) -> str:
 
 
 def _route_id(ctx: Context, api: str, trigger: HttpTrigger) -> str:
-    words = "Default" if trigger.path == "$default" else pascal(trigger.method.lower() + " " + trigger.path)
+    words = (
+        "Default"
+        if trigger.path == "$default"
+        else pascal(trigger.method.lower() + " " + trigger.path)
+    )
     logical_id = f"{api}{words or 'Root'}Route"
     if logical_id in ctx.resources:  # e.g. /a-b and /a_b; the hash keeps both stable
-        logical_id = f"{api}{words}{hashlib.sha256(trigger.route.encode()).hexdigest()[:6].upper()}Route"
+        logical_id = (
+            f"{api}{words}{hashlib.sha256(trigger.route.encode()).hexdigest()[:6].upper()}Route"
+        )
     return logical_id

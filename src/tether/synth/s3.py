@@ -32,8 +32,16 @@ class BucketFamily(BaseFamily):
         if resource.versioning:
             properties["VersioningConfiguration"] = {"Status": "Enabled"}
         ctx.add(resource.logical_id, "AWS::S3::Bucket", properties, **retention(resource))
-        ctx.output(f"{resource.logical_id}Name", ctx.bucket_name(resource), f"name of bucket {resource.name}")
-        ctx.output(f"{resource.logical_id}Arn", self.scope_arns(ctx, resource, "bucket")[0], f"ARN of bucket {resource.name}")
+        ctx.output(
+            f"{resource.logical_id}Name",
+            ctx.bucket_name(resource),
+            f"name of bucket {resource.name}",
+        )
+        ctx.output(
+            f"{resource.logical_id}Arn",
+            self.scope_arns(ctx, resource, "bucket")[0],
+            f"ARN of bucket {resource.name}",
+        )
 
     def wire(self, ctx: Context, function: Function, trigger: Trigger) -> None:
         assert isinstance(trigger, BucketTrigger)
@@ -49,13 +57,16 @@ class BucketFamily(BaseFamily):
         # The bucket waits for the permission: S3 checks it when the notification is saved.
         ctx.depends_on(bucket.logical_id, permission)
         properties = ctx.resources[bucket.logical_id]["Properties"]
-        configs: list[dict[str, Any]] = properties.setdefault("NotificationConfiguration", {}).setdefault(
-            "LambdaConfigurations", []
-        )
+        configs: list[dict[str, Any]] = properties.setdefault(
+            "NotificationConfiguration", {}
+        ).setdefault("LambdaConfigurations", [])
         rules = [{"Name": "prefix", "Value": trigger.prefix}] if trigger.prefix else []
         rules += [{"Name": "suffix", "Value": trigger.suffix}] if trigger.suffix else []
         for event in trigger.events:
-            config: dict[str, Json] = {"Event": S3_EVENTS[event], "Function": ctx.function_arn(function)}
+            config: dict[str, Json] = {
+                "Event": S3_EVENTS[event],
+                "Function": ctx.function_arn(function),
+            }
             if rules:
                 config["Filter"] = {"S3Key": {"Rules": rules}}
             configs.append(config)

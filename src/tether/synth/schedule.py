@@ -18,7 +18,11 @@ class ScheduleFamily(BaseFamily):
             "State": "ENABLED",
         }
         ctx.add(resource.logical_id, "AWS::Events::Rule", properties)
-        ctx.output(f"{resource.logical_id}Arn", get_att(resource.logical_id, "Arn"), f"ARN of schedule {resource.name}")
+        ctx.output(
+            f"{resource.logical_id}Arn",
+            get_att(resource.logical_id, "Arn"),
+            f"ARN of schedule {resource.name}",
+        )
 
     def wire(self, ctx: Context, function: Function, trigger: Trigger) -> None:
         assert isinstance(trigger, ScheduleTrigger)

@@ -13,8 +13,14 @@ class TopicFamily(BaseFamily):
     def declare(self, ctx: Context, resource: Resource) -> None:
         assert isinstance(resource, Topic)
         ctx.add(resource.logical_id, "AWS::SNS::Topic", {"Tags": ctx.tags()}, **retention(resource))
-        ctx.output(f"{resource.logical_id}Arn", ref(resource.logical_id), f"ARN of topic {resource.name}")
-        ctx.output(f"{resource.logical_id}Name", get_att(resource.logical_id, "TopicName"), f"name of topic {resource.name}")
+        ctx.output(
+            f"{resource.logical_id}Arn", ref(resource.logical_id), f"ARN of topic {resource.name}"
+        )
+        ctx.output(
+            f"{resource.logical_id}Name",
+            get_att(resource.logical_id, "TopicName"),
+            f"name of topic {resource.name}",
+        )
 
     def wire(self, ctx: Context, function: Function, trigger: Trigger) -> None:
         assert isinstance(trigger, TopicTrigger)
@@ -27,10 +33,14 @@ class TopicFamily(BaseFamily):
         }
         if trigger.filter_policy:
             # sorted keys keep the template byte-for-byte stable
-            properties["FilterPolicy"] = json.loads(json.dumps(trigger.filter_policy, sort_keys=True))
+            properties["FilterPolicy"] = json.loads(
+                json.dumps(trigger.filter_policy, sort_keys=True)
+            )
         stem = f"{function.logical_id}{topic.logical_id}"
         ctx.add(f"{stem}Subscription", "AWS::SNS::Subscription", properties)
-        invoke_permission(ctx, function, f"{stem}Permission", principal="sns.amazonaws.com", source_arn=topic_arn)
+        invoke_permission(
+            ctx, function, f"{stem}Permission", principal="sns.amazonaws.com", source_arn=topic_arn
+        )
 
     def scope_arns(self, ctx: Context, resource: Resource, scope: str) -> list[Json]:
         return [resource.external if resource.is_external else ref(resource.logical_id)]

@@ -39,7 +39,11 @@ class QueueFamily(BaseFamily):
         }
         if trigger.batch_window:
             properties["MaximumBatchingWindowInSeconds"] = trigger.batch_window
-        ctx.add(f"{function.logical_id}{queue.logical_id}Mapping", "AWS::Lambda::EventSourceMapping", properties)
+        ctx.add(
+            f"{function.logical_id}{queue.logical_id}Mapping",
+            "AWS::Lambda::EventSourceMapping",
+            properties,
+        )
 
     def scope_arns(self, ctx: Context, resource: Resource, scope: str) -> list[Json]:
         return [resource.external if resource.is_external else get_att(resource.logical_id, "Arn")]
@@ -51,5 +55,7 @@ class QueueFamily(BaseFamily):
         _, _, _, region, account, name = resource.external.split(":")
         return f"https://sqs.{region}.amazonaws.com/{account}/{name}"
 
-    def trigger_actions(self, ctx: Context, resource: Resource) -> tuple[tuple[str, ...], list[Json]]:
+    def trigger_actions(
+        self, ctx: Context, resource: Resource
+    ) -> tuple[tuple[str, ...], list[Json]]:
         return (QUEUE_POLL, self.scope_arns(ctx, resource, "queue"))

@@ -43,7 +43,9 @@ class Context:
     resources: dict[str, Json] = field(default_factory=dict)
     outputs: dict[str, Json] = field(default_factory=dict)
 
-    def add(self, logical_id: str, type_name: str, properties: dict[str, Json], **extra: Json) -> None:
+    def add(
+        self, logical_id: str, type_name: str, properties: dict[str, Json], **extra: Json
+    ) -> None:
         if logical_id in self.resources:
             raise ValueError(f"duplicate logical ID {logical_id}")  # a synth bug, never user input
         self.resources[logical_id] = {"Type": type_name, "Properties": properties, **extra}
@@ -80,7 +82,9 @@ class Context:
         Account and region keep it globally unique; 33 + 1 + 12 + 1 + 14 <= 63 characters."""
         if bucket.is_external:
             return bucket.external_name
-        return sub(f"{shorten(f'{self.prefix()}-{kebab(bucket.name)}', 33)}-${{AWS::AccountId}}-${{AWS::Region}}")
+        return sub(
+            f"{shorten(f'{self.prefix()}-{kebab(bucket.name)}', 33)}-${{AWS::AccountId}}-${{AWS::Region}}"
+        )
 
     def function_arn(self, function: Function) -> Json:
         return get_att(function.logical_id, "Arn")

@@ -1,0 +1,43 @@
+"""Test helpers: write a throwaway project to disk, run the real `tether` command."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE = REPO / "examples" / "photos"
+HANDLER = "def handler(event, context):\n    return {'ok': True}\n"
+
+
+def write_project(root: Path, yaml_text: str, handlers: dict[str, str] | None = None) -> Path:
+    """Write tether.yaml and handler files; every `app/<name>.py` mentioned gets a handler."""
+    root.mkdir(parents=True, exist_ok=True)
+    text = textwrap.dedent(yaml_text).lstrip()
+    (root / "tether.yaml").write_text(text)
+    for line in text.splitlines():
+        if "handler:" in line:
+            module = line.split("handler:", 1)[1].strip().split()[0].rsplit(".", 1)[0]
+            path = root / f"{module}.py"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(HANDLER)
+    for rel, code in (handlers or {}).items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(code)
+    return root
+
+
+def tether(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the installed CLI in a subprocess, as a user would."""
+    env = {**os.environ, "NO_COLOR": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "tether.cli.main", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
