@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tether import Project, load_project
 from tests.helpers import EXAMPLE
+from tether import Project, load_project
 
 
 @pytest.fixture(scope="session")

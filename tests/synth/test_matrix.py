@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.helpers import write_project
 from tether import load_project, synthesize
 from tether.model import RESOURCE_TYPES, TRIGGER_TYPES
 from tether.synth import FAMILIES
 from tether.synth.lint import lint
-from tests.helpers import write_project
 
 ACCOUNT = "123456789012"
 # (id, resource spec, trigger options or None, actions for an operation or None)

@@ -9,10 +9,10 @@ import sys
 
 import pytest
 
+from tests.helpers import EXAMPLE, REPO
 from tether import Project, synthesize
 from tether.synth import to_json
 from tether.synth.lint import lint
-from tests.helpers import EXAMPLE, REPO
 
 GOLDEN = REPO / "tests" / "golden"
 CASES = [("dev", "local"), ("prod", "aws")]

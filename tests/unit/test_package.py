@@ -1,0 +1,58 @@
+"""Package-level promises: start-up stays light, and the layers depend one way."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+
+from tests.helpers import REPO
+
+SRC = REPO / "src" / "tether"
+
+
+def test_importing_tether_loads_no_cli_web_or_emulator_code() -> None:
+    """Start-up time is a feature: `import tether` must not pull in click, cfn-lint or moto."""
+    code = (
+        "import sys, tether; tether.load_project;"
+        "print(','.join(m for m in ('click', 'cfnlint', 'moto', 'rich', 'boto3') if m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == ""
+
+
+def imports_of(package: str) -> set[str]:
+    found: set[str] = set()
+    for path in (SRC / package).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module
+                and node.module.startswith("tether.")
+            ):
+                found.add(node.module.split(".")[1])
+            elif isinstance(node, ast.Import):
+                found.update(
+                    a.name.split(".")[1] for a in node.names if a.name.startswith("tether.")
+                )
+    return found
+
+
+def test_model_depends_on_nothing_but_itself_and_errors() -> None:
+    assert imports_of("model") <= {"model", "errors"}
+
+
+def test_nothing_imports_the_cli() -> None:
+    for package in ("model", "synth"):
+        assert "cli" not in imports_of(package)
+
+
+def test_every_module_says_its_role_in_a_docstring() -> None:
+    missing = [
+        str(path.relative_to(SRC))
+        for path in SRC.rglob("*.py")
+        if "data" not in path.parts and not ast.get_docstring(ast.parse(path.read_text()))
+    ]
+    assert missing == []
