@@ -61,7 +61,7 @@ def test_check_reports_every_problem_with_position_and_exits_1(tmp_path: Path) -
     assert "tether.yaml:7:5: error: unknown key 'memroy' in function 'api'" in result.stderr
     assert "hint: did you mean 'memory'?" in result.stderr
     assert (
-        "tether.yaml:8:33: error: operation 1 of function 'api' names resource 'order'"
+        "tether.yaml:8:29: error: operation 1 of function 'api' names resource 'order'"
         in result.stderr
     )
     assert "2 errors; nothing was changed" in result.stderr
