@@ -120,6 +120,7 @@ class _Loader:
     root: Path
     file: str
     problems: list[Problem] = field(default_factory=list)
+    broken: set[str] = field(default_factory=set)  # declared resources that could not be read
 
     # --- reporting -------------------------------------------------------------------------
 
@@ -170,7 +171,9 @@ class _Loader:
         self.report(at, f"{where} is missing '{key}'", f"add it, e.g. {example}")
         return False
 
-    def wrong_type(self, node: dict[Any, Any], key: str, where: str, at: Pos, expected: str, example: str) -> None:
+    def wrong_type(
+        self, node: dict[Any, Any], key: str, where: str, at: Pos, expected: str, example: str
+    ) -> None:
         self.report(
             value_pos(node, key, at),
             f"'{key}' of {where} must be {expected}, not {describe(node[key])}",
@@ -178,13 +181,26 @@ class _Loader:
         )
 
     def text(
-        self, node: dict[Any, Any], key: str, where: str, at: Pos, *, example: str, default: str = ""
+        self,
+        node: dict[Any, Any],
+        key: str,
+        where: str,
+        at: Pos,
+        *,
+        example: str,
+        default: str = "",
+        required: bool = False,
     ) -> str:
         value = node.get(key)
         if key not in node:
             return default
-        if not isinstance(value, str) or (not value and default):
+        if not isinstance(value, str):
             self.wrong_type(node, key, where, at, "text", example)
+            return default
+        if not value and (default or required):
+            self.report(
+                value_pos(node, key, at), f"'{key}' of {where} is empty", f"write it as {example}"
+            )
             return default
         return str(value)
 
@@ -224,7 +240,13 @@ class _Loader:
         return bool(node[key])
 
     def choice(
-        self, node: dict[Any, Any], key: str, where: str, at: Pos, choices: tuple[str, ...], default: str | None
+        self,
+        node: dict[Any, Any],
+        key: str,
+        where: str,
+        at: Pos,
+        choices: tuple[str, ...],
+        default: str | None,
     ) -> str | None:
         if key not in node:
             return default
@@ -240,7 +262,9 @@ class _Loader:
             return default
         return str(value)
 
-    def mapping(self, node: dict[Any, Any], key: str, where: str, at: Pos, example: str) -> dict[Any, Any] | None:
+    def mapping(
+        self, node: dict[Any, Any], key: str, where: str, at: Pos, example: str
+    ) -> dict[Any, Any] | None:
         value = node.get(key)
         if value is None and key in node:
             return {}
@@ -251,7 +275,9 @@ class _Loader:
             return None
         return value
 
-    def sequence(self, node: dict[Any, Any], key: str, where: str, at: Pos, example: str) -> list[Any]:
+    def sequence(
+        self, node: dict[Any, Any], key: str, where: str, at: Pos, example: str
+    ) -> list[Any]:
         value = node.get(key)
         if value is None:
             return []
@@ -267,7 +293,11 @@ class _Loader:
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            self.report((1, 1), f"{self.file} not found in {self.root.name or self.root}", "run `tether init NAME` to start a project")
+            self.report(
+                (1, 1),
+                f"{self.file} not found in {self.root.name or self.root}",
+                "run `tether init NAME` to start a project",
+            )
             return None
         except UnicodeDecodeError:
             self.report((1, 1), f"{self.file} is not UTF-8 text", "save the file as UTF-8")
@@ -288,12 +318,19 @@ class _Loader:
         self.check_keys(doc, TOP_KEYS, "the project file", top)
         name = ""
         if self.require(doc, "name", "the project file", top, "name: myapp"):
-            name = self.text(doc, "name", "the project", top, example="name: myapp")
+            name = self.text(doc, "name", "the project", top, example="name: myapp", required=True)
             self.rule(rules.project_name(name) if name else None, value_pos(doc, "name", top))
-        runtime = self.choice(doc, "runtime", "the project", top, rules.RUNTIMES, "python3.12") or "python3.12"
-        region = self.text(doc, "region", "the project", top, example="region: us-east-1", default="us-east-1")
+        runtime = (
+            self.choice(doc, "runtime", "the project", top, rules.RUNTIMES, "python3.12")
+            or "python3.12"
+        )
+        region = self.text(
+            doc, "region", "the project", top, example="region: us-east-1", default="us-east-1"
+        )
         self.rule(rules.region(region), value_pos(doc, "region", top))
-        description = self.text(doc, "description", "the project", top, example="description: Photo app")
+        description = self.text(
+            doc, "description", "the project", top, example="description: Photo app"
+        )
         resources = self.read_resources(doc)
         functions = self.read_functions(doc, resources, runtime)
         self.check_collisions("resource", doc.get("resources"), list(resources))
@@ -328,21 +365,38 @@ class _Loader:
         self.report(pos, *finding)
         return False
 
+    def entity_name(self, kind: str, name: Any, at: Pos) -> bool:
+        finding = rules.entity_name(kind, name if isinstance(name, str) else "")
+        if finding is not None and not isinstance(name, str):
+            # YAML reads `123:` or `true:` as a number or a boolean, not as a name
+            finding = (f"invalid {kind} name: {describe(name)}", finding[1])
+        return self.rule(finding, at)
+
     # --- resources -------------------------------------------------------------------------
 
     def read_resources(self, doc: dict[Any, Any]) -> dict[str, Resource]:
-        node = self.mapping(doc, "resources", "the project", (1, 1), "resources: {photos: {type: s3.bucket}}")
+        node = (
+            self.mapping(
+                doc, "resources", "the project", (1, 1), "resources: {photos: {type: s3.bucket}}"
+            )
+            or {}
+        )
         resources: dict[str, Resource] = {}
-        for name, spec in (node or {}).items():
+        for name, spec in node.items():
             at = key_pos(node, name, (1, 1))
-            if not isinstance(name, str) or not self.rule(rules.entity_name("resource", str(name)), at):
+            if not self.entity_name("resource", name, at):
+                self.broken.add(str(name))
                 continue
             resource = self.read_resource(name, spec, at, node)
             if resource is not None:
                 resources[name] = resource
+            else:
+                self.broken.add(name)
         return resources
 
-    def read_resource(self, name: str, spec: Any, at: Pos, parent: dict[Any, Any]) -> Resource | None:
+    def read_resource(
+        self, name: str, spec: Any, at: Pos, parent: dict[Any, Any]
+    ) -> Resource | None:
         where = f"resource '{name}'"
         if not isinstance(spec, dict):
             self.report(
@@ -362,15 +416,19 @@ class _Loader:
                 f"unknown resource type {type_name!r} for {where}"
                 if isinstance(type_name, str)
                 else f"'type' of {where} must be a resource type, not {describe(type_name)}",
-                (f"did you mean '{guess}'? " if guess else "") + f"types: {', '.join(RESOURCE_TYPES)}",
+                (f"did you mean '{guess}'? " if guess else "")
+                + f"types: {', '.join(RESOURCE_TYPES)}",
             )
             return None
         external = self.read_external(cls, spec, where, at)
-        is_external = external is not None
+        # a bad 'external' is reported; check the rest as the external resource it was meant to be
+        is_external = external is not None or ("external" in spec and cls.may_be_external)
         allowed = COMMON_RESOURCE_KEYS + (
             EXTERNAL_RESOURCE_KEYS.get(cls, ()) if is_external else PROJECT_RESOURCE_KEYS[cls]
         )
-        self.check_keys(spec, allowed, where, at, lambda key: self.explain_resource_key(cls, key, is_external))
+        self.check_keys(
+            spec, allowed, where, at, lambda key: self.explain_resource_key(cls, key, is_external)
+        )
         retain = self.boolean(spec, "retain", where, at)
         if retain and (is_external or cls not in DATA_RESOURCES):
             self.report(
@@ -379,8 +437,15 @@ class _Loader:
                 "retain keeps a removed project bucket, table, queue or topic in the account; "
                 "external resources are never deleted anyway",
             )
+        if is_external and external is None:
+            return None
         location = self.loc(at)
-        common: dict[str, Any] = {"name": name, "location": location, "external": external, "retain": retain}
+        common: dict[str, Any] = {
+            "name": name,
+            "location": location,
+            "external": external,
+            "retain": retain,
+        }
         if cls is Bucket:
             return Bucket(**common, versioning=self.boolean(spec, "versioning", where, at))
         if cls is Table:
@@ -393,18 +458,34 @@ class _Loader:
         if cls is Schedule:
             expression = ""
             if self.require(spec, "expression", where, at, 'expression: "rate(1 day)"'):
-                expression = self.text(spec, "expression", where, at, example='expression: "rate(1 day)"')
+                expression = self.text(
+                    spec,
+                    "expression",
+                    where,
+                    at,
+                    example='expression: "rate(1 day)"',
+                    required=True,
+                )
                 if expression:
-                    self.rule(rules.schedule_expression(expression), value_pos(spec, "expression", at))
+                    self.rule(
+                        rules.schedule_expression(expression), value_pos(spec, "expression", at)
+                    )
             return Schedule(**common, expression=expression)
         return cls(**common)
 
-    def explain_resource_key(self, cls: type[Resource], key: str, is_external: bool) -> tuple[str, str] | None:
+    def explain_resource_key(
+        self, cls: type[Resource], key: str, is_external: bool
+    ) -> tuple[str, str] | None:
         if is_external and key in PROJECT_RESOURCE_KEYS[cls]:
             return (
                 f"'{key}' cannot be set on an external {cls.type_name}",
                 "an external resource is configured where it lives; Tether never changes it. "
                 f"Remove '{key}', or remove 'external' to make it a project resource",
+            )
+        if not is_external and key in EXTERNAL_RESOURCE_KEYS.get(cls, ()):
+            return (
+                f"'{key}' only applies to an external {cls.type_name}",
+                f"remove '{key}', or add `external: <ARN>` to use an existing {cls.type_name}",
             )
         owners = [
             t.type_name for t, keys in PROJECT_RESOURCE_KEYS.items() if key in keys and t is not cls
@@ -417,7 +498,9 @@ class _Loader:
             )
         return None
 
-    def read_external(self, cls: type[Resource], spec: dict[Any, Any], where: str, at: Pos) -> str | None:
+    def read_external(
+        self, cls: type[Resource], spec: dict[Any, Any], where: str, at: Pos
+    ) -> str | None:
         if "external" not in spec:
             return None
         pos = value_pos(spec, "external", at)
@@ -430,8 +513,11 @@ class _Loader:
             )
             return None
         if not isinstance(value, str) or not value:
-            self.report(pos, f"'external' of {where} must be an ARN, not {describe(value)}",
-                        f"e.g. external: {rules.EXTERNAL_EXAMPLE[cls.type_name]}")
+            self.report(
+                pos,
+                f"'external' of {where} must be an ARN, not {describe(value)}",
+                f"e.g. external: {rules.EXTERNAL_EXAMPLE[cls.type_name]}",
+            )
             return None
         if cls is Bucket and not value.startswith("arn:"):
             return f"arn:aws:s3:::{value}" if self.rule(rules.bucket_name(value), pos) else None
@@ -449,9 +535,13 @@ class _Loader:
             return None
         return value
 
-    def read_table(self, spec: dict[Any, Any], where: str, at: Pos, common: dict[str, Any]) -> Table:
+    def read_table(
+        self, spec: dict[Any, Any], where: str, at: Pos, common: dict[str, Any]
+    ) -> Table:
         if common["external"] is not None:
-            stream_arn = self.text(spec, "stream_arn", where, at, example="stream_arn: arn:aws:dynamodb:...")
+            stream_arn = self.text(
+                spec, "stream_arn", where, at, example="stream_arn: arn:aws:dynamodb:..."
+            )
             if stream_arn and not rules.STREAM_ARN.match(stream_arn):
                 self.report(
                     value_pos(spec, "stream_arn", at),
@@ -471,19 +561,29 @@ class _Loader:
             index_at = key_pos(node, index_name, at)
             index_where = f"index '{index_name}' of {where}"
             if not isinstance(index_name, str) or not _INDEX_NAME.match(index_name):
-                self.report(index_at, f"invalid index name {index_name!r} in {where}",
-                            "use 3-255 letters, digits, '_', '-' and '.'")
+                self.report(
+                    index_at,
+                    f"invalid index name {index_name!r} in {where}",
+                    "use 3-255 letters, digits, '_', '-' and '.'",
+                )
                 continue
             if not isinstance(index_spec, dict):
-                self.report(index_at, f"{index_where} must be a mapping with a key",
-                            f"e.g. {index_name}: {{key: {{user: S}}}}")
+                self.report(
+                    index_at,
+                    f"{index_where} must be a mapping with a key",
+                    f"e.g. {index_name}: {{key: {{user: S}}}}",
+                )
                 continue
             self.check_keys(index_spec, ("key",), index_where, index_at)
             if self.require(index_spec, "key", index_where, index_at, "key: {user: S}"):
-                indexes.append(TableIndex(index_name, self.read_key(index_spec, "key", index_where, index_at)))
+                indexes.append(
+                    TableIndex(index_name, self.read_key(index_spec, "key", index_where, index_at))
+                )
         return Table(**common, key=key, stream=stream, indexes=tuple(indexes))
 
-    def read_key(self, node: dict[Any, Any], name: str, where: str, at: Pos) -> tuple[tuple[str, str], ...]:
+    def read_key(
+        self, node: dict[Any, Any], name: str, where: str, at: Pos
+    ) -> tuple[tuple[str, str], ...]:
         value = node[name]
         pos = value_pos(node, name, at)
         if not isinstance(value, dict) or not 1 <= len(value) <= 2:
@@ -507,17 +607,28 @@ class _Loader:
 
     # --- functions -------------------------------------------------------------------------
 
-    def read_functions(self, doc: dict[Any, Any], resources: dict[str, Resource], runtime: str) -> dict[str, Function]:
-        node = self.mapping(doc, "functions", "the project", (1, 1), "functions: {hello: {handler: app/hello.handler}}")
+    def read_functions(
+        self, doc: dict[Any, Any], resources: dict[str, Resource], runtime: str
+    ) -> dict[str, Function]:
+        node = self.mapping(
+            doc,
+            "functions",
+            "the project",
+            (1, 1),
+            "functions: {hello: {handler: app/hello.handler}}",
+        )
         functions: dict[str, Function] = {}
         for name, spec in (node or {}).items():
             at = key_pos(node, name, (1, 1))
-            if not isinstance(name, str) or not self.rule(rules.entity_name("function", str(name)), at):
+            if not self.entity_name("function", name, at):
                 continue
             where = f"function '{name}'"
             if not isinstance(spec, dict):
-                self.report(value_pos(node, name, at), f"{where} must be a mapping, not {describe(spec)}",
-                            f"e.g. {name}: {{handler: app/{name}.handler}}")
+                self.report(
+                    value_pos(node, name, at),
+                    f"{where} must be a mapping, not {describe(spec)}",
+                    f"e.g. {name}: {{handler: app/{name}.handler}}",
+                )
                 continue
             function = self.read_function(name, spec, where, at, resources, runtime)
             if function is not None:
@@ -536,17 +647,30 @@ class _Loader:
         self.check_keys(spec, FUNCTION_KEYS, where, at)
         handler = ""
         if self.require(spec, "handler", where, at, f"handler: app/{name}.handler"):
-            handler = self.text(spec, "handler", where, at, example=f"handler: app/{name}.handler")
+            handler = self.text(
+                spec, "handler", where, at, example=f"handler: app/{name}.handler", required=True
+            )
             if handler:
                 self.check_handler(handler, value_pos(spec, "handler", at))
-        runtime = self.choice(spec, "runtime", where, at, rules.RUNTIMES, default_runtime) or default_runtime
-        memory = self.integer(spec, "memory", where, at, low=128, high=10240, default=256, unit="MB")
-        timeout = self.integer(spec, "timeout", where, at, low=1, high=900, default=30, unit="seconds")
-        description = self.text(spec, "description", where, at, example="description: Resizes photos")
+        runtime = (
+            self.choice(spec, "runtime", where, at, rules.RUNTIMES, default_runtime)
+            or default_runtime
+        )
+        memory = self.integer(
+            spec, "memory", where, at, low=128, high=10240, default=256, unit="MB"
+        )
+        timeout = self.integer(
+            spec, "timeout", where, at, low=1, high=900, default=30, unit="seconds"
+        )
+        description = self.text(
+            spec, "description", where, at, example="description: Resizes photos"
+        )
         environment = self.read_environment(spec, where, at)
         triggers = self.read_triggers(spec, where, at, resources, timeout)
         operations = self.read_operations(spec, where, at, resources)
-        self.check_environment_shadowing(spec, where, at, environment, triggers, operations, resources)
+        self.check_environment_shadowing(
+            spec, where, at, environment, triggers, operations, resources
+        )
         return Function(
             name=name,
             handler=handler,
@@ -570,7 +694,9 @@ class _Loader:
         else:
             self.report(pos, message, hint)
 
-    def read_environment(self, spec: dict[Any, Any], where: str, at: Pos) -> tuple[tuple[str, str], ...]:
+    def read_environment(
+        self, spec: dict[Any, Any], where: str, at: Pos
+    ) -> tuple[tuple[str, str], ...]:
         node = self.mapping(spec, "environment", where, at, "environment: {LOG_LEVEL: info}")
         result: list[tuple[str, str]] = []
         for key, value in (node or {}).items():
@@ -583,7 +709,7 @@ class _Loader:
                 self.report(
                     value_pos(node, key, pos),
                     f"environment variable '{key}' of {where} must be text or a number, not {describe(value)}",
-                    f"write {key}: \"value\"",
+                    f'write {key}: "value"',
                 )
                 continue
             result.append((str(key), str(value)))
@@ -621,21 +747,32 @@ class _Loader:
         name = node["resource"]
         pos = value_pos(node, "resource", at)
         if not isinstance(name, str):
-            self.report(pos, f"'resource' of {where} must be a resource name, not {describe(name)}",
-                        "write resource: NAME with a name from resources:")
+            self.report(
+                pos,
+                f"'resource' of {where} must be a resource name, not {describe(name)}",
+                "write resource: NAME with a name from resources:",
+            )
             return None
+        if name in self.broken:
+            return None  # its declaration is already reported
         if name not in resources:
             guess = _suggest(name, resources)
             self.report(
                 pos,
                 f"{what} names resource '{name}', which is not declared",
-                (f"did you mean '{guess}'? " if guess else "") + f"declare '{name}' under resources:",
+                (f"did you mean '{guess}'? " if guess else "")
+                + f"declare '{name}' under resources:",
             )
             return None
         return resources[name]
 
     def read_triggers(
-        self, spec: dict[Any, Any], where: str, at: Pos, resources: dict[str, Resource], timeout: int
+        self,
+        spec: dict[Any, Any],
+        where: str,
+        at: Pos,
+        resources: dict[str, Resource],
+        timeout: int,
     ) -> tuple[Trigger, ...]:
         items = self.sequence(spec, "triggers", where, at, "triggers: [{resource: uploads}]")
         triggers: list[Trigger] = []
@@ -644,8 +781,11 @@ class _Loader:
             pos = item_pos(spec["triggers"], index, at)
             trigger_where = f"trigger {index + 1} of {where}"
             if not isinstance(item, dict):
-                self.report(pos, f"{trigger_where} must be a mapping, not {describe(item)}",
-                            "e.g. - {resource: uploads, events: [created]}")
+                self.report(
+                    pos,
+                    f"{trigger_where} must be a mapping, not {describe(item)}",
+                    "e.g. - {resource: uploads, events: [created]}",
+                )
                 continue
             resource = self.resource_ref(item, trigger_where, pos, resources, f"{trigger_where}")
             if resource is None:
@@ -673,7 +813,9 @@ class _Loader:
 
         def explain(key: str) -> tuple[str, str] | None:
             owners = [
-                RESOURCE_TYPES_BY_TRIGGER[t] for t, keys in TRIGGER_KEYS.items() if key in keys and t is not cls
+                RESOURCE_TYPES_BY_TRIGGER[t]
+                for t, keys in TRIGGER_KEYS.items()
+                if key in keys and t is not cls
             ]
             if not owners:
                 return None
@@ -697,15 +839,29 @@ class _Loader:
             events = self.read_events(node, where, at)
             prefix = self.text(node, "prefix", where, at, example="prefix: incoming/")
             suffix = self.text(node, "suffix", where, at, example="suffix: .jpg")
-            return BucketTrigger(resource=resource.name, location=location, events=events, prefix=prefix, suffix=suffix)
+            return BucketTrigger(
+                resource=resource.name,
+                location=location,
+                events=events,
+                prefix=prefix,
+                suffix=suffix,
+            )
         if isinstance(resource, Topic):
             policy = self.mapping(node, "filter", where, at, "filter: {kind: [order]}")
-            return TopicTrigger(resource=resource.name, location=location, filter_policy=plain(policy) if policy else None)
+            return TopicTrigger(
+                resource=resource.name,
+                location=location,
+                filter_policy=plain(policy) if policy else None,
+            )
         if isinstance(resource, Queue):
             return self.read_queue_trigger(resource, node, where, at, timeout)
         if isinstance(resource, Table):
             if not resource.has_stream:
-                fix = "stream_arn: <the table's stream ARN>" if resource.is_external else "stream: new_and_old_images"
+                fix = (
+                    "stream_arn: <the table's stream ARN>"
+                    if resource.is_external
+                    else "stream: new_and_old_images"
+                )
                 self.report(
                     value_pos(node, "resource", at),
                     f"{label} has no stream, so it cannot trigger a function",
@@ -715,13 +871,24 @@ class _Loader:
             return StreamTrigger(
                 resource=resource.name,
                 location=location,
-                starting_position=self.choice(node, "starting_position", where, at, STARTING_POSITIONS, "latest") or "latest",
-                batch_size=self.integer(node, "batch_size", where, at, low=1, high=10000, default=100, unit="records"),
-                batch_window=self.integer(node, "batch_window", where, at, low=0, high=300, default=0, unit="seconds"),
+                starting_position=self.choice(
+                    node, "starting_position", where, at, STARTING_POSITIONS, "latest"
+                )
+                or "latest",
+                batch_size=self.integer(
+                    node, "batch_size", where, at, low=1, high=10000, default=100, unit="records"
+                ),
+                batch_window=self.integer(
+                    node, "batch_window", where, at, low=0, high=300, default=0, unit="seconds"
+                ),
             )
         if isinstance(resource, Schedule):
             payload = self.mapping(node, "input", where, at, "input: {report: daily}")
-            return ScheduleTrigger(resource=resource.name, location=location, input=plain(payload) if payload is not None else None)
+            return ScheduleTrigger(
+                resource=resource.name,
+                location=location,
+                input=plain(payload) if payload is not None else None,
+            )
         return self.read_http_trigger(resource, node, where, at)
 
     def read_events(self, node: dict[Any, Any], where: str, at: Pos) -> tuple[str, ...]:
@@ -730,8 +897,11 @@ class _Loader:
         value = node["events"]
         pos = value_pos(node, "events", at)
         if not isinstance(value, list) or not value:
-            self.report(pos, f"'events' of {where} must be a non-empty list, not {describe(value)}",
-                        "write events: [created] or events: [created, removed]")
+            self.report(
+                pos,
+                f"'events' of {where} must be a non-empty list, not {describe(value)}",
+                "write events: [created] or events: [created, removed]",
+            )
             return ("created",)
         events: list[str] = []
         for index, event in enumerate(value):
@@ -746,9 +916,15 @@ class _Loader:
                 events.append(str(event))
         return tuple(events) or ("created",)
 
-    def read_queue_trigger(self, queue: Queue, node: dict[Any, Any], where: str, at: Pos, timeout: int) -> QueueTrigger:
-        batch_size = self.integer(node, "batch_size", where, at, low=1, high=10000, default=10, unit="messages")
-        batch_window = self.integer(node, "batch_window", where, at, low=0, high=300, default=0, unit="seconds")
+    def read_queue_trigger(
+        self, queue: Queue, node: dict[Any, Any], where: str, at: Pos, timeout: int
+    ) -> QueueTrigger:
+        batch_size = self.integer(
+            node, "batch_size", where, at, low=1, high=10000, default=10, unit="messages"
+        )
+        batch_window = self.integer(
+            node, "batch_window", where, at, low=0, high=300, default=0, unit="seconds"
+        )
         if batch_size > 10 and batch_window == 0:
             self.report(
                 value_pos(node, "batch_size", at),
@@ -763,12 +939,21 @@ class _Loader:
                 f"set visibility_timeout: {max(timeout * 6, 30)} on queue '{queue.name}' "
                 "(AWS advises six times the timeout), or lower the function's timeout",
             )
-        return QueueTrigger(resource=queue.name, location=self.loc(at), batch_size=batch_size, batch_window=batch_window)
+        return QueueTrigger(
+            resource=queue.name,
+            location=self.loc(at),
+            batch_size=batch_size,
+            batch_window=batch_window,
+        )
 
-    def read_http_trigger(self, api: Resource, node: dict[Any, Any], where: str, at: Pos) -> HttpTrigger | None:
+    def read_http_trigger(
+        self, api: Resource, node: dict[Any, Any], where: str, at: Pos
+    ) -> HttpTrigger | None:
         if not self.require(node, "route", where, at, 'route: "GET /orders/{id}"'):
             return None
-        route = self.text(node, "route", where, at, example='route: "GET /orders/{id}"')
+        route = self.text(
+            node, "route", where, at, example='route: "GET /orders/{id}"', required=True
+        )
         if not route:
             return None
         try:
@@ -776,21 +961,35 @@ class _Loader:
         except rules.RouteError as exc:
             self.report(value_pos(node, "route", at), exc.message, exc.hint)
             return None
-        return HttpTrigger(resource=api.name, location=self.loc(value_pos(node, "route", at)), method=method, path=path)
+        return HttpTrigger(
+            resource=api.name,
+            location=self.loc(value_pos(node, "route", at)),
+            method=method,
+            path=path,
+        )
 
     # --- operations ------------------------------------------------------------------------
 
     def read_operations(
         self, spec: dict[Any, Any], where: str, at: Pos, resources: dict[str, Resource]
     ) -> tuple[Operation, ...]:
-        items = self.sequence(spec, "operations", where, at, 'operations: [{resource: thumbs, actions: ["s3:PutObject"]}]')
+        items = self.sequence(
+            spec,
+            "operations",
+            where,
+            at,
+            'operations: [{resource: thumbs, actions: ["s3:PutObject"]}]',
+        )
         operations: list[Operation] = []
         for index, item in enumerate(items):
             pos = item_pos(spec["operations"], index, at)
             op_where = f"operation {index + 1} of {where}"
             if not isinstance(item, dict):
-                self.report(pos, f"{op_where} must be a mapping, not {describe(item)}",
-                            '- {resource: thumbs, actions: ["s3:PutObject"]}')
+                self.report(
+                    pos,
+                    f"{op_where} must be a mapping, not {describe(item)}",
+                    '- {resource: thumbs, actions: ["s3:PutObject"]}',
+                )
                 continue
             self.check_keys(item, OPERATION_KEYS, op_where, pos)
             resource = self.resource_ref(item, op_where, pos, resources, op_where)
@@ -805,18 +1004,25 @@ class _Loader:
                 continue
             actions = self.read_actions(item, resource, op_where, pos)
             if actions:
-                operations.append(Operation(resource=resource.name, actions=actions, location=self.loc(pos)))
+                operations.append(
+                    Operation(resource=resource.name, actions=actions, location=self.loc(pos))
+                )
         return tuple(operations)
 
-    def read_actions(self, node: dict[Any, Any], resource: Resource, where: str, at: Pos) -> tuple[str, ...]:
+    def read_actions(
+        self, node: dict[Any, Any], resource: Resource, where: str, at: Pos
+    ) -> tuple[str, ...]:
         example = f'actions: ["{resource.service}:{_EXAMPLE_ACTION[type(resource)]}"]'
         if not self.require(node, "actions", where, at, example):
             return ()
         value = node["actions"]
         pos = value_pos(node, "actions", at)
         if not isinstance(value, list) or not value:
-            self.report(pos, f"'actions' of {where} must be a non-empty list of IAM actions, not {describe(value)}",
-                        f"write {example}")
+            self.report(
+                pos,
+                f"'actions' of {where} must be a non-empty list of IAM actions, not {describe(value)}",
+                f"write {example}",
+            )
             return ()
         actions: list[str] = []
         for index, action in enumerate(value):
@@ -830,28 +1036,54 @@ class _Loader:
         label = f"{resource.type_name} '{resource.name}'"
         match = _ACTION.match(action) if isinstance(action, str) else None
         if match is None:
-            self.report(pos, f"{describe(action)} is not an IAM action",
-                        f'write service:Action, e.g. "{resource.service}:{_EXAMPLE_ACTION[type(resource)]}"')
+            self.report(
+                pos,
+                f"{describe(action)} is not an IAM action",
+                f'write service:Action, e.g. "{resource.service}:{_EXAMPLE_ACTION[type(resource)]}"',
+            )
             return None
         service, name = match.groups()
         if "*" in name or "?" in name:
-            self.report(pos, f"wildcard action '{action}' is not allowed",
-                        f"Tether grants least privilege: list each action the code calls, e.g. "
-                        f"{resource.service}:{_EXAMPLE_ACTION[type(resource)]}")
+            self.report(
+                pos,
+                f"wildcard action '{action}' is not allowed",
+                f"Tether grants least privilege: list each action the code calls, e.g. "
+                f"{resource.service}:{_EXAMPLE_ACTION[type(resource)]}",
+            )
             return None
         if service != resource.service:
-            self.report(pos, f"'{action}' is not an action on {label}",
-                        f"operations on a {resource.type_name} use {resource.service}:... actions")
+            self.report(
+                pos,
+                f"'{action}' is not an action on {label}",
+                f"operations on a {resource.type_name} use {resource.service}:... actions",
+            )
             return None
         known = iam.actions(service)
         if name not in known:
             guess = _suggest(name, known)
-            self.report(pos, f"unknown IAM action '{action}'",
-                        f"did you mean '{service}:{guess}'?" if guess else f"see the IAM actions of {service}")
+            self.report(
+                pos,
+                f"unknown IAM action '{action}'",
+                f"did you mean '{service}:{guess}'?"
+                if guess
+                else f"see the IAM actions of {service}",
+            )
             return None
         scopes = set(known[name]) & resource.scopes
         if isinstance(resource, Table) and not resource.has_stream:
             scopes.discard("stream")
+            if not scopes and "stream" in known[name]:
+                fix = (
+                    "stream_arn: <the table's stream ARN>"
+                    if resource.is_external
+                    else "stream: new_and_old_images"
+                )
+                self.report(
+                    pos,
+                    f"'{action}' reads the stream of {label}, which has no stream",
+                    f"add `{fix}` to resource '{resource.name}', or remove the action",
+                )
+                return None
         if not scopes:
             self.report(
                 pos,
@@ -872,7 +1104,7 @@ class _Loader:
                 self.report(
                     key_pos(node, name, (1, 1)),
                     f"{kind} names '{seen[stem]}' and '{name}' collide: both become {stem}",
-                    f"rename one of them; names that differ only in '-', '_' or case map to the same "
+                    "rename one of them; names that differ only in '-', '_' or case map to the same "
                     "CloudFormation and environment names",
                 )
             else:
@@ -921,7 +1153,9 @@ def _overlaps(a: BucketTrigger, b: BucketTrigger) -> bool:
     )
 
 
-RESOURCE_TYPES_BY_TRIGGER: dict[type[Trigger], str] = {t: r.type_name for r, t in TRIGGER_TYPES.items()}
+RESOURCE_TYPES_BY_TRIGGER: dict[type[Trigger], str] = {
+    t: r.type_name for r, t in TRIGGER_TYPES.items()
+}
 _EXAMPLE_ACTION: dict[type[Resource], str] = {
     Bucket: "PutObject",
     Table: "PutItem",

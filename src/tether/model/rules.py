@@ -21,14 +21,20 @@ _ENTITY_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,47}$")
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}$")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _IP = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_ENV_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]+$")  # what the Lambda API accepts
 _PARTITION = r"arn:aws(?:-cn|-us-gov|-iso|-iso-b)?"
 _ACCOUNT_REGION = r"[a-z0-9-]+:\d{12}"
 EXTERNAL_ARN = {
     "s3.bucket": re.compile(rf"^{_PARTITION}:s3:::(?P<name>[^/:]+)$"),
-    "dynamodb.table": re.compile(rf"^{_PARTITION}:dynamodb:{_ACCOUNT_REGION}:table/(?P<name>[A-Za-z0-9_.-]{{3,255}})$"),
-    "sns.topic": re.compile(rf"^{_PARTITION}:sns:{_ACCOUNT_REGION}:(?P<name>[A-Za-z0-9_-]{{1,256}}(\.fifo)?)$"),
-    "sqs.queue": re.compile(rf"^{_PARTITION}:sqs:{_ACCOUNT_REGION}:(?P<name>[A-Za-z0-9_-]{{1,80}}(\.fifo)?)$"),
+    "dynamodb.table": re.compile(
+        rf"^{_PARTITION}:dynamodb:{_ACCOUNT_REGION}:table/(?P<name>[A-Za-z0-9_.-]{{3,255}})$"
+    ),
+    "sns.topic": re.compile(
+        rf"^{_PARTITION}:sns:{_ACCOUNT_REGION}:(?P<name>[A-Za-z0-9_-]{{1,256}}(\.fifo)?)$"
+    ),
+    "sqs.queue": re.compile(
+        rf"^{_PARTITION}:sqs:{_ACCOUNT_REGION}:(?P<name>[A-Za-z0-9_-]{{1,80}}(\.fifo)?)$"
+    ),
 }
 EXTERNAL_EXAMPLE = {
     "s3.bucket": "arn:aws:s3:::my-bucket (or just my-bucket)",
@@ -39,7 +45,9 @@ EXTERNAL_EXAMPLE = {
 STREAM_ARN = re.compile(
     rf"^{_PARTITION}:dynamodb:{_ACCOUNT_REGION}:table/[A-Za-z0-9_.-]{{3,255}}/stream/[^/]+$"
 )
-_RESERVED_ENV = re.compile(r"^(AWS_|LAMBDA_|_HANDLER$|_X_AMZN_TRACE_ID$|TZ$|LANG$|PATH$|PYTHONPATH$)")
+_RESERVED_ENV = re.compile(
+    r"^(AWS_|LAMBDA_|_HANDLER$|_X_AMZN_TRACE_ID$|TZ$|LANG$|PATH$|PYTHONPATH$)"
+)
 
 
 def project_name(value: str) -> Finding:
@@ -89,19 +97,22 @@ def bucket_name(value: str) -> Finding:
         problem = "may not start with 'xn--' or end with '-s3alias'"
     if problem is None:
         return None
-    return (f"invalid bucket name {value!r}: a bucket name {problem}", "see the S3 bucket naming rules")
+    return (
+        f"invalid bucket name {value!r}: a bucket name {problem}",
+        "see the S3 bucket naming rules",
+    )
 
 
 def env_var_name(value: str) -> Finding:
-    if not _ENV_NAME.match(value):
-        return (
-            f"invalid environment variable name {value!r}",
-            "use letters, digits and '_', not starting with a digit",
-        )
     if _RESERVED_ENV.match(value):
         return (
             f"environment variable {value!r} is reserved by AWS Lambda",
             "choose another name; Lambda sets AWS_*, LAMBDA_*, _HANDLER, TZ, PATH and friends itself",
+        )
+    if not _ENV_NAME.match(value):
+        return (
+            f"invalid environment variable name {value!r}",
+            "use at least two letters, digits and '_', starting with a letter",
         )
     return None
 
@@ -118,7 +129,7 @@ _CRON_FIELD = [
     ("day-of-week", re.compile(r"^([0-9,\-*/?L#]|SUN|MON|TUE|WED|THU|FRI|SAT)+$")),
     ("year", re.compile(r"^[0-9,\-*/]+$")),
 ]
-SCHEDULE_HINT = 'write rate(5 minutes), rate(1 day) or cron(0 3 * * ? *) (six fields: min hour day month weekday year)'
+SCHEDULE_HINT = "write rate(5 minutes), rate(1 day) or cron(0 3 * * ? *) (six fields: min hour day month weekday year)"
 
 
 def schedule_expression(value: str) -> Finding:
@@ -128,7 +139,9 @@ def schedule_expression(value: str) -> Finding:
         if count == 0:
             return ("a rate must be at least 1", SCHEDULE_HINT)
         if (count == 1) != (not unit.endswith("s")):
-            fixed = unit.rstrip("s") if count == 1 else unit + "s" if not unit.endswith("s") else unit
+            fixed = (
+                unit.rstrip("s") if count == 1 else unit + "s" if not unit.endswith("s") else unit
+            )
             return (
                 f"invalid schedule expression {value!r}: AWS wants the unit to agree with the count",
                 f"write rate({count} {fixed})",
@@ -178,7 +191,9 @@ def parse_route(value: str) -> tuple[str, str]:
     if method.upper() not in HTTP_METHODS or not path:
         raise RouteError(f"invalid route {value!r}")
     if method != method.upper():
-        raise RouteError(f"invalid route {value!r}: methods are upper case", f'write "{method.upper()} {path}"')
+        raise RouteError(
+            f"invalid route {value!r}: methods are upper case", f'write "{method.upper()} {path}"'
+        )
     if not path.startswith("/"):
         raise RouteError(f"invalid route {value!r}: the path must start with '/'")
     if path != "/":
@@ -187,7 +202,9 @@ def parse_route(value: str) -> tuple[str, str]:
             if not _SEGMENT.match(segment):
                 raise RouteError(f"invalid route {value!r}: bad path segment {segment!r}")
             if segment.endswith("+}") and i != len(segments) - 1:
-                raise RouteError(f"invalid route {value!r}: a greedy {segment} must be the last segment")
+                raise RouteError(
+                    f"invalid route {value!r}: a greedy {segment} must be the last segment"
+                )
     return (method, path)
 
 
@@ -206,14 +223,23 @@ def handler(root: Path, value: str) -> tuple[str, str, str, int] | None:
     ("" for the project file) and line the line in it (0 when unknown).
     """
     module, dot, function = value.rpartition(".")
-    if not dot or not module or not function.isidentifier():
+    if not dot or not module or not function.isidentifier() or value.endswith(".py"):
+        example = f"{module}.handler" if value.endswith(".py") else "app/resize.handler"
         return (
             f"invalid handler {value!r}",
-            "write the file path without .py, a dot, then the function name: app/resize.handler",
+            f"write the file path without .py, a dot, then the function name: {example}",
             "",
             0,
         )
     rel = module.replace(".", "/") if "/" not in module else module
+    if rel.startswith("/") or ".." in rel.split("/"):
+        return (
+            f"handler {value!r} points outside the project",
+            "the handler's file must be inside the project directory; write its path relative "
+            "to tether.yaml, e.g. app/resize.handler",
+            "",
+            0,
+        )
     candidates = [root / f"{rel}.py", root / rel / "__init__.py"]
     path = next((c for c in candidates if c.is_file()), None)
     if path is None:

@@ -6,11 +6,13 @@ round-trip loader records them, and these helpers read them back in one conventi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap, CommentedSeq, merge_attrib
 from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.reader import ReaderError
 
 Pos = tuple[int, int]
 
@@ -25,34 +27,73 @@ def parse(text: str) -> Any:
     """Parse YAML text; raise YamlSyntaxError with a position and a hint on bad syntax."""
     try:
         return YAML(typ="rt").load(text)
+    except ReaderError as exc:
+        before = text[: exc.position]
+        pos = (before.count("\n") + 1, len(before) - before.rfind("\n"))
+        raise YamlSyntaxError(
+            f"YAML syntax error: unacceptable character #x{exc.character:04x}: {exc.reason}",
+            pos,
+            "remove the character; a project file holds printable text only",
+        ) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         pos = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = (exc.problem or exc.context or "invalid YAML").strip()
+        context = (exc.context or "").strip()
         hint = "fix the YAML syntax"
         if "duplicate key" in problem:
             hint = "each key may appear once in a mapping; remove or rename one of them"
             if exc.context_mark is not None and "original" in problem:
+                # drop ruamel's dump of both values: a whole function's settings, say
+                problem = problem.split(" with value ", 1)[0]
                 problem += f" (first at line {exc.context_mark.line + 1})"
         elif "\\t" in problem or "'\\t'" in problem:
             hint = "YAML indentation must use spaces, not tabs"
-        elif exc.context and exc.context_mark is not None and exc.problem_mark is not None:
-            hint = f"{exc.context.strip()} at line {exc.context_mark.line + 1}; check that it is closed"
+        elif "another document" in problem:
+            hint = "a project file holds one YAML document; remove the '---' line"
+        elif "simple key" in context and exc.context_mark is not None:
+            # the key that lacks its ':' is where the scan started, not where it gave up
+            pos = (exc.context_mark.line + 1, exc.context_mark.column + 1)
+            hint = "write each setting as `key: value`; is a ':' missing?"
+        elif context and exc.context_mark is not None and exc.problem_mark is not None:
+            line = exc.context_mark.line + 1
+            if "block" not in context:
+                hint = f"{context} at line {line}; check that it is closed"
+            elif "found '}'" in problem or "found ']'" in problem:
+                hint = f"{context} at line {line}; remove the bracket that closes nothing"
+            else:
+                hint = f"{context} at line {line}; check the indentation"
         raise YamlSyntaxError(f"YAML syntax error: {problem}", pos, hint) from None
 
 
+def _written_in(node: CommentedMap, key: Any) -> CommentedMap | None:
+    """The mapping where `key` is written: `node`, or one merged into it with `<<: *anchor`."""
+    if key in (node.lc.data or {}):
+        return node
+    for merged in getattr(node, merge_attrib, []):
+        source = merged[1] if isinstance(merged, tuple) else merged  # ruamel < 0.19: (pos, map)
+        if isinstance(source, CommentedMap) and key in source:
+            return _written_in(source, key)
+    return None
+
+
 def key_pos(node: Any, key: Any, default: Pos) -> Pos:
-    if isinstance(node, CommentedMap) and key in node:
-        line, col = node.lc.key(key)
-        return (line + 1, col + 1)
-    return default
+    owner = _written_in(node, key) if isinstance(node, CommentedMap) and key in node else None
+    if owner is None:
+        return default
+    line, col = owner.lc.key(key)
+    return (line + 1, col + 1)
 
 
 def value_pos(node: Any, key: Any, default: Pos) -> Pos:
-    if isinstance(node, CommentedMap) and key in node:
-        line, col = node.lc.value(key)
-        return (line + 1, col + 1)
-    return default
+    owner = _written_in(node, key) if isinstance(node, CommentedMap) and key in node else None
+    if owner is None:
+        return default
+    if owner[key] is None:
+        # ruamel places a missing value at the next token, often on a later line
+        return key_pos(owner, key, default)
+    line, col = owner.lc.value(key)
+    return (line + 1, col + 1)
 
 
 def item_pos(node: Any, index: int, default: Pos) -> Pos:
@@ -87,8 +128,8 @@ def describe(value: Any) -> str:
         return f"the number {value}"
     if isinstance(value, str):
         return f"the text {str(value)!r}"
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):  # a tuple is a list used as a key: `? [a, b]`
         return "a list"
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return "a mapping"
     return type(value).__name__
