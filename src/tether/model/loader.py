@@ -253,11 +253,10 @@ class _Loader:
         value = node[key]
         if value not in choices:
             guess = _suggest(str(value), choices) if isinstance(value, str) else ""
-            hint = f"did you mean '{guess}'? " if guess else ""
             self.report(
                 value_pos(node, key, at),
                 f"'{key}' of {where} must be one of {', '.join(choices)}, not {describe(value)}",
-                hint + f"e.g. {key}: {choices[-1] if key == 'stream' else choices[0]}",
+                f"did you mean '{guess}'?" if guess else f"e.g. {key}: {choices[-1]}",
             )
             return default
         return str(value)

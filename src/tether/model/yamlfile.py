@@ -127,7 +127,7 @@ def describe(value: Any) -> str:
     if isinstance(value, int | float):
         return f"the number {value}"
     if isinstance(value, str):
-        return f"the text {str(value)!r}"
+        return repr(str(value))
     if isinstance(value, list | tuple):  # a tuple is a list used as a key: `? [a, b]`
         return "a list"
     if isinstance(value, Mapping):
