@@ -86,6 +86,7 @@ OPERATION_KEYS = ("resource", "actions")
 STREAM_VIEWS = ("keys_only", "new_image", "old_image", "new_and_old_images")
 KEY_TYPES = ("S", "N", "B")
 S3_EVENTS = ("created", "removed")
+HTTP_TIMEOUT_LIMIT = 30  # API Gateway HTTP APIs give up on an integration after 30 s
 STARTING_POSITIONS = ("latest", "trim_horizon")
 DATA_RESOURCES = (Bucket, Table, Queue, Topic)
 _ACTION = re.compile(r"^([a-z0-9-]+):([A-Za-z0-9*?]+)$")
@@ -888,7 +889,7 @@ class _Loader:
                 location=location,
                 input=plain(payload) if payload is not None else None,
             )
-        return self.read_http_trigger(resource, node, where, at)
+        return self.read_http_trigger(resource, node, where, at, timeout)
 
     def read_events(self, node: dict[Any, Any], where: str, at: Pos) -> tuple[str, ...]:
         if "events" not in node:
@@ -946,7 +947,7 @@ class _Loader:
         )
 
     def read_http_trigger(
-        self, api: Resource, node: dict[Any, Any], where: str, at: Pos
+        self, api: Resource, node: dict[Any, Any], where: str, at: Pos, timeout: int
     ) -> HttpTrigger | None:
         if not self.require(node, "route", where, at, 'route: "GET /orders/{id}"'):
             return None
@@ -960,6 +961,14 @@ class _Loader:
         except rules.RouteError as exc:
             self.report(value_pos(node, "route", at), exc.message, exc.hint)
             return None
+        if timeout > HTTP_TIMEOUT_LIMIT:
+            self.report(
+                value_pos(node, "route", at),
+                f"HTTP API '{api.name}' stops waiting after {HTTP_TIMEOUT_LIMIT} s, but the "
+                f"function may run for {timeout} s",
+                f"lower the function's timeout to {HTTP_TIMEOUT_LIMIT}, or hand long work to a queue",
+                severity="warning",
+            )
         return HttpTrigger(
             resource=api.name,
             location=self.loc(value_pos(node, "route", at)),

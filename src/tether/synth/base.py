@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tether.model import Function, Resource
-from tether.synth.template import Context, Json, ref
+from tether.synth.template import Context, Json, of_trigger, ref
 
 
 class BaseFamily:
@@ -20,6 +20,7 @@ def invoke_permission(
     function: Function,
     logical_id: str,
     *,
+    resource: str,
     principal: str,
     source_arn: Json,
     source_account: bool = False,
@@ -36,7 +37,12 @@ def invoke_permission(
     }
     if source_account:
         properties["SourceAccount"] = ref("AWS::AccountId")
-    ctx.add(logical_id, "AWS::Lambda::Permission", properties)
+    ctx.add(
+        logical_id,
+        "AWS::Lambda::Permission",
+        properties,
+        owner=of_trigger(function.name, resource),
+    )
     return logical_id
 
 

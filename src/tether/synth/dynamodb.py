@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tether.model import Function, Resource, StreamTrigger, Table, Trigger
 from tether.synth.base import BaseFamily, retention
-from tether.synth.template import Context, Json, get_att, ref, sub
+from tether.synth.template import Context, Json, get_att, of_resource, of_trigger, ref, sub
 
 STREAM_VIEWS = {
     "keys_only": "KEYS_ONLY",
@@ -50,7 +50,13 @@ class TableFamily(BaseFamily):
             ]
         if resource.stream:
             properties["StreamSpecification"] = {"StreamViewType": STREAM_VIEWS[resource.stream]}
-        ctx.add(resource.logical_id, "AWS::DynamoDB::Table", properties, **retention(resource))
+        ctx.add(
+            resource.logical_id,
+            "AWS::DynamoDB::Table",
+            properties,
+            owner=of_resource(resource.name),
+            **retention(resource),
+        )
         lid = resource.logical_id
         ctx.output(f"{lid}Name", ref(lid), f"name of table {resource.name}")
         ctx.output(f"{lid}Arn", get_att(lid, "Arn"), f"ARN of table {resource.name}")
@@ -75,6 +81,7 @@ class TableFamily(BaseFamily):
             f"{function.logical_id}{table.logical_id}Stream",
             "AWS::Lambda::EventSourceMapping",
             properties,
+            owner=of_trigger(function.name, table.name),
         )
 
     def scope_arns(self, ctx: Context, resource: Resource, scope: str) -> list[Json]:

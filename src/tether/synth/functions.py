@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from tether.model import Function, Resource, iam
 from tether.model.naming import pascal
 from tether.synth.family import Family
-from tether.synth.template import Context, Json, get_att, ref
+from tether.synth.template import Context, Json, get_att, of_function, ref
 
 LOG_RETENTION_DAYS = 30
 CODE_BUCKET_PARAMETER = "ArtifactBucket"
@@ -34,6 +34,7 @@ def declare(ctx: Context, function: Function, families: Mapping[type[Resource], 
             "RetentionInDays": LOG_RETENTION_DAYS,
             "Tags": ctx.tags(),
         },
+        owner=of_function(function.name, "log group"),
     )
     ctx.add(
         role,
@@ -60,6 +61,7 @@ def declare(ctx: Context, function: Function, families: Mapping[type[Resource], 
             ],
             "Tags": ctx.tags(),
         },
+        owner=of_function(function.name, "role"),
     )
     properties: dict[str, Json] = {
         "FunctionName": name,
@@ -77,7 +79,13 @@ def declare(ctx: Context, function: Function, families: Mapping[type[Resource], 
         properties["Environment"] = {"Variables": variables}
     if function.description:
         properties["Description"] = function.description
-    ctx.add(lid, "AWS::Lambda::Function", properties, DependsOn=[log_group])
+    ctx.add(
+        lid,
+        "AWS::Lambda::Function",
+        properties,
+        owner=of_function(function.name, "function"),
+        DependsOn=[log_group],
+    )
     ctx.output(f"{lid}Arn", get_att(lid, "Arn"), f"ARN of function {function.name}")
 
 

@@ -9,7 +9,7 @@ import re
 from tether.model import Function, HttpApi, HttpTrigger, Resource, Trigger
 from tether.model.naming import pascal
 from tether.synth.base import BaseFamily, invoke_permission
-from tether.synth.template import Context, Json, get_att, ref, sub
+from tether.synth.template import Context, Json, get_att, of_resource, of_trigger, ref, sub
 
 
 class HttpApiFamily(BaseFamily):
@@ -24,11 +24,13 @@ class HttpApiFamily(BaseFamily):
                 "ProtocolType": "HTTP",
                 "Tags": ctx.tag_map(),
             },
+            owner=of_resource(resource.name),
         )
         ctx.add(
             f"{lid}Stage",
             "AWS::ApiGatewayV2::Stage",
             {"ApiId": ref(lid), "StageName": "$default", "AutoDeploy": True, "Tags": ctx.tag_map()},
+            owner=of_resource(resource.name),
         )
         ctx.output(f"{lid}Url", get_att(lid, "ApiEndpoint"), f"URL of HTTP API {resource.name}")
 
@@ -46,6 +48,7 @@ class HttpApiFamily(BaseFamily):
                     "IntegrationUri": ctx.function_arn(function),
                     "PayloadFormatVersion": "2.0",
                 },
+                owner=of_trigger(function.name, trigger.resource),
             )
         route = _route_id(ctx, api, trigger)
         ctx.add(
@@ -56,11 +59,13 @@ class HttpApiFamily(BaseFamily):
                 "RouteKey": trigger.route,
                 "Target": sub(f"integrations/${{{integration}}}"),
             },
+            owner=of_trigger(function.name, trigger.resource),
         )
         invoke_permission(
             ctx,
             function,
             f"{route}Permission",
+            resource=trigger.resource,
             principal="apigateway.amazonaws.com",
             source_arn=sub(
                 f"arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{{api}}}/*/"

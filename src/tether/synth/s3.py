@@ -6,7 +6,7 @@ from typing import Any
 
 from tether.model import Bucket, BucketTrigger, Function, Resource, Trigger
 from tether.synth.base import BaseFamily, invoke_permission, retention
-from tether.synth.template import Context, Json, sub
+from tether.synth.template import Context, Json, of_resource, sub
 
 S3_EVENTS = {"created": "s3:ObjectCreated:*", "removed": "s3:ObjectRemoved:*"}
 
@@ -31,7 +31,13 @@ class BucketFamily(BaseFamily):
         }
         if resource.versioning:
             properties["VersioningConfiguration"] = {"Status": "Enabled"}
-        ctx.add(resource.logical_id, "AWS::S3::Bucket", properties, **retention(resource))
+        ctx.add(
+            resource.logical_id,
+            "AWS::S3::Bucket",
+            properties,
+            owner=of_resource(resource.name),
+            **retention(resource),
+        )
         ctx.output(
             f"{resource.logical_id}Name",
             ctx.bucket_name(resource),
@@ -50,6 +56,7 @@ class BucketFamily(BaseFamily):
             ctx,
             function,
             f"{function.logical_id}{bucket.logical_id}Permission",
+            resource=bucket.name,
             principal="s3.amazonaws.com",
             source_arn=self.scope_arns(ctx, bucket, "bucket")[0],
             source_account=True,

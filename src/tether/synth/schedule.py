@@ -6,7 +6,7 @@ import json
 
 from tether.model import Function, Resource, Schedule, ScheduleTrigger, Trigger
 from tether.synth.base import BaseFamily, invoke_permission
-from tether.synth.template import Context, Json, get_att
+from tether.synth.template import Context, Json, get_att, of_resource
 
 
 class ScheduleFamily(BaseFamily):
@@ -17,7 +17,12 @@ class ScheduleFamily(BaseFamily):
             "ScheduleExpression": resource.expression,
             "State": "ENABLED",
         }
-        ctx.add(resource.logical_id, "AWS::Events::Rule", properties)
+        ctx.add(
+            resource.logical_id,
+            "AWS::Events::Rule",
+            properties,
+            owner=of_resource(resource.name),
+        )
         ctx.output(
             f"{resource.logical_id}Arn",
             get_att(resource.logical_id, "Arn"),
@@ -36,6 +41,7 @@ class ScheduleFamily(BaseFamily):
             ctx,
             function,
             f"{function.logical_id}{rule.logical_id}Permission",
+            resource=rule.name,
             principal="events.amazonaws.com",
             source_arn=get_att(rule.logical_id, "Arn"),
         )

@@ -6,13 +6,19 @@ import json
 
 from tether.model import Function, Resource, Topic, TopicTrigger, Trigger
 from tether.synth.base import BaseFamily, invoke_permission, retention
-from tether.synth.template import Context, Json, get_att, ref
+from tether.synth.template import Context, Json, get_att, of_resource, of_trigger, ref
 
 
 class TopicFamily(BaseFamily):
     def declare(self, ctx: Context, resource: Resource) -> None:
         assert isinstance(resource, Topic)
-        ctx.add(resource.logical_id, "AWS::SNS::Topic", {"Tags": ctx.tags()}, **retention(resource))
+        ctx.add(
+            resource.logical_id,
+            "AWS::SNS::Topic",
+            {"Tags": ctx.tags()},
+            owner=of_resource(resource.name),
+            **retention(resource),
+        )
         ctx.output(
             f"{resource.logical_id}Arn", ref(resource.logical_id), f"ARN of topic {resource.name}"
         )
@@ -37,9 +43,19 @@ class TopicFamily(BaseFamily):
                 json.dumps(trigger.filter_policy, sort_keys=True)
             )
         stem = f"{function.logical_id}{topic.logical_id}"
-        ctx.add(f"{stem}Subscription", "AWS::SNS::Subscription", properties)
+        ctx.add(
+            f"{stem}Subscription",
+            "AWS::SNS::Subscription",
+            properties,
+            owner=of_trigger(function.name, topic.name),
+        )
         invoke_permission(
-            ctx, function, f"{stem}Permission", principal="sns.amazonaws.com", source_arn=topic_arn
+            ctx,
+            function,
+            f"{stem}Permission",
+            resource=topic.name,
+            principal="sns.amazonaws.com",
+            source_arn=topic_arn,
         )
 
     def scope_arns(self, ctx: Context, resource: Resource, scope: str) -> list[Json]:

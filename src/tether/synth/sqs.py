@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tether.model import Function, Queue, QueueTrigger, Resource, Trigger
 from tether.synth.base import BaseFamily, retention
-from tether.synth.template import Context, Json, get_att, ref
+from tether.synth.template import Context, Json, get_att, of_resource, of_trigger, ref
 
 # What Lambda's poller does with the function's role on the queue.
 QUEUE_POLL = (
@@ -23,7 +23,13 @@ class QueueFamily(BaseFamily):
             "SqsManagedSseEnabled": True,
             "Tags": ctx.tags(),
         }
-        ctx.add(resource.logical_id, "AWS::SQS::Queue", properties, **retention(resource))
+        ctx.add(
+            resource.logical_id,
+            "AWS::SQS::Queue",
+            properties,
+            owner=of_resource(resource.name),
+            **retention(resource),
+        )
         lid = resource.logical_id
         ctx.output(f"{lid}Url", ref(lid), f"URL of queue {resource.name}")
         ctx.output(f"{lid}Arn", get_att(lid, "Arn"), f"ARN of queue {resource.name}")
@@ -43,6 +49,7 @@ class QueueFamily(BaseFamily):
             f"{function.logical_id}{queue.logical_id}Mapping",
             "AWS::Lambda::EventSourceMapping",
             properties,
+            owner=of_trigger(function.name, queue.name),
         )
 
     def scope_arns(self, ctx: Context, resource: Resource, scope: str) -> list[Json]:

@@ -17,6 +17,7 @@ from tether.model.naming import kebab, shorten
 Json = Any
 TAG_PROJECT = "tether:project"
 TAG_STAGE = "tether:stage"
+OWNER_KEY = "tether"
 
 
 def ref(logical_id: str) -> Json:
@@ -29,6 +30,18 @@ def get_att(logical_id: str, attribute: str) -> Json:
 
 def sub(text: str) -> Json:
     return {"Fn::Sub": text}
+
+
+def of_resource(name: str) -> dict[str, str]:
+    return {"resource": name}
+
+
+def of_function(name: str, part: str) -> dict[str, str]:
+    return {"function": name, "part": part}
+
+
+def of_trigger(function: str, resource: str) -> dict[str, str]:
+    return {"function": function, "trigger": resource}
 
 
 def to_json(template: dict[str, Any]) -> str:
@@ -44,11 +57,25 @@ class Context:
     outputs: dict[str, Json] = field(default_factory=dict)
 
     def add(
-        self, logical_id: str, type_name: str, properties: dict[str, Json], **extra: Json
+        self,
+        logical_id: str,
+        type_name: str,
+        properties: dict[str, Json],
+        *,
+        owner: dict[str, str],
+        **extra: Json,
     ) -> None:
+        """Declare a resource. `owner` names what it belongs to in the user's words (see
+        `of_resource`, `of_function`, `of_trigger`); plans read it back from the template's
+        Metadata to show "trigger uploads -> resize" instead of a logical ID."""
         if logical_id in self.resources:
             raise ValueError(f"duplicate logical ID {logical_id}")  # a synth bug, never user input
-        self.resources[logical_id] = {"Type": type_name, "Properties": properties, **extra}
+        self.resources[logical_id] = {
+            "Type": type_name,
+            "Properties": properties,
+            "Metadata": {OWNER_KEY: owner},
+            **extra,
+        }
 
     def depends_on(self, logical_id: str, dependency: str) -> None:
         deps: list[str] = self.resources[logical_id].setdefault("DependsOn", [])
