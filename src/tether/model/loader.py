@@ -346,6 +346,7 @@ class _Loader:
             resources=resources,
             functions=functions,
             description=description,
+            requirements=_requirements(self.root),
         )
         has_errors = any(p.severity == "error" for p in self.problems)
         for unused in [] if has_errors else project.unused():
@@ -1151,6 +1152,17 @@ class _Loader:
                             "make the prefixes or suffixes disjoint, or the events different",
                         )
                 seen.append((function.name, trigger))
+
+
+def _requirements(root: Path) -> tuple[str, ...]:
+    """The requirement lines of requirements.txt (comments and blank lines dropped)."""
+    path = root / "requirements.txt"
+    if not path.is_file():
+        return ()
+    lines = (
+        line.split("#", 1)[0].strip() for line in path.read_text(encoding="utf-8").splitlines()
+    )
+    return tuple(line for line in lines if line)
 
 
 def _overlaps(a: BucketTrigger, b: BucketTrigger) -> bool:

@@ -288,6 +288,7 @@ class Project:
     resources: Mapping[str, Resource]
     functions: Mapping[str, Function]
     description: str = ""
+    requirements: tuple[str, ...] = ()  # requirement lines of requirements.txt, if any
     warnings: tuple[Problem, ...] = ()
 
     def stack_name(self, stage: str) -> str:

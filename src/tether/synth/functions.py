@@ -19,6 +19,8 @@ from tether.synth.template import Context, Json, get_att, of_function, ref
 LOG_RETENTION_DAYS = 30
 CODE_BUCKET_PARAMETER = "ArtifactBucket"
 CODE_KEY_PARAMETER = "CodeKey"
+LAYER_KEY_PARAMETER = "LayerKey"
+LAYER = "DependenciesLayer"
 
 
 def declare(ctx: Context, function: Function, families: Mapping[type[Resource], Family]) -> None:
@@ -74,6 +76,8 @@ def declare(ctx: Context, function: Function, families: Mapping[type[Resource], 
         "Code": {"S3Bucket": ref(CODE_BUCKET_PARAMETER), "S3Key": ref(CODE_KEY_PARAMETER)},
         "Tags": ctx.tags(),
     }
+    if ctx.project.requirements:
+        properties["Layers"] = [ref(LAYER)]
     variables = environment(ctx, function, families)
     if variables:
         properties["Environment"] = {"Variables": variables}
@@ -87,6 +91,22 @@ def declare(ctx: Context, function: Function, families: Mapping[type[Resource], 
         DependsOn=[log_group],
     )
     ctx.output(f"{lid}Arn", get_att(lid, "Arn"), f"ARN of function {function.name}")
+
+
+def declare_layer(ctx: Context) -> None:
+    """The dependencies of requirements.txt, built once into a layer that every function uses."""
+    runtimes = sorted({f.runtime for f in ctx.project.functions.values()} or {ctx.project.runtime})
+    ctx.add(
+        LAYER,
+        "AWS::Lambda::LayerVersion",
+        {
+            "LayerName": f"{ctx.prefix()}-dependencies",
+            "Description": "packages from requirements.txt",
+            "CompatibleRuntimes": runtimes,
+            "Content": {"S3Bucket": ref(CODE_BUCKET_PARAMETER), "S3Key": ref(LAYER_KEY_PARAMETER)},
+        },
+        owner={"resource": "requirements.txt"},
+    )
 
 
 def environment(

@@ -1,0 +1,144 @@
+"""Cloud sessions for the two targets, and the translation of connection and credential failures
+into user errors.
+
+`local` points boto3 at the embedded local cloud with dummy credentials, so a user's real AWS
+credentials never reach it. `aws` uses boto3's standard credential chain and the project's
+region (AWS_PROFILE, AWS_REGION and AWS_ENDPOINT_URL are honoured as boto3 honours them).
+Every call that may fail for reasons outside Tether runs inside `cloud.guard()`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+    PartialCredentialsError,
+    ProfileNotFound,
+    ReadTimeoutError,
+)
+
+from tether.errors import TetherError
+
+LOCAL_ACCESS_KEY = "tether-local"
+LOCAL_SECRET_KEY = "tether-local"
+_CREDENTIAL_ERRORS = {
+    "InvalidClientTokenId",
+    "SignatureDoesNotMatch",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "UnrecognizedClientException",
+    "InvalidAccessKeyId",
+    "AuthFailure",
+}
+_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 3},
+    connect_timeout=5,
+    read_timeout=120,
+)
+
+
+class CloudError(TetherError):
+    """The cloud could not be reached, refused the credentials, or rejected a request."""
+
+
+@dataclass
+class Cloud:
+    """boto3 clients for one target and region, created lazily and reused."""
+
+    target: str
+    region: str
+    endpoint: str | None = None  # the local cloud's URL; None means AWS's own endpoints
+    session: Any = None
+    _clients: dict[str, Any] = field(default_factory=dict)
+    _account: str | None = None
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            kwargs: dict[str, Any] = {"region_name": self.region, "config": _CONFIG}
+            if self.endpoint:
+                kwargs["endpoint_url"] = self.endpoint
+            self._clients[service] = self.session.client(service, **kwargs)
+        return self._clients[service]
+
+    def account_id(self) -> str:
+        if self._account is None:
+            with self.guard():
+                self._account = str(self.client("sts").get_caller_identity()["Account"])
+        return self._account
+
+    def where(self) -> str:
+        return (
+            f"the local cloud at {self.endpoint}"
+            if self.target == "local"
+            else f"AWS ({self.region})"
+        )
+
+    @contextlib.contextmanager
+    def guard(self) -> Iterator[None]:
+        """Turn failures of the network, the credentials or a request into CloudErrors."""
+        try:
+            yield
+        except (EndpointConnectionError, ConnectTimeoutError) as exc:
+            hint = (
+                "start it with `tether local start`, or check `tether local status`"
+                if self.target == "local"
+                else "check your network connection and the region; AWS_ENDPOINT_URL, if set, must be reachable"
+            )
+            raise CloudError(f"cannot reach {self.where()}: {exc}", hint=hint) from None
+        except ReadTimeoutError as exc:
+            raise CloudError(
+                f"{self.where()} did not answer in time: {exc}", hint="try again"
+            ) from None
+        except (NoCredentialsError, PartialCredentialsError) as exc:
+            raise CloudError(
+                f"no usable AWS credentials: {exc}",
+                hint="configure them with `aws configure`, AWS_PROFILE, or AWS_ACCESS_KEY_ID and "
+                "AWS_SECRET_ACCESS_KEY; or deploy to the local cloud with --target local",
+            ) from None
+        except (ProfileNotFound, NoRegionError) as exc:
+            raise CloudError(str(exc), hint="check AWS_PROFILE and your AWS config") from None
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            code, message = error.get("Code", "Error"), error.get("Message", str(exc))
+            if code in _CREDENTIAL_ERRORS:
+                raise CloudError(
+                    f"AWS rejected the credentials ({code}): {message}",
+                    hint="refresh or fix your credentials (`aws sts get-caller-identity` shows who you are)",
+                ) from None
+            if code in {"AccessDenied", "AccessDeniedException"}:
+                raise CloudError(
+                    f"access denied: {message}",
+                    hint="the credentials lack a permission Tether needs to deploy; see the message",
+                ) from None
+            raise
+        except BotoCoreError as exc:
+            raise CloudError(f"talking to {self.where()} failed: {exc}", hint="try again") from None
+
+
+def connect(target: str, region: str, *, endpoint: str | None = None) -> Cloud:
+    """A Cloud for `target`. For `local`, `endpoint` is the running local cloud's URL."""
+    if target == "local":
+        if endpoint is None:
+            raise ValueError("the local target needs the local cloud's endpoint")
+        session = boto3.session.Session(
+            aws_access_key_id=LOCAL_ACCESS_KEY,
+            aws_secret_access_key=LOCAL_SECRET_KEY,
+            region_name=region,
+        )
+        return Cloud(target="local", region=region, endpoint=endpoint, session=session)
+    try:
+        session = boto3.session.Session(region_name=region)
+    except ProfileNotFound as exc:
+        raise CloudError(str(exc), hint="check AWS_PROFILE and your AWS config") from None
+    return Cloud(target="aws", region=region, session=session)
