@@ -9,7 +9,8 @@ trigger needs on its queue or stream. No statement has a "*" action or resource.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from tether.model import Function, Resource, iam
 from tether.model.naming import pascal
@@ -28,6 +29,7 @@ def declare(ctx: Context, function: Function, families: Mapping[type[Resource], 
     log_group = f"{pascal(function.name)}LogGroup"
     role = f"{pascal(function.name)}Role"
     name = ctx.function_name(function)
+    granted = grants(ctx, function, log_group, families)
     ctx.add(
         log_group,
         "AWS::Logs::LogGroup",
@@ -57,13 +59,16 @@ def declare(ctx: Context, function: Function, families: Mapping[type[Resource], 
                     "PolicyName": "least-privilege",
                     "PolicyDocument": {
                         "Version": "2012-10-17",
-                        "Statement": statements(ctx, function, log_group, families),
+                        "Statement": [grant.statement() for grant in granted],
                     },
                 }
             ],
             "Tags": ctx.tags(),
         },
-        owner=of_function(function.name, "role"),
+        owner={
+            **of_function(function.name, "role"),
+            "grants": [line for grant in granted for line in grant.describe()],
+        },
     )
     properties: dict[str, Json] = {
         "FunctionName": name,
@@ -121,35 +126,70 @@ def environment(
     return dict(sorted(variables.items()))
 
 
-def statements(
+@dataclass(frozen=True)
+class Grant:
+    """One policy statement, and what it grants in the user's words for plans and reviews."""
+
+    sid: str
+    actions: tuple[str, ...]
+    arns: tuple[Json, ...]
+    on: str  # "objects in bucket thumbs"
+
+    def statement(self) -> Json:
+        return {
+            "Sid": self.sid,
+            "Effect": "Allow",
+            "Action": list(self.actions),
+            "Resource": list(self.arns),
+        }
+
+    def describe(self) -> list[str]:
+        return [f"{action} on {self.on}" for action in self.actions]
+
+
+SCOPE_WORDS = {
+    "bucket": "bucket {}",
+    "object": "objects in bucket {}",
+    "table": "table {}",
+    "index": "indexes of table {}",
+    "stream": "stream of table {}",
+    "topic": "topic {}",
+    "queue": "queue {}",
+}
+
+
+def grants(
     ctx: Context, function: Function, log_group: str, families: Mapping[type[Resource], Family]
-) -> list[Json]:
-    grants: dict[tuple[str, str], set[str]] = defaultdict(set)
+) -> list[Grant]:
+    """Own logs, then each poll trigger's reads, then each operation's actions per ARN shape."""
+    by_scope: dict[tuple[str, str], set[str]] = defaultdict(set)
     for operation in function.operations:
         resource = ctx.resource(operation.resource)
         for action in operation.actions:
             for scope in sorted(set(iam.resource_types(action) or ()) & resource.scopes):
-                grants[(resource.name, scope)].add(action)
-    result: list[Json] = [
-        {
-            "Sid": "OwnLogs",
-            "Effect": "Allow",
-            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": [get_att(log_group, "Arn")],
-        }
+                by_scope[(resource.name, scope)].add(action)
+    result = [
+        Grant(
+            "OwnLogs",
+            ("logs:CreateLogStream", "logs:PutLogEvents"),
+            (get_att(log_group, "Arn"),),
+            "its own log group",
+        )
     ]
     for trigger in function.triggers:
         resource = ctx.resource(trigger.resource)
         actions, arns = families[type(resource)].trigger_actions(ctx, resource)
         if actions:
-            result.append(_statement(f"{pascal(resource.name)}Trigger", actions, arns))
-    for (name, scope), granted in sorted(grants.items()):
+            on = f"{resource.type_name} {resource.name} (to poll its trigger)"
+            result.append(
+                Grant(f"{pascal(resource.name)}Trigger", tuple(sorted(actions)), tuple(arns), on)
+            )
+    for (name, scope), allowed in sorted(by_scope.items()):
         resource = ctx.resource(name)
         arns = families[type(resource)].scope_arns(ctx, resource, scope)
         if arns:
-            result.append(_statement(f"{pascal(name)}{pascal(scope)}", granted, arns))
+            on = SCOPE_WORDS[scope].format(name)
+            result.append(
+                Grant(f"{pascal(name)}{pascal(scope)}", tuple(sorted(allowed)), tuple(arns), on)
+            )
     return result
-
-
-def _statement(sid: str, actions: Iterable[str], arns: list[Json]) -> Json:
-    return {"Sid": sid, "Effect": "Allow", "Action": sorted(actions), "Resource": arns}

@@ -62,7 +62,7 @@ class Context:
         type_name: str,
         properties: dict[str, Json],
         *,
-        owner: dict[str, str],
+        owner: dict[str, Any],
         **extra: Json,
     ) -> None:
         """Declare a resource. `owner` names what it belongs to in the user's words (see
