@@ -177,6 +177,17 @@ def graph(path: Path | None, project_path: Path | None, fmt: str) -> int:
     return 0
 
 
+def _register() -> None:
+    from tether.cli.deploy_commands import COMMANDS
+    from tether.cli.local_commands import local
+
+    for command in (*COMMANDS, local):
+        cli.add_command(command)
+
+
+_register()
+
+
 def main(argv: list[str] | None = None) -> None:
     try:
         status = cli.main(args=argv, prog_name="tether", standalone_mode=False)

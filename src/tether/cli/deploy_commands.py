@@ -1,0 +1,275 @@
+"""Commands that build, plan, deploy and remove a stage: build, plan, deploy, outputs, destroy,
+resources, prune. Each is a thin layer over tether.build, tether.deploy and tether.prune."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from tether.cli.options import load, project_option, stage_options
+from tether.cli.render import DeployProgress, console, outputs_lines, print_plan
+
+if TYPE_CHECKING:
+    from tether.deploy.plan import DataRisk, Plan
+    from tether.deploy.stack import DeployedStack
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _say(message: str) -> None:
+    click.echo(message, err=True)
+
+
+@click.command()
+@project_option
+@click.option(
+    "-v", "--verbose", is_flag=True, help="List every file left out of the code zip, and why."
+)
+def build(project_path: Path | None, verbose: bool) -> int:
+    """Build the code zip and the dependency layer (cached by requirements.txt's hash)."""
+    from tether.build import build_project, format_build
+
+    project = load(project_path)
+    click.echo(format_build(build_project(project, progress=_say), verbose))
+    return 0
+
+
+@click.command()
+@project_option
+@stage_options
+@click.option(
+    "--delete", "delete", multiple=True, metavar="NAME", help="Allow deleting this resource's data."
+)
+@click.option(
+    "--keep-change-set", is_flag=True, help="Leave the change set in CloudFormation for review."
+)
+def plan(
+    project_path: Path | None,
+    stage: str,
+    target: str,
+    delete: tuple[str, ...],
+    keep_change_set: bool,
+) -> int:
+    """Show what a deploy would change: resources, permissions and data, in your names."""
+    from tether.deploy.pipeline import preview
+
+    project = load(project_path, stage, target)
+    result, change_set = preview(
+        project,
+        stage=stage,
+        target=target,
+        delete=delete,
+        keep_change_set=keep_change_set,
+        say=_say,
+    )
+    out = console()
+    print_plan(out, result, target)
+    if change_set:
+        out.print(f"change set kept: {change_set}")
+    if result.blocked:
+        out.print("[bold red]a deploy would stop here to protect data[/]")
+        return 1
+    return 0
+
+
+@click.command()
+@project_option
+@stage_options
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--delete",
+    "delete",
+    multiple=True,
+    metavar="NAME",
+    help="Really delete this resource and its data.",
+)
+def deploy(
+    project_path: Path | None, stage: str, target: str, yes: bool, delete: tuple[str, ...]
+) -> int:
+    """Build, plan and deploy the stage through a CloudFormation change set.
+
+    Asks before removing or replacing anything when run in a terminal (--yes skips the
+    question; without a terminal it never asks). Stops, changing nothing, when a removed or
+    replaced bucket, table or queue still holds data and no choice was made for it.
+    """
+    from tether.deploy.pipeline import deploy as run_deploy
+
+    project = load(project_path, stage, target)
+    out = console()
+
+    progress = DeployProgress(out)
+
+    def confirm(plan_: Plan) -> bool:
+        print_plan(out, plan_, target)
+        risky = any(c.action in {"remove", "replace"} for c in plan_.changes)
+        approved = (
+            yes
+            or not _interactive()
+            or not risky
+            or click.confirm("apply these changes?", default=False)
+        )
+        if approved:
+            progress.start(plan_.stack, len(plan_.changes))
+        return approved
+
+    with progress:
+        result = run_deploy(
+            project,
+            stage=stage,
+            target=target,
+            delete=delete,
+            confirm=confirm,
+            progress=progress,
+            say=_say,
+        )
+    if result.plan.noop:
+        out.print(
+            f"stack [bold]{result.plan.stack}[/]: no changes ({result.uploaded_bytes} bytes uploaded, {result.seconds:.2f} s)"
+        )
+    else:
+        out.print(
+            f"deployed [bold]{result.plan.stack}[/] in {result.seconds:.1f} s ({result.uploaded_bytes} bytes uploaded)"
+        )
+    for line in outputs_lines(result.outputs):
+        out.print(line)
+    return 0
+
+
+@click.command()
+@project_option
+@stage_options
+@click.option("--json", "as_json", is_flag=True, help="Print the outputs as a JSON object.")
+def outputs(project_path: Path | None, stage: str, target: str, as_json: bool) -> int:
+    """Show the stage's stack outputs: function ARNs, resource names, URLs."""
+    from tether.deploy.pipeline import open_target
+    from tether.deploy.stack import read_stack
+    from tether.errors import TetherError
+
+    project = load(project_path, stage, target)
+    cloud = open_target(project, target)
+    deployed = read_stack(cloud, project.stack_name(stage))
+    if deployed is None or not deployed.alive:
+        raise TetherError(
+            f"stage '{stage}' is not deployed on {cloud.where()}", hint="run `tether deploy` first"
+        )
+    if as_json:
+        click.echo(json.dumps(deployed.outputs, indent=2, sort_keys=True))
+    else:
+        click.echo("\n".join(outputs_lines(deployed.outputs)))
+    return 0
+
+
+@click.command()
+@project_option
+@stage_options
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--delete",
+    "delete",
+    multiple=True,
+    metavar="NAME",
+    help="Really delete this resource and its data.",
+)
+def destroy(
+    project_path: Path | None, stage: str, target: str, yes: bool, delete: tuple[str, ...]
+) -> int:
+    """Remove the stage's stack. External resources are never touched; resources that hold
+    data are kept unless named with --delete."""
+    from tether.deploy.destroy import destroy as run_destroy
+    from tether.errors import TetherError
+
+    project = load(project_path, stage, target)
+    out = console()
+
+    progress = DeployProgress(out)
+
+    def confirm(stack: DeployedStack, risks: list[DataRisk]) -> bool:
+        for risk in risks:
+            out.print(f"  ! {risk.describe()}: [red]will be deleted (--delete)[/]")
+        if not yes:
+            if not _interactive():
+                raise TetherError(
+                    "destroy needs confirmation", hint="run it in a terminal, or pass --yes"
+                )
+            if not click.confirm(f"delete stack {stack.name} on {target}?", default=False):
+                return False
+        progress.start(stack.name, len(stack.template.get("Resources", {})))
+        return True
+
+    with progress:
+        deployed = run_destroy(
+            project, stage=stage, target=target, delete=delete, confirm=confirm, progress=progress
+        )
+    out.print(f"destroyed stack [bold]{deployed.name}[/]")
+    return 0
+
+
+@click.command()
+@project_option
+@click.option(
+    "-s", "--stage", default="dev", show_default=True, help="Stage whose deployed names to show."
+)
+@click.option("--unused", is_flag=True, help="Only the resources no function uses.")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def resources(project_path: Path | None, stage: str, unused: bool, as_json: bool) -> int:
+    """List the project's resources: type, project or external, which functions use them,
+    and the deployed name of the stage (from its last deploy)."""
+    from tether.deploy.state import load_state
+
+    project = load(project_path)
+    state = load_state(project.root, stage)
+    deployed = state.outputs if state else {}
+    rows: list[dict[str, Any]] = []
+    for resource in project.resources.values():
+        if unused and project.used_by(resource.name):
+            continue
+        live = [v for k, v in sorted(deployed.items()) if k.startswith(resource.logical_id)]
+        rows.append(
+            {
+                "name": resource.name,
+                "type": resource.type_name,
+                "external": resource.external,
+                "used_by": project.used_by(resource.name),
+                "deployed": live[0] if live else (resource.external or None),
+            }
+        )
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
+        click.echo("no unused resources" if unused else "no resources")
+    for row in rows:
+        owner = "external" if row["external"] else "project"
+        users = ", ".join(row["used_by"]) or "unused"
+        where = f"  -> {row['deployed']}" if row["deployed"] else ""
+        click.echo(f"{row['name']:<16} {row['type']:<15} {owner:<9} {users}{where}")
+    return 0
+
+
+@click.command()
+@project_option
+@click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
+def prune(project_path: Path | None, dry_run: bool) -> int:
+    """Remove unused resources from tether.yaml (keeping comments and formatting); the next
+    deploy deletes them from the cloud, with the usual data-loss protection."""
+    from tether.prune import prune as run_prune
+
+    project = load(project_path)
+    removed = run_prune(project, dry_run=dry_run)
+    if not removed:
+        click.echo("nothing to prune: every resource is used")
+    else:
+        verb = "would remove" if dry_run else "removed"
+        click.echo(f"{verb} {', '.join(removed)} from {project.file}")
+        if not dry_run:
+            click.echo("deploy to delete them from the cloud (`tether plan` shows what that does)")
+    return 0
+
+
+COMMANDS = [build, plan, deploy, outputs, destroy, resources, prune]

@@ -1,0 +1,52 @@
+"""Options shared by commands: the project, the stage and the target."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from tether.model import Project, find_project, load_project
+
+PATH = click.Path(path_type=Path)
+Decorator = Callable[[Any], Any]
+
+
+def project_option(function: Any) -> Any:
+    return click.option(
+        "-p",
+        "--project",
+        "project_path",
+        type=PATH,
+        help="The project directory (default: the current one or its nearest parent with tether.yaml).",
+    )(function)
+
+
+def stage_options(function: Any) -> Any:
+    function = click.option("-s", "--stage", default="dev", show_default=True, help="Stage name.")(
+        function
+    )
+    return click.option(
+        "-t",
+        "--target",
+        type=click.Choice(["local", "aws"]),
+        default="local",
+        show_default=True,
+        help="Where the stage runs: the embedded local cloud or AWS.",
+    )(function)
+
+
+def resolve(path: Path | None, project_path: Path | None) -> Path:
+    return find_project(path or project_path)
+
+
+def load(project_path: Path | None, stage: str | None = None, target: str | None = None) -> Project:
+    """Load the project and check the stage and target options."""
+    project = load_project(resolve(None, project_path))
+    if stage is not None and target is not None:
+        from tether.synth import check_stage
+
+        check_stage(stage, target)
+    return project

@@ -1,0 +1,115 @@
+"""How plans, deploy progress and outputs look in the terminal (Rich; plain text without a tty)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+if TYPE_CHECKING:
+    from tether.deploy.execute import StackEvent
+    from tether.deploy.plan import Plan
+
+SYMBOLS = {"add": "+", "modify": "~", "replace": "±", "remove": "-"}
+STYLES = {"add": "green", "modify": "yellow", "replace": "magenta", "remove": "red"}
+ORDER = {"remove": 0, "replace": 1, "modify": 2, "add": 3}
+
+
+def console(*, stderr: bool = False) -> Console:
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def plan_lines(plan: Plan, where: str) -> list[str]:
+    """The plan as Rich markup lines: changes grouped by what they belong to, permission
+    changes per function, and every data decision."""
+    verb = "update" if plan.exists else "create"
+    if plan.noop:
+        return [f"stack [bold]{plan.stack}[/] on {where}: no changes"]
+    lines = [f"stack [bold]{plan.stack}[/] on {where}: {verb}"]
+    seen: dict[tuple[str, str], list[str]] = {}
+    for change in sorted(plan.changes, key=lambda c: (ORDER[c.action], c.owner)):
+        reasons = seen.setdefault((change.action, change.owner), [])
+        if change.reason and change.reason not in reasons:
+            reasons.append(change.reason)
+    for (action, owner), reasons in seen.items():
+        detail = f" [dim]({'; '.join(reasons)})[/]" if reasons else ""
+        lines.append(f"  [{STYLES[action]}]{SYMBOLS[action]} {action:<8}[/] {owner}{detail}")
+    if plan.permissions:
+        lines.append("permissions")
+        for permission in plan.permissions:
+            lines.append(f"  function [bold]{permission.function}[/]")
+            lines += [f"    [green]+ {grant}[/]" for grant in permission.added]
+            lines += [f"    [red]- {grant}[/]" for grant in permission.removed]
+    if plan.risks:
+        lines.append("data")
+        for risk in plan.risks:
+            decision = {
+                "blocked": "[bold red]blocked[/]: choose --delete, retain: true or external",
+                "delete": "[red]will be deleted (--delete)[/]",
+                "retain": "[green]kept in the account (retain: true)[/]",
+                "external": "[green]kept in the account as an external resource[/]",
+            }[risk.decision]
+            lines.append(f"  ! {risk.describe()}: {decision}")
+    return lines
+
+
+def print_plan(out: Console, plan: Plan, where: str) -> None:
+    for line in plan_lines(plan, where):
+        out.print(line)
+
+
+class DeployProgress:
+    """A progress bar over a plan's resource changes, with one line per stack event.
+
+    Use as a context manager; `start(plan)` sizes the bar once the plan is known, and the
+    object itself is the event callback the deploy calls."""
+
+    def __init__(self, out: Console) -> None:
+        columns = [
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+        ]
+        self.bar = Progress(*columns, console=out, transient=True)
+        self.task: TaskID | None = None
+        self.stack = ""
+        self.done: set[str] = set()
+
+    def __enter__(self) -> DeployProgress:
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.__exit__(None, None, None)
+
+    def start(self, stack: str, total: int) -> None:
+        self.stack = stack
+        self.task = self.bar.add_task(f"deploying {stack}", total=max(total, 1))
+
+    def __call__(self, event: StackEvent) -> None:
+        failed = "FAILED" in event.status
+        style = "red" if failed else "green" if event.status.endswith("COMPLETE") else "dim"
+        reason = f" [dim]{event.reason}[/]" if event.reason and failed else ""
+        self.bar.console.print(
+            f"  {event.timestamp:%H:%M:%S} [{style}]{event.status:<20}[/] {event.owner}{reason}"
+        )
+        if self.task is None or event.logical_id == self.stack:
+            return
+        if event.status.endswith("_COMPLETE") and event.logical_id not in self.done:
+            self.done.add(event.logical_id)
+            self.bar.update(self.task, completed=len(self.done))
+
+
+def outputs_lines(outputs: dict[str, str]) -> list[str]:
+    width = max((len(k) for k in outputs), default=0)
+    return [f"  {key:<{width}}  {value}" for key, value in sorted(outputs.items())]

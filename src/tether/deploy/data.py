@@ -1,0 +1,90 @@
+"""Does a deployed resource hold data? Asked before anything that would delete or replace it.
+
+Only buckets, tables and queues hold data a user could lose; each check is one cheap call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from tether.cloud import Cloud
+
+DATA_TYPES = {
+    "AWS::S3::Bucket": "s3.bucket",
+    "AWS::DynamoDB::Table": "dynamodb.table",
+    "AWS::SQS::Queue": "sqs.queue",
+}
+
+
+def _bucket(cloud: Cloud, name: str) -> str | None:
+    s3 = cloud.client("s3")
+    listed = s3.list_object_versions(Bucket=name, MaxKeys=1)
+    if listed.get("Versions") or listed.get("DeleteMarkers"):
+        return "holds objects"
+    return None
+
+
+def _table(cloud: Cloud, name: str) -> str | None:
+    scanned = cloud.client("dynamodb").scan(TableName=name, Limit=1, Select="COUNT")
+    return "holds items" if scanned.get("Count", 0) or scanned.get("LastEvaluatedKey") else None
+
+
+def _queue(cloud: Cloud, url: str) -> str | None:
+    names = [
+        "ApproximateNumberOfMessages",
+        "ApproximateNumberOfMessagesNotVisible",
+        "ApproximateNumberOfMessagesDelayed",
+    ]
+    attributes = cloud.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=names)
+    count = sum(int(attributes["Attributes"].get(n, 0)) for n in names)
+    return f"holds {count} message{'s' if count != 1 else ''}" if count else None
+
+
+_CHECKS: dict[str, Callable[[Cloud, str], str | None]] = {
+    "AWS::S3::Bucket": _bucket,
+    "AWS::DynamoDB::Table": _table,
+    "AWS::SQS::Queue": _queue,
+}
+
+
+def holds_data(cloud: Cloud, cfn_type: str, physical_id: str) -> str | None:
+    """'holds objects', 'holds items', 'holds 3 messages', or None when empty or gone."""
+    check = _CHECKS.get(cfn_type)
+    if check is None:
+        return None
+    with cloud.guard():
+        try:
+            return check(cloud, physical_id)
+        except cloud.client("sts").exceptions.ClientError as exc:
+            if _missing(exc.response):
+                return None
+            raise
+
+
+def empty_bucket(cloud: Cloud, name: str) -> int:
+    """Delete every object version and delete marker, so CloudFormation can delete the bucket."""
+    s3 = cloud.client("s3")
+    deleted = 0
+    with cloud.guard():
+        for page in s3.get_paginator("list_object_versions").paginate(Bucket=name):
+            objects = [
+                {"Key": v["Key"], "VersionId": v["VersionId"]}
+                for v in page.get("Versions", []) + page.get("DeleteMarkers", [])
+            ]
+            for start in range(0, len(objects), 1000):
+                batch = objects[start : start + 1000]
+                s3.delete_objects(Bucket=name, Delete={"Objects": batch, "Quiet": True})
+                deleted += len(batch)
+    return deleted
+
+
+def _missing(response: dict[str, Any]) -> bool:
+    code = str(response.get("Error", {}).get("Code", ""))
+    return code in {
+        "NoSuchBucket",
+        "ResourceNotFoundException",
+        "AWS.SimpleQueueService.NonExistentQueue",
+        "QueueDoesNotExist",
+        "404",
+    }

@@ -1,0 +1,231 @@
+"""Execute stage of the pipeline: Plan -> a CloudFormation change set, executed, with progress.
+
+Before the change set runs, the data choices of the plan are carried out: resources that become
+external are first marked `DeletionPolicy: Retain` in the deployed stack (so removing them from
+the stack leaves them in the account), and buckets the user chose to delete are emptied (so
+CloudFormation can delete them). Stack events stream to a callback while the change set runs.
+A failed deploy leaves the previous stack in place (CloudFormation rolls back) and is reported
+with the failing resources and reasons in the user's words.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from tether.cloud import Cloud
+from tether.cloud.session import CloudError
+from tether.deploy.data import empty_bucket
+from tether.deploy.plan import Plan
+from tether.deploy.stack import DeployedStack, owner_words
+from tether.errors import TetherError
+
+CAPABILITIES = ["CAPABILITY_IAM"]
+TEMPLATE_BODY_LIMIT = 51_200
+POLL_SECONDS = 0.5
+
+
+@dataclass(frozen=True)
+class StackEvent:
+    """One line of deploy progress."""
+
+    timestamp: datetime
+    logical_id: str
+    owner: str
+    resource_type: str
+    status: str
+    reason: str
+
+
+Progress = Callable[[StackEvent], None]
+
+
+class DeployFailedError(TetherError):
+    """CloudFormation could not apply the change; the previous stack is still running."""
+
+
+def create_change_set(cloud: Cloud, plan: Plan, *, template_url: str | None = None) -> str:
+    """Create the plan's change set, wait until it is ready, and return its ARN."""
+    cfn = cloud.client("cloudformation")
+    body = json.dumps(plan.template, sort_keys=True, separators=(",", ":"))
+    source = {"TemplateURL": template_url} if template_url else {"TemplateBody": body}
+    with cloud.guard():
+        if plan.replace_dead_stack:
+            cfn.delete_stack(StackName=plan.stack)
+            _wait_for(cloud, plan.stack, terminal={"DELETE_COMPLETE"}, gone_ok=True)
+        created = cfn.create_change_set(
+            StackName=plan.stack,
+            ChangeSetName=f"tether-{int(time.time() * 1000)}",
+            ChangeSetType="UPDATE" if plan.exists else "CREATE",
+            Parameters=[
+                {"ParameterKey": k, "ParameterValue": v} for k, v in sorted(plan.parameters.items())
+            ],
+            Capabilities=CAPABILITIES,
+            Tags=[{"Key": "tether:stage", "Value": plan.stage}],
+            **source,
+        )
+        change_set = str(created["Id"])
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            described = cfn.describe_change_set(ChangeSetName=change_set, StackName=plan.stack)
+            status = described.get("Status", "CREATE_COMPLETE")
+            if status == "CREATE_COMPLETE":
+                return change_set
+            if status == "FAILED":
+                raise DeployFailedError(
+                    f"CloudFormation refused the change: {described.get('StatusReason', 'no reason given')}",
+                    hint="nothing was changed; fix the cause and deploy again",
+                )
+            time.sleep(POLL_SECONDS)
+    raise DeployFailedError("the change set was not ready after 5 minutes", hint="try again")
+
+
+def delete_change_set(cloud: Cloud, plan: Plan, change_set: str) -> None:
+    with cloud.guard():
+        cloud.client("cloudformation").delete_change_set(
+            ChangeSetName=change_set, StackName=plan.stack
+        )
+        if not plan.exists:
+            # A CREATE change set leaves an empty stack in REVIEW_IN_PROGRESS; remove it too.
+            cloud.client("cloudformation").delete_stack(StackName=plan.stack)
+
+
+def prepare(cloud: Cloud, plan: Plan, deployed: DeployedStack | None) -> None:
+    """Carry out the plan's data choices before the change set runs."""
+    keep = [r.logical_id for r in plan.risks if r.decision == "external"]
+    if keep and deployed is not None:
+        template = json.loads(json.dumps(deployed.template))
+        for logical_id in keep:
+            template["Resources"][logical_id]["DeletionPolicy"] = "Retain"
+            template["Resources"][logical_id]["UpdateReplacePolicy"] = "Retain"
+        cfn = cloud.client("cloudformation")
+        with cloud.guard():
+            cfn.update_stack(
+                StackName=plan.stack,
+                TemplateBody=json.dumps(template, sort_keys=True, separators=(",", ":")),
+                Parameters=[
+                    {"ParameterKey": k, "UsePreviousValue": True}
+                    for k in sorted(deployed.parameters)
+                ],
+                Capabilities=CAPABILITIES,
+            )
+        _wait_for(cloud, plan.stack, terminal={"UPDATE_COMPLETE"})
+    for risk in plan.risks:
+        if risk.decision == "delete" and risk.type_name == "s3.bucket":
+            empty_bucket(cloud, risk.physical_id)
+
+
+def execute(
+    cloud: Cloud, plan: Plan, change_set: str, *, progress: Progress | None = None
+) -> dict[str, str]:
+    """Run the change set, stream its events, and return the stack outputs."""
+    cfn = cloud.client("cloudformation")
+    started = datetime.now(UTC)
+    with cloud.guard():
+        cfn.execute_change_set(ChangeSetName=change_set, StackName=plan.stack)
+    final = _wait_for(
+        cloud,
+        plan.stack,
+        terminal={"CREATE_COMPLETE", "UPDATE_COMPLETE"},
+        since=started,
+        progress=progress,
+        template=plan.template,
+    )
+    return {o["OutputKey"]: o["OutputValue"] for o in final.get("Outputs", [])}
+
+
+def destroy_stack(
+    cloud: Cloud,
+    stack: str,
+    *,
+    progress: Progress | None = None,
+    template: dict[str, Any] | None = None,
+) -> None:
+    started = datetime.now(UTC)
+    with cloud.guard():
+        cloud.client("cloudformation").delete_stack(StackName=stack)
+    _wait_for(
+        cloud,
+        stack,
+        terminal={"DELETE_COMPLETE"},
+        since=started,
+        progress=progress,
+        template=template or {},
+        gone_ok=True,
+    )
+
+
+def _wait_for(
+    cloud: Cloud,
+    stack: str,
+    *,
+    terminal: set[str],
+    since: datetime | None = None,
+    progress: Progress | None = None,
+    template: dict[str, Any] | None = None,
+    gone_ok: bool = False,
+    timeout: float = 3600,
+) -> dict[str, Any]:
+    """Poll the stack until it reaches a final state; report new events; raise on failure."""
+    cfn = cloud.client("cloudformation")
+    seen: set[str] = set()
+    failures: list[StackEvent] = []
+    resources = (template or {}).get("Resources", {})
+    deadline = time.monotonic() + timeout
+    while True:
+        with cloud.guard():
+            try:
+                described = cfn.describe_stacks(StackName=stack)["Stacks"][0]
+            except cfn.exceptions.ClientError as exc:
+                if gone_ok and "does not exist" in str(exc):
+                    return {}
+                raise
+            events = cfn.describe_stack_events(StackName=described["StackId"])["StackEvents"]
+        for raw in reversed(events):
+            if raw["EventId"] in seen or (since is not None and raw["Timestamp"] < since):
+                continue
+            seen.add(raw["EventId"])
+            logical = raw.get("LogicalResourceId", "")
+            event = StackEvent(
+                timestamp=raw["Timestamp"],
+                logical_id=logical,
+                owner=owner_words(resources.get(logical, {}), logical)
+                if logical != stack
+                else f"stack {stack}",
+                resource_type=raw.get("ResourceType", ""),
+                status=raw.get("ResourceStatus", ""),
+                reason=raw.get("ResourceStatusReason", "") or "",
+            )
+            if event.status.endswith("_FAILED") and logical != stack:
+                failures.append(event)
+            if progress is not None:
+                progress(event)
+        status = described["StackStatus"]
+        if status in terminal:
+            return dict(described)
+        if not status.endswith("_IN_PROGRESS") or status.endswith("ROLLBACK_COMPLETE"):
+            raise _failure(stack, status, failures)
+        if time.monotonic() > deadline:
+            raise CloudError(
+                f"stack {stack} is still {status} after {int(timeout)} s",
+                hint="check it in the console",
+            )
+        time.sleep(POLL_SECONDS)
+
+
+def _failure(stack: str, status: str, failures: list[StackEvent]) -> DeployFailedError:
+    causes = [f for f in failures if "cancelled" not in f.reason.lower()] or failures
+    lines = "\n".join(f"  - {f.owner}: {f.reason or f.status}" for f in causes[:10])
+    rolled_back = "ROLLBACK" in status
+    return DeployFailedError(
+        f"deploy of {stack} failed ({status})" + (f"\n{lines}" if lines else ""),
+        hint=(
+            "CloudFormation rolled back: the previous version is still running. Fix the cause and deploy again"
+            if rolled_back
+            else "look at the stack's events for details"
+        ),
+    )

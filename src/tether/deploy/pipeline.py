@@ -1,0 +1,175 @@
+"""The full deploy, as a pipeline of the stages in DESIGN.md:
+
+    build -> synth -> bootstrap + upload -> plan -> (confirm) -> prepare -> change set -> execute
+
+Each stage takes one input and returns one output; this module only chains them, holds the
+stage's lock, and records the result in the stage's state. `tether plan`, `tether deploy` and
+the IDE call these functions.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from tether.build import BuildResult, build_project
+from tether.cloud import Cloud, connect
+from tether.deploy.artifacts import upload
+from tether.deploy.bootstrap import ensure_bootstrap
+from tether.deploy.execute import Progress, create_change_set, delete_change_set, execute, prepare
+from tether.deploy.plan import DataLossError, Plan, make_plan
+from tether.deploy.stack import DeployedStack, read_stack
+from tether.deploy.state import StageState, save_state, stage_lock
+from tether.errors import TetherError
+from tether.model import Project
+from tether.synth import synthesize
+from tether.synth.functions import CODE_BUCKET_PARAMETER, CODE_KEY_PARAMETER, LAYER_KEY_PARAMETER
+
+Say = Callable[[str], None]
+
+
+class AbortedError(TetherError):
+    """The user declined the plan."""
+
+
+@dataclass(frozen=True)
+class Staged:
+    """Everything a plan needs, gathered once: the cloud, the build, the deployed stack."""
+
+    cloud: Cloud
+    build: BuildResult
+    plan: Plan
+    deployed: DeployedStack | None
+    uploaded_bytes: int
+
+
+@dataclass(frozen=True)
+class DeployResult:
+    plan: Plan
+    outputs: dict[str, str]
+    uploaded_bytes: int
+    seconds: float
+
+
+def open_target(project: Project, target: str, *, say: Say | None = None) -> Cloud:
+    """A Cloud for the target; for `local`, the local cloud is started if it is not running."""
+    if target == "local":
+        from tether.localcloud import ensure_running
+
+        local = ensure_running()
+        return connect("local", project.region, endpoint=local.endpoint)
+    return connect("aws", project.region)
+
+
+def stage_plan(
+    project: Project,
+    *,
+    stage: str,
+    target: str,
+    delete: Iterable[str] = (),
+    say: Say | None = None,
+) -> Staged:
+    """Build, synthesise, upload the artifacts (only those not there yet) and plan."""
+    build = build_project(project, progress=say)
+    template = synthesize(project, stage=stage, target=target)
+    cloud = open_target(project, target, say=say)
+    bucket = ensure_bootstrap(cloud, progress=say)
+    uploaded = upload(cloud, bucket, build.code.key, build.code.path)
+    parameters = {CODE_BUCKET_PARAMETER: bucket, CODE_KEY_PARAMETER: build.code.key}
+    if build.layer is not None:
+        uploaded += upload(cloud, bucket, build.layer.key, build.layer.path)
+        parameters[LAYER_KEY_PARAMETER] = build.layer.key
+    deployed = read_stack(cloud, project.stack_name(stage))
+    if deployed is not None and deployed.busy:
+        raise TetherError(
+            f"stack {deployed.name} is busy ({deployed.status})",
+            hint="another deploy from elsewhere is running; wait for it and try again",
+        )
+    plan = make_plan(
+        cloud,
+        project,
+        stage=stage,
+        target=target,
+        template=template,
+        parameters=parameters,
+        deployed=deployed,
+        delete=delete,
+    )
+    return Staged(cloud=cloud, build=build, plan=plan, deployed=deployed, uploaded_bytes=uploaded)
+
+
+def deploy(
+    project: Project,
+    *,
+    stage: str,
+    target: str,
+    delete: Iterable[str] = (),
+    confirm: Callable[[Plan], bool] = lambda plan: True,
+    progress: Progress | None = None,
+    say: Say | None = None,
+) -> DeployResult:
+    """Deploy the stage; a no-op when nothing changed. Raises DataLossError, AbortedError,
+    DeployFailedError (the previous version keeps running) or a CloudError."""
+    started = time.monotonic()
+    with stage_lock(project.root, stage):
+        staged = stage_plan(project, stage=stage, target=target, delete=delete, say=say)
+        plan = staged.plan
+        if plan.blocked:
+            raise DataLossError(plan.blocked)
+        outputs = staged.deployed.outputs if staged.deployed is not None else {}
+        if not plan.noop:
+            if not confirm(plan):
+                raise AbortedError("deploy cancelled; nothing was changed")
+            prepare(staged.cloud, plan, staged.deployed)
+            change_set = create_change_set(staged.cloud, plan)
+            outputs = execute(staged.cloud, plan, change_set, progress=progress)
+        _record(project, staged, outputs)
+    return DeployResult(
+        plan=plan,
+        outputs=outputs,
+        uploaded_bytes=staged.uploaded_bytes,
+        seconds=time.monotonic() - started,
+    )
+
+
+def preview(
+    project: Project,
+    *,
+    stage: str,
+    target: str,
+    delete: Iterable[str] = (),
+    keep_change_set: bool = False,
+    say: Say | None = None,
+) -> tuple[Plan, str | None]:
+    """`tether plan`: the plan, validated by creating its change set (deleted unless kept)."""
+    with stage_lock(project.root, stage):
+        staged = stage_plan(project, stage=stage, target=target, delete=delete, say=say)
+        if staged.plan.noop or staged.plan.blocked:
+            return staged.plan, None
+        change_set = create_change_set(staged.cloud, staged.plan)
+        if not keep_change_set:
+            delete_change_set(staged.cloud, staged.plan, change_set)
+            return staged.plan, None
+        return staged.plan, change_set
+
+
+def _record(project: Project, staged: Staged, outputs: dict[str, Any]) -> None:
+    plan = staged.plan
+    save_state(
+        project.root,
+        StageState(
+            stage=plan.stage,
+            target=plan.target,
+            region=project.region,
+            stack=plan.stack,
+            endpoint=staged.cloud.endpoint,
+            code_key=staged.build.code.key,
+            code_sha256=staged.build.code.sha256,
+            layer_key=staged.build.layer.key if staged.build.layer else "",
+            template_sha256=plan.template_sha256(),
+            outputs={str(k): str(v) for k, v in outputs.items()},
+            deployed_at=time.time(),
+        ),
+    )

@@ -1,0 +1,310 @@
+"""Plan stage of the pipeline: (deployed stack, new template) -> Plan, a list of changes as data.
+
+The plan is the only place that decides what a deploy deletes. It diffs the deployed template
+against the new one itself (moto's change sets carry no replacement details, and AWS's only say
+what CloudFormation will do, not whether the user loses data), names every change in the user's
+words, lists permission changes per function, and flags each removal or replacement of a bucket,
+table or queue that still holds data. Such a change is blocked unless the user chose what happens:
+`--delete NAME`, `retain: true` (already in the deployed template), or turning the resource into
+an external one. Plans are inert data, so `tether plan`, the IDE preview and tests share them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tether.cloud import Cloud
+from tether.deploy.data import DATA_TYPES, holds_data
+from tether.deploy.stack import DeployedStack, owner_resource, owner_words
+from tether.errors import TetherError
+from tether.model import Project
+
+# Properties whose change makes CloudFormation replace the resource (a new physical resource).
+REPLACED_BY = {
+    "AWS::S3::Bucket": {"BucketName"},
+    "AWS::DynamoDB::Table": {"TableName", "KeySchema"},
+    "AWS::SQS::Queue": {"QueueName", "FifoQueue"},
+    "AWS::SNS::Topic": {"TopicName", "FifoTopic"},
+    "AWS::Lambda::Function": {"FunctionName"},
+    "AWS::Logs::LogGroup": {"LogGroupName"},
+    "AWS::Lambda::Permission": {
+        "Action",
+        "FunctionName",
+        "Principal",
+        "SourceArn",
+        "SourceAccount",
+    },
+    "AWS::Lambda::EventSourceMapping": {"EventSourceArn", "StartingPosition"},
+    "AWS::SNS::Subscription": {"Endpoint", "Protocol", "TopicArn"},
+    "AWS::ApiGatewayV2::Route": {"ApiId"},
+    "AWS::ApiGatewayV2::Integration": {"ApiId"},
+    "AWS::ApiGatewayV2::Stage": {"ApiId", "StageName"},
+    "AWS::Events::Rule": {"Name"},
+    "AWS::Lambda::LayerVersion": {"Content", "CompatibleRuntimes", "LayerName", "Description"},
+}
+
+
+@dataclass(frozen=True)
+class Change:
+    action: str  # add | modify | replace | remove
+    logical_id: str
+    resource_type: str
+    owner: str  # in the user's words: "bucket uploads", "trigger work -> worker"
+    reason: str = ""  # "code", "properties: Timeout", ...
+
+
+@dataclass(frozen=True)
+class PermissionChange:
+    function: str
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DataRisk:
+    """A project resource holding data that this deploy would delete or replace."""
+
+    resource: str
+    type_name: str
+    logical_id: str
+    physical_id: str
+    holds: str  # "holds objects", "holds 3 messages"
+    action: str  # remove | replace
+    decision: str  # blocked | delete | retain | external
+
+    def describe(self) -> str:
+        what = {"remove": "removed", "replace": "replaced"}[self.action]
+        return f"{self.type_name} {self.resource} ({self.physical_id}) {self.holds} and would be {what}"
+
+
+@dataclass(frozen=True)
+class Plan:
+    stack: str
+    stage: str
+    target: str
+    exists: bool  # whether a live stack is being updated (else created)
+    changes: tuple[Change, ...]
+    permissions: tuple[PermissionChange, ...]
+    risks: tuple[DataRisk, ...]
+    parameters: dict[str, str] = field(compare=False)
+    template: dict[str, Any] = field(compare=False, repr=False)
+    replace_dead_stack: bool = False  # a failed first create is in the way and must go first
+
+    @property
+    def noop(self) -> bool:
+        return not self.changes
+
+    @property
+    def blocked(self) -> tuple[DataRisk, ...]:
+        return tuple(r for r in self.risks if r.decision == "blocked")
+
+    def template_sha256(self) -> str:
+        return template_hash(self.template)
+
+
+class DataLossError(TetherError):
+    """The deploy would delete data the user has not chosen to delete."""
+
+    def __init__(self, risks: Iterable[DataRisk]) -> None:
+        risks = list(risks)
+        lines = "\n".join(f"  - {r.describe()}" for r in risks)
+        names = " ".join(f"--delete {r.resource}" for r in risks)
+        super().__init__(
+            f"stopped: this deploy would lose data; nothing was changed\n{lines}",
+            hint=f"choose for each: really delete it ({names}), keep it in the account by deploying "
+            "`retain: true` on it first, or keep using it as an external resource "
+            "(`external: <its name or ARN>`)",
+        )
+        self.risks = risks
+
+
+def template_hash(template: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(template, sort_keys=True).encode()).hexdigest()
+
+
+def make_plan(
+    cloud: Cloud,
+    project: Project,
+    *,
+    stage: str,
+    target: str,
+    template: dict[str, Any],
+    parameters: dict[str, str],
+    deployed: DeployedStack | None,
+    delete: Iterable[str] = (),
+) -> Plan:
+    """Compare what is deployed with what would be; check the data of everything to be deleted."""
+    delete = set(delete)
+    alive = deployed is not None and deployed.alive
+    old = deployed.template if alive and deployed is not None else {}
+    old_parameters = deployed.parameters if alive and deployed is not None else {}
+    changes = diff_templates(old, template, old_parameters, parameters)
+    risks: list[DataRisk] = []
+    if alive and deployed is not None:
+        risks = _data_risks(cloud, project, deployed, changes, delete)
+    at_risk = {r.resource for r in risks}
+    unknown = sorted(delete - at_risk)
+    if unknown:
+        raise TetherError(
+            f"--delete {' '.join(unknown)}: not a resource holding data that this deploy removes or replaces",
+            hint="--delete is only needed (and only allowed) for resources the plan says hold data",
+        )
+    return Plan(
+        stack=project.stack_name(stage),
+        stage=stage,
+        target=target,
+        exists=alive,
+        changes=tuple(changes),
+        permissions=tuple(permission_changes(old, template)),
+        risks=tuple(risks),
+        parameters=dict(parameters),
+        template=template,
+        replace_dead_stack=deployed is not None and not alive,
+    )
+
+
+def diff_templates(
+    old: dict[str, Any],
+    new: dict[str, Any],
+    old_parameters: dict[str, str],
+    new_parameters: dict[str, str],
+) -> list[Change]:
+    """Resource-level changes between two templates, including those caused by new parameters
+    (a new code artifact modifies every function without changing the template's text)."""
+    old_resources: dict[str, Any] = old.get("Resources", {})
+    new_resources: dict[str, Any] = new.get("Resources", {})
+    changed_parameters = {
+        key
+        for key in set(old_parameters) | set(new_parameters)
+        if old_parameters.get(key) != new_parameters.get(key)
+    }
+    changes: list[Change] = []
+    for logical_id in sorted(set(old_resources) | set(new_resources)):
+        before, after = old_resources.get(logical_id), new_resources.get(logical_id)
+        if before is None and after is not None:
+            changes.append(Change("add", logical_id, after["Type"], owner_words(after, logical_id)))
+        elif after is None and before is not None:
+            changes.append(
+                Change("remove", logical_id, before["Type"], owner_words(before, logical_id))
+            )
+        elif before is not None and after is not None:
+            change = _compare(logical_id, before, after, changed_parameters)
+            if change is not None:
+                changes.append(change)
+    return changes
+
+
+PARAMETER_WORDS = {"CodeKey": "new code", "LayerKey": "new dependencies"}
+
+
+def _compare(
+    logical_id: str, before: dict[str, Any], after: dict[str, Any], changed_parameters: set[str]
+) -> Change | None:
+    owner = owner_words(after, logical_id)
+    kind = after["Type"]
+    if before.get("Type") != kind:
+        return Change("replace", logical_id, kind, owner, "type changed")
+    old_props, new_props = before.get("Properties", {}), after.get("Properties", {})
+    changed = sorted(
+        k for k in set(old_props) | set(new_props) if old_props.get(k) != new_props.get(k)
+    )
+    changed += sorted(
+        _parameter_property(after, p) for p in changed_parameters if _references(new_props, p)
+    )
+    reasons = [
+        PARAMETER_WORDS.get(p, p) for p in sorted(changed_parameters) if _references(new_props, p)
+    ]
+    reasons += [
+        k for k in changed if k not in {_parameter_property(after, p) for p in changed_parameters}
+    ]
+    if not changed:
+        settings = {k: v for k, v in before.items() if k != "Properties"}
+        if settings == {k: v for k, v in after.items() if k != "Properties"}:
+            return None
+        reasons = ["settings"]
+    action = "replace" if REPLACED_BY.get(kind, set()) & set(changed) else "modify"
+    return Change(action, logical_id, kind, owner, ", ".join(reasons))
+
+
+def _references(value: Any, parameter: str) -> bool:
+    if isinstance(value, dict):
+        return value.get("Ref") == parameter or any(
+            _references(v, parameter) for v in value.values()
+        )
+    if isinstance(value, list):
+        return any(_references(v, parameter) for v in value)
+    return False
+
+
+def _parameter_property(resource: Any, parameter: str) -> str:
+    """The top-level property of `resource` that references `parameter` ("Code", "Content")."""
+    for key, value in resource.get("Properties", {}).items():
+        if _references(value, parameter):
+            return str(key)
+    return ""
+
+
+def permission_changes(old: dict[str, Any], new: dict[str, Any]) -> list[PermissionChange]:
+    """Per function, the grants its role gains and loses (from the roles' recorded grants)."""
+
+    def grants(template: dict[str, Any]) -> dict[str, set[str]]:
+        result: dict[str, set[str]] = {}
+        for resource in template.get("Resources", {}).values():
+            owner = resource.get("Metadata", {}).get("tether", {})
+            if owner.get("part") == "role":
+                result[owner["function"]] = set(owner.get("grants", []))
+        return result
+
+    before, after = grants(old), grants(new)
+    changes = []
+    for function in sorted(set(before) | set(after)):
+        added = tuple(sorted(after.get(function, set()) - before.get(function, set())))
+        removed = tuple(sorted(before.get(function, set()) - after.get(function, set())))
+        if added or removed:
+            changes.append(PermissionChange(function, added, removed))
+    return changes
+
+
+def _data_risks(
+    cloud: Cloud, project: Project, deployed: DeployedStack, changes: list[Change], delete: set[str]
+) -> list[DataRisk]:
+    risks = []
+    for change in changes:
+        if change.action not in {"remove", "replace"} or change.resource_type not in DATA_TYPES:
+            continue
+        before = deployed.template["Resources"][change.logical_id]
+        name = owner_resource(before) or change.logical_id
+        physical = deployed.physical_ids.get(change.logical_id)
+        if physical is None:
+            continue
+        holds = holds_data(cloud, change.resource_type, physical)
+        if holds is None:
+            continue
+        policy = before.get(
+            "DeletionPolicy" if change.action == "remove" else "UpdateReplacePolicy"
+        )
+        now = project.resources.get(name)
+        if name in delete:
+            decision = "delete"
+        elif policy == "Retain":
+            decision = "retain"
+        elif change.action == "remove" and now is not None and now.is_external:
+            decision = "external"
+        else:
+            decision = "blocked"
+        risks.append(
+            DataRisk(
+                resource=name,
+                type_name=DATA_TYPES[change.resource_type],
+                logical_id=change.logical_id,
+                physical_id=physical,
+                holds=holds,
+                action=change.action,
+                decision=decision,
+            )
+        )
+    return risks
