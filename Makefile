@@ -15,7 +15,9 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/tether check examples/photos
-	$(BIN)/tether synth examples/photos --stage dev --summary
+	$(BIN)/tether local status >/dev/null || $(BIN)/tether local start
+	$(BIN)/tether deploy -p examples/photos --yes
+	@echo "the local cloud keeps running in the background; stop it with: $(BIN)/tether local stop"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts
@@ -27,6 +29,7 @@ test: $(STAMP) lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/synth.py
+	$(BIN)/python bench/deploy.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -30,9 +30,11 @@ def write_project(root: Path, yaml_text: str, handlers: dict[str, str] | None = 
     return root
 
 
-def tether(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def tether(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the installed CLI in a subprocess, as a user would."""
-    env = {**os.environ, "NO_COLOR": "1"}
+    env = {**(os.environ if env is None else env), "NO_COLOR": "1", "COLUMNS": "200"}
     return subprocess.run(
         [sys.executable, "-m", "tether.cli.main", *args],
         cwd=cwd,

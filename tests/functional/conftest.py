@@ -1,0 +1,59 @@
+"""A real local cloud process for the functional tests (one per xdist worker), and a fresh copy
+of the example project per test so every test deploys its own stage."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+
+from tests.helpers import EXAMPLE
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def local_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Start the local cloud on a free port with its own TETHER_HOME; yield its endpoint."""
+    from tether.localcloud import process
+
+    home = tmp_path_factory.mktemp("tether-home")
+    previous = os.environ.get("TETHER_HOME")
+    os.environ["TETHER_HOME"] = str(home)
+    cloud = process.start(_free_port())
+    try:
+        yield cloud.endpoint
+    finally:
+        process.stop()
+        if previous is None:
+            os.environ.pop("TETHER_HOME", None)
+        else:
+            os.environ["TETHER_HOME"] = previous
+
+
+@pytest.fixture
+def photos_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "photos"
+    shutil.copytree(EXAMPLE, target, ignore=shutil.ignore_patterns(".tether", "__pycache__"))
+    return target
+
+
+@pytest.fixture
+def aws(local_cloud: str) -> boto3.session.Session:
+    """boto3 pointed at the local cloud, as a user's script would be."""
+    return boto3.session.Session(
+        aws_access_key_id="x", aws_secret_access_key="x", region_name="us-east-1"
+    )
+
+
+def client(session: boto3.session.Session, service: str, endpoint: str) -> object:
+    return session.client(service, endpoint_url=endpoint)

@@ -1,0 +1,203 @@
+"""Full deploys of examples/photos to a real local cloud process, checked through boto3."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from tether import load_project
+from tether.deploy.pipeline import deploy
+from tether.deploy.plan import DataLossError
+from tether.deploy.state import LockedError, load_state, stage_lock
+
+
+def clients(endpoint: str) -> Any:
+    session = boto3.session.Session(
+        aws_access_key_id="x", aws_secret_access_key="x", region_name="us-east-1"
+    )
+
+    class Clients:
+        def __getattr__(self, service: str) -> Any:
+            return session.client(service, endpoint_url=endpoint)
+
+    return Clients()
+
+
+def edit(project: Path, old: str, new: str) -> None:
+    path = project / "tether.yaml"
+    text = path.read_text()
+    assert old in text, old
+    path.write_text(text.replace(old, new))
+
+
+def test_photos_deploys_completely(local_cloud: str, photos_copy: Path) -> None:
+    result = deploy(load_project(photos_copy), stage="full", target="local")
+    aws = clients(local_cloud)
+    stack = aws.cloudformation.describe_stacks(StackName="photos-full")["Stacks"][0]
+    assert stack["StackStatus"] == "CREATE_COMPLETE"
+    assert result.outputs == {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+    assert all(result.outputs.values())
+
+    resize = aws.__getattr__("lambda").get_function(FunctionName="photos-full-resize")[
+        "Configuration"
+    ]
+    assert (resize["Handler"], resize["MemorySize"], resize["Timeout"]) == (
+        "app/resize.handler",
+        512,
+        30,
+    )
+    variables = resize["Environment"]["Variables"]
+    assert variables["THUMBS_BUCKET"] == result.outputs["ThumbsBucketName"]
+    assert variables["ORDERS_TABLE"] == result.outputs["OrdersTableName"]
+    assert variables["WORK_QUEUE_URL"] == result.outputs["WorkQueueUrl"]
+    assert variables["LOG_LEVEL"] == "info"
+
+    role = resize["Role"].rsplit("/", 1)[1]
+    (policy_name,) = aws.iam.list_role_policies(RoleName=role)["PolicyNames"]
+    document = aws.iam.get_role_policy(RoleName=role, PolicyName=policy_name)["PolicyDocument"]
+    document = json.loads(document) if isinstance(document, str) else document
+    statements = {s["Sid"]: s for s in document["Statement"]}
+    assert statements["ThumbsObject"]["Resource"] == [
+        f"arn:aws:s3:::{result.outputs['ThumbsBucketName']}/*"
+    ]
+
+    notification = aws.s3.get_bucket_notification_configuration(
+        Bucket=result.outputs["UploadsBucketName"]
+    )
+    (config,) = notification["LambdaFunctionConfigurations"]
+    assert config["LambdaFunctionArn"] == result.outputs["ResizeFunctionArn"]
+    assert config["Events"] == ["s3:ObjectCreated:*"]
+
+    mappings = aws.__getattr__("lambda").list_event_source_mappings()["EventSourceMappings"]
+    sources = {(m["EventSourceArn"], m["FunctionArn"]) for m in mappings}
+    assert (result.outputs["WorkQueueArn"], result.outputs["WorkerFunctionArn"]) in sources
+    assert (result.outputs["OrdersTableStreamArn"], result.outputs["NotifyFunctionArn"]) in sources
+
+    state = load_state(photos_copy, "full")
+    assert state is not None and state.outputs == result.outputs and state.target == "local"
+
+
+def test_second_deploy_without_changes_is_a_noop_that_uploads_nothing(
+    local_cloud: str, photos_copy: Path
+) -> None:
+    first = deploy(load_project(photos_copy), stage="noop", target="local")
+    assert first.uploaded_bytes > 0
+    again = deploy(load_project(photos_copy), stage="noop", target="local")
+    assert again.plan.noop
+    assert again.uploaded_bytes == 0
+    assert again.outputs == first.outputs
+
+
+def test_code_change_updates_the_functions(local_cloud: str, photos_copy: Path) -> None:
+    deploy(load_project(photos_copy), stage="code", target="local")
+    handler = photos_copy / "app" / "api.py"
+    handler.write_text(handler.read_text() + "\n# a change\n")
+    result = deploy(load_project(photos_copy), stage="code", target="local")
+    assert {(c.action, c.reason) for c in result.plan.changes} == {("modify", "new code")}
+    assert result.uploaded_bytes > 0
+
+
+def test_removing_an_empty_resource_deletes_it(local_cloud: str, photos_copy: Path) -> None:
+    edit(
+        photos_copy,
+        "  alerts: {type: sns.topic}\n",
+        "  alerts: {type: sns.topic}\n  spare: {type: sqs.queue}\n",
+    )
+    first = deploy(load_project(photos_copy), stage="rm", target="local")
+    spare_url = first.outputs["SpareQueueUrl"]
+    edit(photos_copy, "  spare: {type: sqs.queue}\n", "")
+    result = deploy(load_project(photos_copy), stage="rm", target="local")
+    assert ("remove", "queue spare") in {(c.action, c.owner) for c in result.plan.changes}
+    queues = clients(local_cloud).sqs.list_queues().get("QueueUrls", [])
+    assert spare_url not in queues
+
+
+def _deploy_with_spare_bucket(project: Path, stage: str, spare: str = "{type: s3.bucket}") -> str:
+    edit(
+        project,
+        "  alerts: {type: sns.topic}\n",
+        f"  alerts: {{type: sns.topic}}\n  spare: {spare}\n",
+    )
+    outputs = deploy(load_project(project), stage=stage, target="local").outputs
+    return outputs["SpareBucketName"]
+
+
+def test_removing_a_bucket_with_data_is_refused_and_nothing_changes(
+    local_cloud: str, photos_copy: Path
+) -> None:
+    bucket = _deploy_with_spare_bucket(photos_copy, "refuse")
+    aws = clients(local_cloud)
+    aws.s3.put_object(Bucket=bucket, Key="keep.txt", Body=b"precious")
+    edit(photos_copy, "  spare: {type: s3.bucket}\n", "")
+    with pytest.raises(DataLossError) as refused:
+        deploy(load_project(photos_copy), stage="refuse", target="local")
+    assert "s3.bucket spare" in refused.value.message and "holds objects" in refused.value.message
+    assert "--delete spare" in refused.value.hint
+    assert aws.s3.get_object(Bucket=bucket, Key="keep.txt")["Body"].read() == b"precious"
+    resources = aws.cloudformation.describe_stack_resources(StackName="photos-refuse")[
+        "StackResources"
+    ]
+    assert "SpareBucket" in {r["LogicalResourceId"] for r in resources}
+
+
+def test_delete_option_really_deletes_the_data(local_cloud: str, photos_copy: Path) -> None:
+    bucket = _deploy_with_spare_bucket(photos_copy, "delete")
+    aws = clients(local_cloud)
+    aws.s3.put_object(Bucket=bucket, Key="old.txt", Body=b"old")
+    edit(photos_copy, "  spare: {type: s3.bucket}\n", "")
+    result = deploy(load_project(photos_copy), stage="delete", target="local", delete=["spare"])
+    assert [r.decision for r in result.plan.risks] == ["delete"]
+    assert bucket not in {b["Name"] for b in aws.s3.list_buckets()["Buckets"]}
+
+
+def test_retained_resource_stays_in_the_account_with_its_data(
+    local_cloud: str, photos_copy: Path
+) -> None:
+    bucket = _deploy_with_spare_bucket(photos_copy, "retain", "{type: s3.bucket, retain: true}")
+    aws = clients(local_cloud)
+    aws.s3.put_object(Bucket=bucket, Key="keep.txt", Body=b"kept")
+    edit(photos_copy, "  spare: {type: s3.bucket, retain: true}\n", "")
+    result = deploy(load_project(photos_copy), stage="retain", target="local")
+    assert [r.decision for r in result.plan.risks] == ["retain"]
+    assert aws.s3.get_object(Bucket=bucket, Key="keep.txt")["Body"].read() == b"kept"
+    resources = aws.cloudformation.describe_stack_resources(StackName="photos-retain")[
+        "StackResources"
+    ]
+    assert "SpareBucket" not in {r["LogicalResourceId"] for r in resources}
+
+
+def test_turning_a_resource_external_keeps_it_and_its_data(
+    local_cloud: str, photos_copy: Path
+) -> None:
+    bucket = _deploy_with_spare_bucket(photos_copy, "extern")
+    aws = clients(local_cloud)
+    aws.s3.put_object(Bucket=bucket, Key="keep.txt", Body=b"still here")
+    edit(
+        photos_copy,
+        "  spare: {type: s3.bucket}\n",
+        f"  spare: {{type: s3.bucket, external: {bucket}}}\n",
+    )
+    edit(
+        photos_copy,
+        '      - {resource: archive, actions: ["s3:PutObject"]}\n',
+        '      - {resource: archive, actions: ["s3:PutObject"]}\n      - {resource: spare, actions: ["s3:GetObject"]}\n',
+    )
+    result = deploy(load_project(photos_copy), stage="extern", target="local")
+    assert [r.decision for r in result.plan.risks] == ["external"]
+    assert aws.s3.get_object(Bucket=bucket, Key="keep.txt")["Body"].read() == b"still here"
+    report = aws.__getattr__("lambda").get_function(FunctionName="photos-extern-report")[
+        "Configuration"
+    ]
+    assert report["Environment"]["Variables"]["SPARE_BUCKET"] == bucket
+
+
+def test_a_second_deploy_of_the_same_stage_waits_its_turn(
+    local_cloud: str, photos_copy: Path
+) -> None:
+    with stage_lock(photos_copy, "locked"), pytest.raises(LockedError) as locked:
+        deploy(load_project(photos_copy), stage="locked", target="local")
+    assert "another deploy of stage 'locked' is running" in locked.value.message
