@@ -84,6 +84,8 @@ def test_photos_deploys_completely(local_cloud: str, photos_copy: Path) -> None:
 def test_second_deploy_without_changes_is_a_noop_that_uploads_nothing(
     local_cloud: str, photos_copy: Path
 ) -> None:
+    handler = photos_copy / "app" / "api.py"
+    handler.write_text(handler.read_text() + "\n# unique to this test, so its artifact is new\n")
     first = deploy(load_project(photos_copy), stage="noop", target="local")
     assert first.uploaded_bytes > 0
     again = deploy(load_project(photos_copy), stage="noop", target="local")
