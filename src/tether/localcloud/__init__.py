@@ -1,0 +1,34 @@
+"""Tether's embedded local cloud: an AWS-compatible endpoint on 127.0.0.1, built on moto.
+
+It deploys the CloudFormation template Tether synthesises, completely (create, update, delete,
+rollback), without Docker and without an AWS account. This package's top level only manages
+the server process and imports no moto; the server (`tether.localcloud.server`) installs the
+moto extensions (`tether.localcloud.extensions`) and runs the stack engine
+(`tether.localcloud.engine`).
+"""
+
+from __future__ import annotations
+
+from tether.localcloud.endpoint import DEFAULT_PORT
+from tether.localcloud.process import (
+    LocalCloud,
+    ensure_running,
+    log_file,
+    start,
+    state_file,
+    status,
+    stop,
+    tether_home,
+)
+
+__all__ = [
+    "DEFAULT_PORT",
+    "LocalCloud",
+    "ensure_running",
+    "log_file",
+    "start",
+    "state_file",
+    "status",
+    "stop",
+    "tether_home",
+]

@@ -1,0 +1,81 @@
+"""AWS::IAM::Role: inline policies stored as JSON documents, and updates applied in place.
+
+moto's CloudFormation create stores each inline `PolicyDocument` as the template's dict, so
+GetRolePolicy answers with a Python repr instead of JSON; and its update ignores inline
+Policies, the trust policy and tags (it only sets the description). Hooks: wraps
+`Role.create_from_cloudformation_json` (documents become JSON text, as PutRolePolicy stores
+them) and replaces `Role.update_from_cloudformation_json` with an in-place update. IAM is not
+enforced by the emulator; these make the deployed policies inspectable and current.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from moto.iam.models import Role, iam_backends
+from moto.utilities.utils import get_partition
+
+from tether.localcloud.extensions._patching import original, replace
+
+
+def _document(document: Any) -> str:
+    return document if isinstance(document, str) else json.dumps(document)
+
+
+def _create(
+    cls: type[Role],
+    /,
+    resource_name: str,
+    cloudformation_json: dict[str, Any],
+    account_id: str,
+    region_name: str,
+    **kwargs: Any,
+) -> Role:
+    properties = dict(cloudformation_json.get("Properties") or {})
+    properties["Policies"] = [
+        {**policy, "PolicyDocument": _document(policy.get("PolicyDocument"))}
+        for policy in properties.get("Policies") or []
+    ]
+    create = original(Role, "create_from_cloudformation_json")
+    role: Role = create.__func__(
+        cls,
+        resource_name,
+        {**cloudformation_json, "Properties": properties},
+        account_id,
+        region_name,
+        **kwargs,
+    )
+    return role
+
+
+def _update_role(
+    cls: type[Role],
+    original_resource: Role,
+    new_resource_name: str,
+    cloudformation_json: dict[str, Any],
+    account_id: str,
+    region_name: str,
+) -> Role:
+    properties = dict(cloudformation_json.get("Properties") or {})
+    role = original_resource
+    backend = iam_backends[account_id][get_partition(region_name)]
+    trust = properties.get("AssumeRolePolicyDocument")
+    if trust is not None:
+        backend.update_assume_role_policy(role.name, _document(trust))
+    role.description = properties.get("Description", "")
+    role.max_session_duration = properties.get("MaxSessionDuration", 3600)
+    policies = {p["PolicyName"]: p["PolicyDocument"] for p in properties.get("Policies") or []}
+    for name in [name for name in role.policies if name not in policies]:
+        role.delete_policy(name)
+    for name, document in policies.items():
+        role.put_policy(name, _document(document))
+    role.tags = [
+        {"Key": str(t["Key"]), "Value": str(t["Value"])} for t in properties.get("Tags") or []
+    ]
+    return role
+
+
+def install() -> None:
+    replace(Role, "create_from_cloudformation_json", classmethod(_create))
+    replace(Role, "update_from_cloudformation_json", classmethod(_update_role))

@@ -1,0 +1,146 @@
+"""The local cloud's server: moto's server mode with Tether's extensions, on loopback only.
+
+    python -m tether.localcloud.server --host 127.0.0.1 --port 4599
+
+Installs the extensions, serves every AWS API moto knows on one threaded werkzeug server
+(moto's DomainDispatcherApplication picks the service per request), prints one line
+`tether local cloud listening on http://127.0.0.1:N (state in memory)` once the socket
+listens, and exits with status 0 on SIGTERM or SIGINT. It also answers `GET /_tether/health`
+so `tether.localcloud.process` can tell this server from another program on the port.
+Only loopback hosts are accepted: the emulator has no authentication.
+
+This module imports moto only when the server runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from types import FrameType
+from typing import Any
+
+from tether.localcloud.endpoint import (
+    ALLOWED_HOSTS,
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    HEALTH_PATH,
+    SERVICE,
+    endpoint_for,
+)
+
+READY_LINE = "tether local cloud listening on {endpoint} (state in memory)"
+
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+def with_health(app: WsgiApp) -> WsgiApp:
+    """Answer GET /_tether/health ourselves; pass every other request to moto."""
+
+    def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == HEALTH_PATH:
+            body = json.dumps({"service": SERVICE, "pid": os.getpid()}).encode()
+            start_response(
+                "200 OK",
+                [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+            )
+            return [body]
+        return app(environ, start_response)
+
+    return application
+
+
+def serve(
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    *,
+    on_ready: Callable[[str], None] | None = None,
+    verbose: bool = False,
+) -> int:
+    """Run the server in this process until SIGTERM/SIGINT; return the exit status.
+
+    `on_ready(endpoint)` runs once the socket listens. Must run in the main thread (signals).
+    """
+    if host not in ALLOWED_HOSTS:
+        print(
+            f"error: refusing to listen on {host!r}: the local cloud has no authentication, "
+            f"so it only listens on {', '.join(ALLOWED_HOSTS)}",
+            file=sys.stderr,
+        )
+        return 2
+    # moto reads these when it builds URLs that point back at the server.
+    os.environ.setdefault("MOTO_PORT", str(port))
+    os.environ.setdefault("MOTO_HOST", host)
+
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
+
+    from tether.localcloud.extensions import install_all
+
+    install_all()
+    # One line per request is noise in cloud.log; keep warnings and errors.
+    logging.getLogger("werkzeug").setLevel(logging.INFO if verbose else logging.WARNING)
+    app = with_health(DomainDispatcherApplication(create_backend_app))
+    try:
+        server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
+    except OSError as exc:
+        print(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+
+    stopping = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    worker = threading.Thread(target=server.serve_forever, name="local-cloud", daemon=True)
+    worker.start()
+    endpoint = endpoint_for(host, server.server_port)
+    print(READY_LINE.format(endpoint=endpoint), flush=True)
+    try:
+        if on_ready is not None:
+            on_ready(endpoint)
+        while not stopping.wait(1.0):
+            pass
+    finally:
+        server.shutdown()
+        server.server_close()
+        worker.join(timeout=5)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m tether.localcloud.server",
+        description="Run Tether's local cloud (an AWS-compatible endpoint) in the foreground.",
+    )
+    parser.add_argument(
+        "--host",
+        default=DEFAULT_HOST,
+        help=f"one of {', '.join(ALLOWED_HOSTS)} (default 127.0.0.1)",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=f"default {DEFAULT_PORT}; 0 picks a free port",
+    )
+    parser.add_argument("--verbose", action="store_true", help="log every request")
+    args = parser.parse_args(argv)
+    return serve(args.host, args.port, verbose=args.verbose)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

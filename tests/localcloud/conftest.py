@@ -1,0 +1,77 @@
+"""Fixtures for the local cloud tests: one real server process per test session (one per
+xdist worker, each with its own TETHER_HOME and port), boto3 clients pointed at it, and a code
+artifact in S3."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from tests.localcloud.helpers import REGION, Client, free_port, unique
+from tether.localcloud import LocalCloud, process
+
+
+@pytest.fixture(scope="session")
+def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
+    home = tmp_path_factory.mktemp("tether-home")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("TETHER_HOME", str(home))
+        started = process.start(free_port())
+    try:
+        yield started
+    finally:
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("TETHER_HOME", str(home))
+            process.stop()
+
+
+@pytest.fixture(scope="session")
+def aws(cloud: LocalCloud) -> Client:
+    """`aws("s3")` is a boto3 client of the local cloud, with dummy credentials."""
+    session = boto3.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
+    )
+    config = Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"})
+    clients: dict[str, Any] = {}
+
+    def client(service: str) -> Any:
+        if service not in clients:
+            clients[service] = session.client(service, endpoint_url=cloud.endpoint, config=config)
+        return clients[service]
+
+    return client
+
+
+@pytest.fixture(scope="session")
+def artifact(aws: Client) -> dict[str, str]:
+    """A code zip in S3, as Tether uploads it, and a role functions can use:
+    {"bucket": ..., "key": ..., "role": role ARN}."""
+    bucket = unique("artifacts")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app/handler.py", "def handler(event, context):\n    return {}\n")
+    aws("s3").create_bucket(Bucket=bucket)
+    aws("s3").put_object(Bucket=bucket, Key="code.zip", Body=buffer.getvalue())
+    role = aws("iam").create_role(
+        RoleName=unique("lambda"),
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "lambda.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        ),
+    )
+    return {"bucket": bucket, "key": "code.zip", "role": role["Role"]["Arn"]}
