@@ -10,6 +10,7 @@ import boto3
 import pytest
 
 from tether import load_project
+from tether.deploy.execute import DeployFailedError
 from tether.deploy.pipeline import deploy
 from tether.deploy.plan import DataLossError
 from tether.deploy.state import LockedError, load_state, stage_lock
@@ -203,3 +204,29 @@ def test_a_second_deploy_of_the_same_stage_waits_its_turn(
     with stage_lock(photos_copy, "locked"), pytest.raises(LockedError) as locked:
         deploy(load_project(photos_copy), stage="locked", target="local")
     assert "another deploy of stage 'locked' is running" in locked.value.message
+
+
+def test_a_deploy_the_cloud_rejects_rolls_back_and_names_the_cause(
+    local_cloud: str, photos_copy: Path
+) -> None:
+    deploy(load_project(photos_copy), stage="fail", target="local")
+    missing = "arn:aws:sqs:us-east-1:123456789012:no-such-queue"
+    edit(
+        photos_copy,
+        "  alerts: {type: sns.topic}\n",
+        f"  alerts: {{type: sns.topic}}\n  legacy: {{type: sqs.queue, external: '{missing}'}}\n",
+    )
+    edit(
+        photos_copy,
+        'triggers: [{resource: web, route: "GET /orders/{id}"}]',
+        'triggers: [{resource: web, route: "GET /orders/{id}"}, {resource: legacy}]',
+    )
+    with pytest.raises(DeployFailedError) as failed:
+        deploy(load_project(photos_copy), stage="fail", target="local")
+    assert "trigger legacy -> api: ResourceNotFoundException" in failed.value.message
+    assert "previous version is still running" in failed.value.hint
+    aws = clients(local_cloud)
+    stack = aws.cloudformation.describe_stacks(StackName="photos-fail")["Stacks"][0]
+    assert stack["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
+    api = aws.__getattr__("lambda").get_function(FunctionName="photos-fail-api")["Configuration"]
+    assert "LEGACY_QUEUE_URL" not in api["Environment"]["Variables"]
