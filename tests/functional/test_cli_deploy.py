@@ -94,3 +94,22 @@ def test_missing_aws_credentials_is_a_clear_error(photos_copy: Path, tmp_path: P
     assert code == 1
     assert "no usable AWS credentials" in err
     assert "Traceback" not in err
+
+
+def test_build_verbose_lists_what_was_left_out_and_why(photos_copy: Path) -> None:
+    (photos_copy / ".env").write_text("SECRET=1\n")
+    (photos_copy / "tests").mkdir()
+    (photos_copy / "tests" / "test_api.py").write_text("def test(): pass\n")
+    code, out, err = run("build", "--verbose", cwd=photos_copy)
+    assert code == 0, err
+    excluded = {line.split()[0]: line for line in out.splitlines() if line.startswith("  ")}
+    assert {".env", "tests/", "tether.yaml", "events/"} <= set(excluded)
+    assert "app/resize.py" not in excluded
+
+
+def test_local_status_json_names_endpoint_and_pid(local_cloud: str, photos_copy: Path) -> None:
+    code, out, _ = run("local", "status", "--json", cwd=photos_copy)
+    assert code == 0
+    status = json.loads(out)
+    assert status["endpoint"] == local_cloud
+    assert isinstance(status["pid"], int)
