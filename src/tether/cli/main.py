@@ -178,10 +178,11 @@ def graph(path: Path | None, project_path: Path | None, fmt: str) -> int:
 
 
 def _register() -> None:
-    from tether.cli.deploy_commands import COMMANDS
+    from tether.cli.deploy_commands import COMMANDS as DEPLOY_COMMANDS
+    from tether.cli.invoke_commands import COMMANDS as INVOKE_COMMANDS
     from tether.cli.local_commands import local
 
-    for command in (*COMMANDS, local):
+    for command in (*DEPLOY_COMMANDS, *INVOKE_COMMANDS, local):
         cli.add_command(command)
 
 

@@ -1,0 +1,265 @@
+"""Commands that run deployed functions: invoke, logs, events new, test."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from tether.cli.options import load, project_option, stage_options
+from tether.cli.render import console
+
+
+def _read_event(source: str | None) -> Any:
+    from tether.errors import OptionError
+
+    if source is None:
+        return {}
+    text = sys.stdin.read() if source == "-" else None
+    if text is None:
+        path = Path(source)
+        if not path.is_file():
+            raise OptionError(
+                f"--event {source}: no such file", hint="give a JSON file, or - for standard input"
+            )
+        text = path.read_text(encoding="utf-8")
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        where = "standard input" if source == "-" else source
+        raise OptionError(
+            f"the event in {where} is not valid JSON: {exc}", hint="fix the JSON"
+        ) from None
+
+
+@click.command()
+@click.argument("function")
+@project_option
+@stage_options
+@click.option(
+    "-e",
+    "--event",
+    "event_source",
+    metavar="FILE|-",
+    help="The event as a JSON file, or - for stdin.",
+)
+@click.option(
+    "--schedule",
+    is_flag=True,
+    help="Fire the function's schedule now (its scheduled event or input).",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print {result, error, logs, milliseconds} as JSON."
+)
+def invoke(
+    function: str,
+    project_path: Path | None,
+    stage: str,
+    target: str,
+    event_source: str | None,
+    schedule: bool,
+    as_json: bool,
+) -> int:
+    """Invoke a deployed FUNCTION and print its result and log lines. Exits 1 if it failed."""
+    from tether.invoke.events import schedule_event, scheduled_input
+    from tether.invoke.invoker import invoke as run_invoke
+    from tether.invoke.target import deployed_stage
+
+    project = load(project_path, stage, target)
+    deployed = deployed_stage(project, stage=stage, target=target)
+    deployed.function(function)
+    if schedule:
+        rule, payload = scheduled_input(project, function)
+        event = (
+            payload
+            if payload is not None
+            else schedule_event(project, rule, deployed.output(rule.name, "Arn"))
+        )
+    else:
+        event = _read_event(event_source)
+    result = run_invoke(deployed, function, event)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "result": result.result,
+                    "error": result.error,
+                    "logs": result.logs,
+                    "milliseconds": round(result.milliseconds, 1),
+                },
+                indent=2,
+            )
+        )
+    else:
+        for line in result.logs.splitlines():
+            click.echo(f"  | {line}", err=True)
+        click.echo(json.dumps(result.result, indent=2))
+        if result.failed:
+            click.echo(
+                f"{function} failed ({result.error}) in {result.milliseconds:.0f} ms", err=True
+            )
+    return 1 if result.failed else 0
+
+
+@click.command()
+@click.argument("function")
+@project_option
+@stage_options
+@click.option("-f", "--follow", is_flag=True, help="Keep printing new lines until interrupted.")
+@click.option("--since", default="10m", show_default=True, help="How far back: 30s, 10m, 2h, 1d.")
+def logs(
+    function: str, project_path: Path | None, stage: str, target: str, follow: bool, since: str
+) -> int:
+    """Print a deployed FUNCTION's log lines (START/END/REPORT and what it printed)."""
+    from tether.invoke.logs import log_lines, parse_since
+    from tether.invoke.target import deployed_stage
+
+    seconds = parse_since(since)
+    project = load(project_path, stage, target)
+    deployed = deployed_stage(project, stage=stage, target=target)
+    try:
+        for line in log_lines(deployed, function, since_seconds=seconds, follow=follow):
+            click.echo(line)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+@click.group()
+def events() -> None:
+    """Sample events for every trigger kind, filled in with your project's real names."""
+
+
+@events.command("new")
+@click.argument(
+    "kind",
+    type=click.Choice(
+        [
+            "s3-created",
+            "s3-removed",
+            "sns",
+            "sqs",
+            "dynamodb-insert",
+            "dynamodb-modify",
+            "dynamodb-remove",
+            "schedule",
+            "http",
+        ]
+    ),
+)
+@project_option
+@click.option(
+    "-s", "--stage", default="dev", show_default=True, help="Stage whose deployed names to use."
+)
+@click.option(
+    "-r", "--resource", help="The resource the event comes from (default: the first that fits)."
+)
+@click.option("--key", help="S3: the object key.")
+@click.option("--body", help="SQS/SNS: the message body; HTTP: the request body.")
+@click.option("--route", help='HTTP: the route, e.g. "GET /orders/{id}".')
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Save to this file (e.g. events/upload.json).",
+)
+def events_new(
+    kind: str,
+    project_path: Path | None,
+    stage: str,
+    resource: str | None,
+    key: str | None,
+    body: str | None,
+    route: str | None,
+    output: Path | None,
+) -> int:
+    """Print (or save) a realistic KIND event."""
+    from tether.deploy.state import load_state
+    from tether.invoke.events import Names, sample_event
+
+    project = load(project_path)
+    state = load_state(project.root, stage)
+    outputs = state.outputs if state else {}
+
+    def lookup(name: str, suffix: str) -> str:
+        return outputs[f"{project.resources[name].logical_id}{suffix}"]
+
+    event = sample_event(
+        project,
+        kind,
+        resource=resource,
+        names=Names(project, lookup if outputs else None),
+        key=key,
+        body=body,
+        route=route,
+    )
+    text = json.dumps(event, indent=2) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+    return 0
+
+
+@click.command("test")
+@click.argument("pattern", required=False)
+@project_option
+@stage_options
+@click.option(
+    "--junit", type=click.Path(path_type=Path), help="Also write a JUnit XML report to this file."
+)
+@click.option("-v", "--verbose", is_flag=True, help="Show the log lines of every case.")
+def test_command(
+    pattern: str | None,
+    project_path: Path | None,
+    stage: str,
+    target: str,
+    junit: Path | None,
+    verbose: bool,
+) -> int:
+    """Run the test cases in events/*.test.yaml against the deployed stage. Exits 1 on failure."""
+    from tether.invoke.cases import find_cases, junit_xml, run_cases
+    from tether.invoke.target import deployed_stage
+
+    project = load(project_path, stage, target)
+    cases = find_cases(project.root, pattern)
+    out = console()
+    if not cases:
+        out.print(
+            f"no test cases{' matching ' + pattern if pattern else ''} in events/ (files named *.test.yaml)"
+        )
+        return 1 if pattern else 0
+    deployed = deployed_stage(project, stage=stage, target=target)
+    started = time.perf_counter()
+    outcomes = run_cases(deployed, cases)
+    seconds = time.perf_counter() - started
+    for outcome in outcomes:
+        verdict = "[green]PASSED[/]" if outcome.passed else "[red]FAILED[/]"
+        out.print(
+            f"{outcome.case.name}::{outcome.case.function} {verdict} [dim]({outcome.milliseconds:.0f} ms)[/]"
+        )
+        for failure in outcome.failures:
+            out.print(f"    {failure}", markup=False)
+        if outcome.logs and (verbose or not outcome.passed):
+            for line in outcome.logs.splitlines():
+                out.print(f"    | {line}", markup=False)
+    failed = sum(not o.passed for o in outcomes)
+    passed = len(outcomes) - failed
+    out.print(
+        f"{failed} failed, {passed} passed in {seconds:.2f}s"
+        if failed
+        else f"{passed} passed in {seconds:.2f}s"
+    )
+    if junit is not None:
+        junit.parent.mkdir(parents=True, exist_ok=True)
+        junit.write_text(junit_xml(outcomes, seconds), encoding="utf-8")
+    return 1 if failed else 0
+
+
+COMMANDS = [invoke, logs, events, test_command]

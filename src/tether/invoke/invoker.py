@@ -1,0 +1,45 @@
+"""Invoke a deployed function synchronously and return its result and its log lines."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from tether.invoke.target import Deployed
+
+
+@dataclass(frozen=True)
+class Invocation:
+    function: str
+    result: Any  # the decoded JSON payload (Lambda's error object when the function failed)
+    error: str | None  # Lambda's FunctionError ("Unhandled") or None
+    logs: str
+    milliseconds: float
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None
+
+
+def invoke(deployed: Deployed, function: str, event: Any) -> Invocation:
+    name = deployed.function_name(function)
+    client = deployed.cloud.client("lambda")
+    started = time.perf_counter()
+    with deployed.cloud.guard():
+        response = client.invoke(
+            FunctionName=name,
+            InvocationType="RequestResponse",
+            LogType="Tail",
+            Payload=json.dumps(event).encode(),
+        )
+        payload = response["Payload"].read()
+    elapsed = (time.perf_counter() - started) * 1000
+    try:
+        result = json.loads(payload) if payload else None
+    except ValueError:
+        result = payload.decode(errors="replace")
+    logs = base64.b64decode(response.get("LogResult", "") or b"").decode(errors="replace")
+    return Invocation(function, result, response.get("FunctionError"), logs, elapsed)
