@@ -46,6 +46,36 @@ def invoke_permission(
     return logical_id
 
 
+def event_source_mapping(
+    ctx: Context,
+    function: Function,
+    resource: Resource,
+    *,
+    logical_id: str,
+    source_arn: Json,
+    batch_size: int,
+    batch_window: int,
+    **extra: Json,
+) -> None:
+    """Lambda polls `source_arn` (a queue or a stream) and hands `function` batches; failed
+    records are reported per item (ReportBatchItemFailures), not by failing the whole batch."""
+    properties: dict[str, Json] = {
+        "EventSourceArn": source_arn,
+        "FunctionName": ref(function.logical_id),
+        "BatchSize": batch_size,
+        "FunctionResponseTypes": ["ReportBatchItemFailures"],
+        **extra,
+    }
+    if batch_window:
+        properties["MaximumBatchingWindowInSeconds"] = batch_window
+    ctx.add(
+        logical_id,
+        "AWS::Lambda::EventSourceMapping",
+        properties,
+        owner=of_trigger(function.name, resource.name),
+    )
+
+
 def retention(resource: Resource) -> dict[str, str]:
     """`retain: true` keeps the resource in the account when the stack deletes or replaces it."""
     if resource.retain:

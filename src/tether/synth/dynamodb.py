@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tether.model import Function, Resource, StreamTrigger, Table, Trigger
-from tether.synth.base import BaseFamily, retention
-from tether.synth.template import Context, Json, get_att, of_resource, of_trigger, ref, sub
+from tether.synth.base import BaseFamily, event_source_mapping, retention
+from tether.synth.template import Context, Json, get_att, of_resource, ref, sub
 
 STREAM_VIEWS = {
     "keys_only": "KEYS_ONLY",
@@ -68,20 +68,15 @@ class TableFamily(BaseFamily):
     def wire(self, ctx: Context, function: Function, trigger: Trigger) -> None:
         assert isinstance(trigger, StreamTrigger)
         table = ctx.resource(trigger.resource)
-        properties: dict[str, Json] = {
-            "EventSourceArn": self.scope_arns(ctx, table, "stream")[0],
-            "FunctionName": ref(function.logical_id),
-            "StartingPosition": trigger.starting_position.upper(),
-            "BatchSize": trigger.batch_size,
-            "FunctionResponseTypes": ["ReportBatchItemFailures"],
-        }
-        if trigger.batch_window:
-            properties["MaximumBatchingWindowInSeconds"] = trigger.batch_window
-        ctx.add(
-            f"{function.logical_id}{table.logical_id}Stream",
-            "AWS::Lambda::EventSourceMapping",
-            properties,
-            owner=of_trigger(function.name, table.name),
+        event_source_mapping(
+            ctx,
+            function,
+            table,
+            logical_id=f"{function.logical_id}{table.logical_id}Stream",
+            source_arn=self.scope_arns(ctx, table, "stream")[0],
+            batch_size=trigger.batch_size,
+            batch_window=trigger.batch_window,
+            StartingPosition=trigger.starting_position.upper(),
         )
 
     def scope_arns(self, ctx: Context, resource: Resource, scope: str) -> list[Json]:

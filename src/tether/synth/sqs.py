@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tether.model import Function, Queue, QueueTrigger, Resource, Trigger
-from tether.synth.base import BaseFamily, retention
-from tether.synth.template import Context, Json, get_att, of_resource, of_trigger, ref
+from tether.synth.base import BaseFamily, event_source_mapping, retention
+from tether.synth.template import Context, Json, get_att, of_resource, ref
 
 # What Lambda's poller does with the function's role on the queue.
 QUEUE_POLL = (
@@ -37,19 +37,14 @@ class QueueFamily(BaseFamily):
     def wire(self, ctx: Context, function: Function, trigger: Trigger) -> None:
         assert isinstance(trigger, QueueTrigger)
         queue = ctx.resource(trigger.resource)
-        properties: dict[str, Json] = {
-            "EventSourceArn": self.scope_arns(ctx, queue, "queue")[0],
-            "FunctionName": ref(function.logical_id),
-            "BatchSize": trigger.batch_size,
-            "FunctionResponseTypes": ["ReportBatchItemFailures"],
-        }
-        if trigger.batch_window:
-            properties["MaximumBatchingWindowInSeconds"] = trigger.batch_window
-        ctx.add(
-            f"{function.logical_id}{queue.logical_id}Mapping",
-            "AWS::Lambda::EventSourceMapping",
-            properties,
-            owner=of_trigger(function.name, queue.name),
+        event_source_mapping(
+            ctx,
+            function,
+            queue,
+            logical_id=f"{function.logical_id}{queue.logical_id}Mapping",
+            source_arn=self.scope_arns(ctx, queue, "queue")[0],
+            batch_size=trigger.batch_size,
+            batch_window=trigger.batch_window,
         )
 
     def scope_arns(self, ctx: Context, resource: Resource, scope: str) -> list[Json]:
