@@ -41,6 +41,12 @@ class StageState:
     template_sha256: str = ""
     outputs: dict[str, str] = field(default_factory=dict)
     deployed_at: float = 0.0
+    # What the quick path compares against: the code files (path -> [size, mtime_ns, sha256])
+    # and the hashes of the two inputs that are not code.
+    files: dict[str, list[object]] = field(default_factory=dict)
+    project_file_sha256: str = ""
+    requirements_sha256: str = ""
+    code_path: str = ""  # the local copy of the live code zip, relative to the project
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
