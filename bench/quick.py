@@ -1,0 +1,198 @@
+"""Benchmark: QuickDeploy, measured side by side in one run (issue 6).
+
+Part 1 patches 1 and 20 changed files into a generated 50 MB, 5,000-entry code zip with
+`tether.build.patch.patch_zip`, against the baseline that decompresses and recompresses every
+entry (SLAppForge Sigma's patcher, with archive.py's settings), and checks both give the same
+bytes. Targets: at least 25 times faster, and under 150 ms for 1 file. Parts 2 (edit to live on
+the local cloud) and 3 (bytes sent for remote patching) are not measured yet.
+
+    .venv/bin/python bench/quick.py [--runs 11] [--baseline-runs 3] [--part 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import hashlib
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from tether.build.archive import COMPRESS_LEVEL, Entry, write_zip, zip_info
+from tether.build.patch import patch_zip
+
+ENTRIES = 5_000
+SEED = 20_240_601
+TARGET_RATIO = 25.0
+TARGET_ONE_FILE_MS = 150.0
+CHANGED_COUNTS = (1, 20)
+
+Changes = Mapping[str, bytes | None]
+
+
+# part 1: patching bytes on disk ------------------------------------------------------------
+
+
+def artifact_files(rng: random.Random) -> dict[str, bytes]:
+    """5,000 files, about 2 in 5 incompressible: the zip comes out at about 50 MB."""
+    words = [f"{rng.choice('abcdefghij')}{rng.randrange(10_000)}" for _ in range(3_000)]
+    lines = [
+        f"    {rng.choice(words)} = {rng.choice(words)}({rng.choice(words)}, {rng.randrange(99)})\n"
+        for _ in range(4_000)
+    ]
+    files: dict[str, bytes] = {}
+    for i in range(ENTRIES):
+        folder = f"pkg{i % 40:02d}/sub{i % 7}"
+        if i % 5 < 2:
+            files[f"{folder}/data{i:04d}.bin"] = rng.randbytes(rng.randint(11_000, 28_000))
+        else:
+            text = "".join(rng.choices(lines, k=rng.randint(150, 450)))
+            files[f"{folder}/mod{i:04d}.py"] = f"# module {i}\n{text}".encode()
+    return files
+
+
+def make_artifact(folder: Path) -> tuple[Path, list[str]]:
+    """Write the files under `folder/src`, zip them with archive.write_zip; the sorted names."""
+    files = artifact_files(random.Random(SEED))
+    entries = []
+    for name, data in files.items():
+        path = folder / "src" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        entries.append(Entry(name, path))
+    written = write_zip(entries, folder, lambda sha: "artifact.zip")
+    return written.path, sorted(files)
+
+
+def change_set(names: list[str], count: int, rng: random.Random) -> dict[str, bytes | None]:
+    """`count` changed .py files spread over the archive, each about as big as before."""
+    candidates = [n for n in names if n.endswith(".py")]
+    step = len(candidates) // count
+    chosen = [candidates[step // 2 + k * step] for k in range(count)]
+    return {name: f"# edited {name}\n".encode() * rng.randint(200, 600) for name in chosen}
+
+
+def patched_sha256(source: Path, target: Path, changes: Changes) -> str:
+    """Ours: copy the unchanged entries' bytes, compress only the changes; the sha256."""
+    return patch_zip(source, target, changes).sha256
+
+
+def recompress_everything(source: Path, target: Path, changes: Changes) -> str:
+    """The baseline: read every entry, write a new zip with the same settings; its sha256."""
+    tmp = target.with_name(".baseline.tmp")
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as new:
+        kept = {i.filename: i for i in old.infolist() if changes.get(i.filename, b"") is not None}
+        names = sorted(kept.keys() | {n for n, data in changes.items() if data is not None})
+        for name in names:
+            data = changes.get(name)
+            if data is None:
+                data = old.read(name)
+                executable = bool((kept[name].external_attr >> 16) & 0o111)
+            else:
+                executable = False
+            new.writestr(zip_info(name, executable), data, compresslevel=COMPRESS_LEVEL)
+    os.replace(tmp, target)
+    with target.open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def median_ms(runs: int, action: Callable[[], str]) -> tuple[float, str]:
+    """Median wall time of `runs` calls of `action`, and the digest they all returned."""
+    times: list[float] = []
+    digests: set[str] = set()
+    for _ in range(runs):
+        started = time.perf_counter()
+        digests.add(action())
+        times.append((time.perf_counter() - started) * 1000)
+    if len(digests) != 1:
+        raise SystemExit(f"not deterministic: {len(digests)} different results")
+    return statistics.median(times), digests.pop()
+
+
+def part1_patch(runs: int, baseline_runs: int) -> bool:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        started = time.perf_counter()
+        source, names = make_artifact(folder)
+        made = time.perf_counter() - started
+        size = source.stat().st_size
+        print(
+            f"part 1: patch a {size / 1e6:.1f} MB, {len(names):,}-entry code zip "
+            f"(generated in {made:.1f} s)"
+        )
+        print(
+            f"  {'files':>5}  {'ours':>9}  {'recompress all':>14}  {'ratio':>7}  ours: compressed/copied"
+        )
+        met = True
+        for count in CHANGED_COUNTS:
+            changes = change_set(names, count, random.Random(count))
+            target = folder / f"patched-{count}.zip"
+            result = patch_zip(source, target, changes)
+            ours, ours_sha = median_ms(
+                runs, functools.partial(patched_sha256, source, target, changes)
+            )
+            theirs, their_sha = median_ms(
+                baseline_runs,
+                functools.partial(recompress_everything, source, folder / "baseline.zip", changes),
+            )
+            if ours_sha != their_sha:
+                raise SystemExit(f"{count} files: the patched zip differs from the full rewrite")
+            ratio = theirs / ours
+            print(
+                f"  {count:>5}  {ours:>6.1f} ms  {theirs:>11.0f} ms  {ratio:>6.1f}x  "
+                f"{result.bytes_compressed:,} B / {result.bytes_copied / 1e6:.1f} MB"
+            )
+            met = met and ratio >= TARGET_RATIO
+            if count == 1:
+                met = met and ours < TARGET_ONE_FILE_MS
+        print(
+            f"  same bytes as the full rewrite; medians of {runs} (ours), {baseline_runs} (baseline)"
+        )
+        verdict = "met" if met else "MISSED"
+        print(
+            f"  target: at least {TARGET_RATIO:.0f}x, and under {TARGET_ONE_FILE_MS:.0f} ms "
+            f"for 1 file: {verdict}"
+        )
+    return met
+
+
+# part 2: edit-to-live ----------------------------------------------------------------------
+
+
+def part2_edit_to_live() -> None:
+    """A 1-file edit in examples/photos, from save to the new code answering an invoke."""
+    print("part 2: edit to live on the local cloud: not measured yet")
+
+
+# part 3: remote patching bytes -------------------------------------------------------------
+
+
+def part3_remote_bytes() -> None:
+    """Bytes the client sends to the remote patcher for a 1-file change to the 50 MB zip."""
+    print("part 3: bytes sent for remote patching: not measured yet")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=11, help="runs of ours per change set")
+    parser.add_argument("--baseline-runs", type=int, default=3, help="runs of the baseline")
+    parser.add_argument("--part", type=int, choices=(1, 2, 3), action="append")
+    args = parser.parse_args()
+    parts = set(args.part or (1, 2, 3))
+    if 1 in parts:
+        part1_patch(args.runs, args.baseline_runs)
+    if 2 in parts:
+        part2_edit_to_live()
+    if 3 in parts:
+        part3_remote_bytes()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
