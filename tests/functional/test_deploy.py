@@ -95,13 +95,36 @@ def test_second_deploy_without_changes_is_a_noop_that_uploads_nothing(
     assert again.outputs == first.outputs
 
 
-def test_code_change_updates_the_functions(local_cloud: str, photos_copy: Path) -> None:
-    deploy(load_project(photos_copy), stage="code", target="local")
+def test_code_change_takes_the_quick_path_for_the_affected_function(
+    local_cloud: str, photos_copy: Path
+) -> None:
+    first = deploy(load_project(photos_copy), stage="code", target="local")
     handler = photos_copy / "app" / "api.py"
     handler.write_text(handler.read_text() + "\n# a change\n")
     result = deploy(load_project(photos_copy), stage="code", target="local")
-    assert {(c.action, c.reason) for c in result.plan.changes} == {("modify", "new code")}
+    assert (result.path, result.functions) == ("quick", ("api",))
+    assert result.reason == "only code changed (1 file)"
     assert result.uploaded_bytes > 0
+    lam = clients(local_cloud).__getattr__("lambda")
+    api = lam.get_function_configuration(FunctionName="photos-code-api")
+    resize = lam.get_function_configuration(FunctionName="photos-code-resize")
+    assert api["CodeSha256"] != resize["CodeSha256"]  # only the affected function moved
+    # a full deploy right after is a no-op: the quick deploy already made this code live
+    again = deploy(load_project(photos_copy), stage="code", target="local", mode="full")
+    assert again.path == "none" and again.outputs == first.outputs
+
+
+def test_editing_the_project_file_falls_back_to_a_full_deploy(
+    local_cloud: str, photos_copy: Path
+) -> None:
+    deploy(load_project(photos_copy), stage="fallback", target="local")
+    edit(photos_copy, "memory: 512", "memory: 1024")
+    result = deploy(load_project(photos_copy), stage="fallback", target="local")
+    assert (result.path, result.reason) == ("full", "tether.yaml changed")
+    lam = clients(local_cloud).__getattr__("lambda")
+    assert (
+        lam.get_function_configuration(FunctionName="photos-fallback-resize")["MemorySize"] == 1024
+    )
 
 
 def test_removing_an_empty_resource_deletes_it(local_cloud: str, photos_copy: Path) -> None:

@@ -89,14 +89,28 @@ def plan(
     metavar="NAME",
     help="Really delete this resource and its data.",
 )
+@click.option(
+    "--quick",
+    "mode",
+    flag_value="quick",
+    help="Insist on the quick path (or fail with the reason).",
+)
+@click.option("--full", "mode", flag_value="full", help="Always take the full path (a change set).")
 def deploy(
-    project_path: Path | None, stage: str, target: str, yes: bool, delete: tuple[str, ...]
+    project_path: Path | None,
+    stage: str,
+    target: str,
+    yes: bool,
+    delete: tuple[str, ...],
+    mode: str | None,
 ) -> int:
-    """Build, plan and deploy the stage through a CloudFormation change set.
+    """Build, plan and deploy the stage (through a CloudFormation change set, or the quick path).
 
-    Asks before removing or replacing anything when run in a terminal (--yes skips the
-    question; without a terminal it never asks). Stops, changing nothing, when a removed or
-    replaced bucket, table or queue still holds data and no choice was made for it.
+    When only code changed since the stage's last deploy, takes the quick path: patches the
+    changed files into the code artifact and updates just the affected functions. Asks before
+    removing or replacing anything when run in a terminal (--yes skips the question; without a
+    terminal it never asks). Stops, changing nothing, when a removed or replaced bucket, table
+    or queue still holds data and no choice was made for it.
     """
     from tether.deploy.pipeline import deploy as run_deploy
 
@@ -124,17 +138,29 @@ def deploy(
             stage=stage,
             target=target,
             delete=delete,
+            mode=mode or "auto",
             confirm=confirm,
             progress=progress,
             say=_say,
         )
-    if result.plan.noop:
+    stack = project.stack_name(stage)
+    if result.path == "quick":
         out.print(
-            f"stack [bold]{result.plan.stack}[/]: no changes ({result.uploaded_bytes} bytes uploaded, {result.seconds:.2f} s)"
+            f"quick deploy of [bold]{stack}[/] ({result.reason}): "
+            f"{', '.join(result.functions) or 'no function'} live in {result.seconds * 1000:.0f} ms "
+            f"({result.uploaded_bytes} bytes uploaded)"
+        )
+        return 0
+    why = f"; full path: {result.reason}" if result.reason else ""
+    if result.path == "none":
+        out.print(
+            f"stack [bold]{stack}[/]: no changes ({result.uploaded_bytes} bytes uploaded, "
+            f"{result.seconds:.2f} s{why})"
         )
     else:
         out.print(
-            f"deployed [bold]{result.plan.stack}[/] in {result.seconds:.1f} s ({result.uploaded_bytes} bytes uploaded)"
+            f"deployed [bold]{stack}[/] in {result.seconds:.1f} s "
+            f"({result.uploaded_bytes} bytes uploaded{why})"
         )
     for line in outputs_lines(result.outputs):
         out.print(line)

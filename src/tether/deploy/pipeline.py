@@ -9,6 +9,7 @@ the IDE call these functions.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -18,10 +19,12 @@ from tether.build import BuildResult, build_project
 from tether.cloud import Cloud, connect
 from tether.deploy.artifacts import upload
 from tether.deploy.bootstrap import ensure_bootstrap
+from tether.deploy.changes import FileRecord, Snapshot, snapshot
 from tether.deploy.execute import Progress, create_change_set, delete_change_set, execute, prepare
 from tether.deploy.plan import DataLossError, Plan, make_plan
+from tether.deploy.quick import QuickRefused, quick_deploy, quick_plan
 from tether.deploy.stack import DeployedStack, read_stack
-from tether.deploy.state import StageState, save_state, stage_lock
+from tether.deploy.state import StageState, load_state, save_state, stage_lock
 from tether.errors import TetherError
 from tether.model import Project
 from tether.synth import synthesize
@@ -43,14 +46,18 @@ class Staged:
     plan: Plan
     deployed: DeployedStack | None
     uploaded_bytes: int
+    parameters: dict[str, str]
 
 
 @dataclass(frozen=True)
 class DeployResult:
-    plan: Plan
+    plan: Plan | None  # None when the quick path was taken
     outputs: dict[str, str]
     uploaded_bytes: int
     seconds: float
+    path: str = "full"  # full | quick | none (nothing changed)
+    reason: str = ""  # why this path: "only code changed", "tether.yaml changed", ...
+    functions: tuple[str, ...] = ()  # functions updated by a quick deploy
 
 
 def open_target(project: Project, target: str, *, say: Say | None = None) -> Cloud:
@@ -72,6 +79,7 @@ def stage_plan(
     say: Say | None = None,
 ) -> Staged:
     """Build, synthesise, upload the artifacts (only those not there yet) and plan."""
+    state = load_state(project.root, stage)
     build = build_project(project, progress=say)
     template = synthesize(project, stage=stage, target=target)
     cloud = open_target(project, target, say=say)
@@ -82,6 +90,10 @@ def stage_plan(
         uploaded += upload(cloud, bucket, build.layer.key, build.layer.path)
         parameters[LAYER_KEY_PARAMETER] = build.layer.key
     deployed = read_stack(cloud, project.stack_name(stage))
+    if deployed is not None and state is not None and state.code_key == build.code.key:
+        # A quick deploy already made this code live; the stack's CodeKey is just behind.
+        live = {**deployed.parameters, CODE_KEY_PARAMETER: build.code.key}
+        deployed = dataclasses.replace(deployed, parameters=live)
     if deployed is not None and deployed.busy:
         raise TetherError(
             f"stack {deployed.name} is busy ({deployed.status})",
@@ -97,7 +109,14 @@ def stage_plan(
         deployed=deployed,
         delete=delete,
     )
-    return Staged(cloud=cloud, build=build, plan=plan, deployed=deployed, uploaded_bytes=uploaded)
+    return Staged(
+        cloud=cloud,
+        build=build,
+        plan=plan,
+        deployed=deployed,
+        uploaded_bytes=uploaded,
+        parameters=parameters,
+    )
 
 
 def deploy(
@@ -106,14 +125,40 @@ def deploy(
     stage: str,
     target: str,
     delete: Iterable[str] = (),
+    mode: str = "auto",
     confirm: Callable[[Plan], bool] = lambda plan: True,
     progress: Progress | None = None,
     say: Say | None = None,
 ) -> DeployResult:
-    """Deploy the stage; a no-op when nothing changed. Raises DataLossError, AbortedError,
-    DeployFailedError (the previous version keeps running) or a CloudError."""
+    """Deploy the stage. `mode` "auto" takes the quick path when only code changed, "quick"
+    insists on it, "full" forbids it. Raises DataLossError, AbortedError, DeployFailedError
+    (the previous version keeps running), QuickDeployError or a CloudError."""
     started = time.monotonic()
     with stage_lock(project.root, stage):
+        state = load_state(project.root, stage)
+        previous = {p: FileRecord.from_json(r) for p, r in state.files.items()} if state else {}
+        files = snapshot(project, previous)
+        reason = "first deploy of the stage" if state is None else ""
+        if mode != "full" and state is not None:
+            try:
+                return _quick(
+                    project,
+                    stage=stage,
+                    target=target,
+                    state=state,
+                    files=files,
+                    started=started,
+                    say=say,
+                )
+            except QuickRefused as refused:
+                if mode == "quick":
+                    raise TetherError(
+                        f"cannot quick deploy: {refused.reason}",
+                        hint="deploy without --quick to take the full path",
+                    ) from None
+                reason = refused.reason
+        if mode == "full":
+            reason = "--full"
         staged = stage_plan(project, stage=stage, target=target, delete=delete, say=say)
         plan = staged.plan
         if plan.blocked:
@@ -125,12 +170,52 @@ def deploy(
             prepare(staged.cloud, plan, staged.deployed)
             change_set = create_change_set(staged.cloud, plan)
             outputs = execute(staged.cloud, plan, change_set, progress=progress)
-        _record(project, staged, outputs)
+        _record(project, staged, outputs, files)
     return DeployResult(
         plan=plan,
         outputs=outputs,
         uploaded_bytes=staged.uploaded_bytes,
         seconds=time.monotonic() - started,
+        path="none" if plan.noop else "full",
+        reason=reason,
+    )
+
+
+def _quick(
+    project: Project,
+    *,
+    stage: str,
+    target: str,
+    state: StageState,
+    files: Snapshot,
+    started: float,
+    say: Say | None,
+) -> DeployResult:
+    from tether.analysis import analyse
+
+    if state.target != target:
+        raise QuickRefused(f"the stage was last deployed to {state.target}")
+    template = synthesize(project, stage=stage, target=target)
+    plan = quick_plan(
+        project, state, files, template, lambda paths: analyse(project).affected(paths)
+    )
+    if not plan.changes:
+        raise QuickRefused("no code changed")
+    cloud = open_target(project, target, say=say)
+    if cloud.endpoint != state.endpoint:
+        raise QuickRefused("the cloud endpoint changed since the last deploy")
+    result, new_state = quick_deploy(
+        cloud, project, state, files, plan, bucket=state.artifact_bucket, say=say
+    )
+    save_state(project.root, new_state)
+    return DeployResult(
+        plan=None,
+        outputs=state.outputs,
+        uploaded_bytes=result.uploaded_bytes,
+        seconds=time.monotonic() - started,
+        path="quick",
+        reason=f"only code changed ({len(plan.changes.paths)} file{'s' if len(plan.changes.paths) != 1 else ''})",
+        functions=plan.functions,
     )
 
 
@@ -155,7 +240,7 @@ def preview(
         return staged.plan, change_set
 
 
-def _record(project: Project, staged: Staged, outputs: dict[str, Any]) -> None:
+def _record(project: Project, staged: Staged, outputs: dict[str, Any], files: Snapshot) -> None:
     plan = staged.plan
     save_state(
         project.root,
@@ -171,5 +256,10 @@ def _record(project: Project, staged: Staged, outputs: dict[str, Any]) -> None:
             template_sha256=plan.template_sha256(),
             outputs={str(k): str(v) for k, v in outputs.items()},
             deployed_at=time.time(),
+            files={p: r.as_json() for p, r in files.code.items()},
+            project_file_sha256=files.project_file,
+            requirements_sha256=files.requirements,
+            code_path=staged.build.code.path.relative_to(project.root).as_posix(),
+            artifact_bucket=staged.parameters[CODE_BUCKET_PARAMETER],
         ),
     )

@@ -47,6 +47,7 @@ class StageState:
     project_file_sha256: str = ""
     requirements_sha256: str = ""
     code_path: str = ""  # the local copy of the live code zip, relative to the project
+    artifact_bucket: str = ""
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
