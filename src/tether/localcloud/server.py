@@ -6,7 +6,9 @@ Installs the extensions, serves every AWS API moto knows on one threaded werkzeu
 (moto's DomainDispatcherApplication picks the service per request), prints one line
 `tether local cloud listening on http://127.0.0.1:N (state in memory)` once the socket
 listens, and exits with status 0 on SIGTERM or SIGINT. It also answers `GET /_tether/health`
-so `tether.localcloud.process` can tell this server from another program on the port.
+so `tether.localcloud.process` can tell this server from another program on the port, and
+`/_tether/schedules` (`scheduler_http`). With it run the HTTP router (`router`: each HTTP API
+on its own port, from N + 1) and the scheduler (`scheduler`: schedule rules fire on time).
 Only loopback hosts are accepted: the emulator has no authentication.
 
 This module imports moto only when the server runs.
@@ -56,6 +58,16 @@ def with_health(app: WsgiApp) -> WsgiApp:
     return application
 
 
+def _log_to_stderr(name: str, level: int) -> None:
+    """Messages of the router, the scheduler and the extensions go to cloud.log."""
+    logger = logging.getLogger(name)
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+    logger.setLevel(level)
+
+
 def serve(
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
@@ -85,12 +97,15 @@ def serve(
     )
     from werkzeug.serving import make_server
 
+    from tether.localcloud import router, scheduler
     from tether.localcloud.extensions import install_all
+    from tether.localcloud.scheduler_http import with_schedules
 
     install_all()
     # One line per request is noise in cloud.log; keep warnings and errors.
     logging.getLogger("werkzeug").setLevel(logging.INFO if verbose else logging.WARNING)
-    app = with_health(DomainDispatcherApplication(create_backend_app))
+    _log_to_stderr("tether.localcloud", logging.INFO if verbose else logging.WARNING)
+    app = with_health(with_schedules(DomainDispatcherApplication(create_backend_app)))
     try:
         server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
     except OSError as exc:
@@ -103,8 +118,10 @@ def serve(
         stopping.set()
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    router.start(host, server.server_port + 1)  # before the first request can create an API
     worker = threading.Thread(target=server.serve_forever, name="local-cloud", daemon=True)
     worker.start()
+    scheduler.start()
     endpoint = endpoint_for(host, server.server_port)
     print(READY_LINE.format(endpoint=endpoint), flush=True)
     try:
@@ -113,9 +130,11 @@ def serve(
         while not stopping.wait(1.0):
             pass
     finally:
+        scheduler.stop()
         server.shutdown()
         server.server_close()
         worker.join(timeout=5)
+        router.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0

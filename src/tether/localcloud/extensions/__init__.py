@@ -10,11 +10,15 @@ from __future__ import annotations
 from tether.localcloud.extensions import (
     apigatewayv2,
     deletion_policy,
+    events_targets,
+    fake_lambda,
+    http_router,
     iam_role,
     in_place_updates,
     lambda_function,
     lambda_layer,
     lambda_permission,
+    lambda_runtime,
     rollback,
     s3_bucket,
     sns_subscription,
@@ -25,6 +29,8 @@ MODULES = (
     s3_bucket,
     sns_subscription,
     apigatewayv2,
+    http_router,
+    events_targets,
     lambda_function,
     lambda_layer,
     lambda_permission,
@@ -33,6 +39,8 @@ MODULES = (
     rollback,
     deletion_policy,
     stack_lock,
+    lambda_runtime,  # functions run for real; before fake_lambda, which then steps aside
+    fake_lambda,  # test-only (TETHER_TEST_FAKE_LAMBDA); yields to a runtime in any order
 )
 
 __all__ = ["MODULES", "install_all"]

@@ -1,0 +1,257 @@
+"""Lambda functions run for real: moto's Docker execution is replaced by Tether's runtime.
+
+Every invoke path of moto ends in `LambdaFunction._invoke_lambda(event) -> (result, errored,
+logs)`; here it runs the function on a warm worker of `tether.runtime` (with the function's
+code, layers, environment and `AWS_ENDPOINT_URL` pointing back at this local cloud), logging
+to CloudWatch Logs in moto's logs backend. `LambdaFunction.invoke` (the Invoke API, and moto's
+own callers) honours the invocation type: `Event` is queued and answered with 202 at once,
+`DryRun` runs nothing (204), `RequestResponse` sets `X-Amz-Function-Error: Unhandled` on
+errors and `X-Amz-Log-Result` (for `LogType=Tail`) to the last 4 KB of the log.
+
+A new deploy retires the old workers: CreateFunction, UpdateFunctionCode and
+UpdateFunctionConfiguration (also through CloudFormation) retire every worker not running the
+function's new version, DeleteFunction all of them.
+
+Also installs the event sources that feed the runtime (`lambda_push_events`: S3, SNS;
+`lambda_pollers`: SQS and DynamoDB stream mappings), and registers the runtime as this
+process's (`tether.runtime.invoke` looks functions up here, for the scheduler and the router).
+Hooks: `LambdaFunction._invoke_lambda`, `invoke`, `update_configuration`,
+`update_function_code`; `LambdaBackend.create_function`, `delete_function`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from moto.awslambda.exceptions import LambdaClientError, UnknownFunctionException
+from moto.awslambda.models import LambdaBackend, LambdaFunction
+from moto.awslambda.utils import get_backend, make_function_arn
+from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.logs.models import logs_backends
+
+from tether.localcloud.endpoint import DEFAULT_HOST, DEFAULT_PORT, endpoint_for
+from tether.localcloud.extensions import lambda_pollers, lambda_push_events
+from tether.localcloud.extensions._patching import original, replace
+from tether.localcloud.process import tether_home
+from tether.runtime import service
+from tether.runtime.logs import Event, tail
+from tether.runtime.spec import LATEST, CodeSource, FunctionSpec
+
+ENDPOINT_ENV = "TETHER_LOCAL_ENDPOINT"
+DEFAULT_REGION = "us-east-1"
+
+
+class InvalidRequestContentException(LambdaClientError):
+    def __init__(self, problem: str) -> None:
+        super().__init__(
+            "InvalidRequestContentException", f"Could not parse request body into json: {problem}"
+        )
+
+
+class MotoLogSink:
+    """Writes invocation logs to moto's CloudWatch Logs backend (in this process)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def put(self, function: FunctionSpec, stream: str, events: Sequence[Event]) -> None:
+        account = function.arn.split(":")[4]
+        backend = logs_backends[account][function.region]
+        group = function.log_group
+        with self._lock:
+            backend.ensure_log_group(group)
+            backend.ensure_log_stream(group, stream)
+            backend.put_log_events(
+                group, stream, [{"timestamp": when, "message": text} for when, text in events]
+            )
+
+
+def local_endpoint() -> str:
+    """Where workers send their AWS calls: this server (`TETHER_LOCAL_ENDPOINT` overrides)."""
+    explicit = os.environ.get(ENDPOINT_ENV)
+    if explicit:
+        return explicit
+    host = os.environ.get("MOTO_HOST") or DEFAULT_HOST
+    if host == "localhost":
+        host = "127.0.0.1"  # an IP makes boto3 address S3 buckets by path
+    return endpoint_for(host, int(os.environ.get("MOTO_PORT") or DEFAULT_PORT))
+
+
+def function_arn(fn: LambdaFunction) -> str:
+    """The version's identity: unqualified for $LATEST, `...:<n>` for a published version."""
+    arn: str = make_function_arn(fn.region, fn.account_id, fn.function_name)
+    version = str(fn.version)
+    return arn if version == LATEST else f"{arn}:{version}"
+
+
+def spec_for(fn: LambdaFunction) -> FunctionSpec:
+    """What the runtime runs for moto's function `fn`, as it is now."""
+    data: bytes = getattr(fn, "code_bytes", b"") or b""
+    sha = getattr(fn, "code_digest", "") or (hashlib.sha256(data).hexdigest() if data else "")
+    runtime = (fn.run_time or "") if fn.package_type != "Image" else "a container image"
+    return FunctionSpec(
+        arn=function_arn(fn),
+        name=fn.function_name,
+        handler=fn.handler or "",
+        runtime=runtime,
+        memory_mb=int(fn.memory_size),
+        timeout_s=int(fn.timeout),
+        region=fn.region,
+        code=CodeSource(sha, _constant(data)),
+        layers=_layers(fn),
+        environment={str(k): str(v) for k, v in (fn.environment_vars or {}).items()},
+        version=str(fn.version),
+    )
+
+
+def _constant(data: bytes) -> Callable[[], bytes]:
+    return lambda: data
+
+
+def _layers(fn: LambdaFunction) -> tuple[CodeSource, ...]:
+    backend = get_backend(fn.account_id, fn.region)
+    sources = []
+    for layer in fn.layers or []:
+        version = backend.layers_versions_by_arn(layer["Arn"])
+        if version is None:
+            continue  # deleted since: Lambda keeps it for functions using it; we cannot
+        content: bytes = getattr(version, "code_bytes", b"") or b""
+        digest = getattr(version, "code_digest", "") or hashlib.sha256(content).hexdigest()
+        sources.append(CodeSource(digest, _constant(content)))
+    return tuple(sources)
+
+
+def resolve(name_or_arn: str) -> FunctionSpec:
+    """A function of this local cloud by name or (qualified) ARN; LookupError if unknown."""
+    parts = name_or_arn.split(":")
+    if name_or_arn.startswith("arn:") and len(parts) >= 7:
+        account, region = parts[4], parts[3]
+    else:
+        account = DEFAULT_ACCOUNT_ID
+        region = os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+    try:
+        fn = get_backend(account, region).get_function(name_or_arn)
+    except UnknownFunctionException as exc:
+        raise LookupError(f"function not found: {name_or_arn}") from exc
+    return spec_for(fn)
+
+
+def _header(headers: Any, name: str) -> str | None:
+    if not headers:
+        return None
+    value = headers.get(name)
+    if value is None and isinstance(headers, Mapping):
+        lowered = name.lower()
+        value = next((v for k, v in headers.items() if str(k).lower() == lowered), None)
+    return None if value is None else str(value)
+
+
+def _event_text(body: Any) -> str:
+    """The event as JSON text (checked: Lambda refuses a payload that is not JSON)."""
+    if body is None or body in ("", b""):
+        return "{}"
+    if not isinstance(body, str | bytes | bytearray):
+        return json.dumps(body)
+    text = body.decode() if isinstance(body, bytes | bytearray) else body
+    try:
+        json.loads(text)
+    except ValueError as exc:
+        raise InvalidRequestContentException(str(exc)) from exc
+    return text
+
+
+def _client_context(headers: Any) -> Any:
+    encoded = _header(headers, "X-Amz-Client-Context")
+    if not encoded:
+        return None
+    try:
+        return json.loads(base64.b64decode(encoded))
+    except ValueError:
+        return None
+
+
+def _invoke_lambda(
+    self: LambdaFunction, event: Any = None, *, client_context: Any = None
+) -> tuple[str, bool, str]:
+    """moto's funnel: run the function now; (payload, errored, this invocation's log)."""
+    text = event if isinstance(event, str) else json.dumps({} if event is None else event)
+    result = service.current().run(
+        spec_for(self), text, client_context=client_context, invoked_arn=function_arn(self)
+    )
+    return result.payload, result.errored, result.log
+
+
+def _invoke(self: LambdaFunction, body: Any, request_headers: Any, response_headers: Any) -> bytes:
+    kind = _header(request_headers, "X-Amz-Invocation-Type") or "RequestResponse"
+    text = _event_text(body)
+    if kind == "DryRun":
+        return b""
+    if kind == "Event":
+        service.current().submit(lambda: self._invoke_lambda(text))
+        return b""
+    run_now: Any = self._invoke_lambda  # ours: it takes the client context too
+    result: tuple[str, bool, str] = run_now(text, client_context=_client_context(request_headers))
+    payload, errored, logs = result
+    if errored:
+        response_headers["x-amz-function-error"] = "Unhandled"
+    response_headers["x-amz-log-result"] = tail(logs)
+    response_headers["x-amz-executed-version"] = str(self.version)
+    return payload.encode()
+
+
+def _retire_stale(fn: LambdaFunction) -> None:
+    service.current().retire(function_arn(fn), keep=spec_for(fn).key)
+
+
+def _update_configuration(self: LambdaFunction, config_updates: dict[str, Any]) -> Any:
+    result = original(LambdaFunction, "update_configuration")(self, config_updates)
+    _retire_stale(self)
+    return result
+
+
+def _update_function_code(self: LambdaFunction, updated_spec: dict[str, Any]) -> Any:
+    result = original(LambdaFunction, "update_function_code")(self, updated_spec)
+    _retire_stale(self)
+    return result
+
+
+def _create_function(self: LambdaBackend, spec: dict[str, Any]) -> LambdaFunction:
+    fn: LambdaFunction = original(LambdaBackend, "create_function")(self, spec)
+    _retire_stale(fn)  # workers of an earlier function of the same name
+    return fn
+
+
+def _delete_function(self: LambdaBackend, function_name: str, qualifier: str | None = None) -> None:
+    fn = self.get_function(function_name, qualifier)
+    original(LambdaBackend, "delete_function")(self, function_name, qualifier)
+    whole = qualifier is None and ":" not in function_name.split(":function:")[-1]
+    if whole:
+        service.current().retire_all(make_function_arn(fn.region, fn.account_id, fn.function_name))
+    else:
+        service.current().retire(function_arn(fn))
+
+
+def _configure() -> None:
+    try:
+        service.current()
+    except RuntimeError:
+        runtime = service.Runtime(home=tether_home(), endpoint=local_endpoint, sink=MotoLogSink())
+        service.configure(runtime, resolve)
+
+
+def install() -> None:
+    _configure()
+    replace(LambdaFunction, "_invoke_lambda", _invoke_lambda)
+    replace(LambdaFunction, "invoke", _invoke)
+    replace(LambdaFunction, "update_configuration", _update_configuration)
+    replace(LambdaFunction, "update_function_code", _update_function_code)
+    replace(LambdaBackend, "create_function", _create_function)
+    replace(LambdaBackend, "delete_function", _delete_function)
+    lambda_push_events.install()
+    lambda_pollers.install()

@@ -1,0 +1,415 @@
+"""The local cloud's HTTP router: every HTTP API gets its own port on the server's host.
+
+URL scheme: an HTTP API created in the local cloud listens on `http://127.0.0.1:<port>` (the
+server's host), and that URL is its `ApiEndpoint` (so `Fn::GetAtt Api.ApiEndpoint`, the stack
+output and the `<NAME>_URL` variable carry it). Ports are taken in order from the cloud's port
++ 1 (4600, 4601... next to the default 4599), skipping busy ones, so redeploying a project to a
+fresh local cloud usually gives the same URLs; a free ephemeral port is the last resort. A port
+per API keeps URLs clean: the path the client sends is the path the function sees, with no
+prefix to strip, and it works with every HTTP client (unlike `*.localhost` host names, which
+Python and many tools do not resolve).
+
+A request goes to the API's stage (`/<stage>/...` for a named stage, else `$default`; no stage
+at all answers 404), then to a route (`router_match`), then to the route's AWS_PROXY
+integration with payload format 2.0: the function is invoked through moto's lambda backend
+(`lambda_invoke`) with the event of `router_event`, and its result mapped by
+`router_response`. API Gateway's own answers: 404 `{"message":"Not Found"}` (no route,
+deleted API), 403 (execute-api endpoint disabled), 413 (body over 10 MB), 500 (function error,
+unreadable result, a route without a Lambda integration), 503 (the integration timed out,
+30 s by default). Requests are served on threads; listeners bind the loopback host only.
+
+`start()` (the server calls it) enables the router; the `http_router` extension calls
+`open_api`/`close_api` when APIs are created and deleted. Without a started router (moto used
+in-process) APIs keep moto's `https://<id>.execute-api...` endpoint.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import socketserver
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from tether.localcloud.endpoint import endpoint_for
+from tether.localcloud.lambda_invoke import FunctionNotFound, Invocation, function_arn, invoke
+from tether.localcloud.router_event import HttpRequest, Target, build_event, new_request_id
+from tether.localcloud.router_match import select_route
+from tether.localcloud.router_response import (
+    FORBIDDEN,
+    INTERNAL_ERROR,
+    NOT_FOUND,
+    SERVICE_UNAVAILABLE,
+    TOO_LARGE,
+    HttpResponse,
+    MalformedResponse,
+    from_lambda,
+    message,
+)
+
+MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
+PORT_RANGE = 100  # ports tried after the first one before falling back to an ephemeral port
+DEFAULT_TIMEOUT_MS = 30_000
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ApiRef:
+    account: str
+    region: str
+    api_id: str
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class _BadRequest(Exception):
+    pass
+
+
+class _ApiServer(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(self, address: tuple[str, int], api: ApiRef, family: int) -> None:
+        self.address_family = family
+        self.api = api
+        super().__init__(address, _Handler)
+
+    def server_bind(self) -> None:
+        # HTTPServer's own looks the host name up (getfqdn), which can stall on a slow resolver.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = str(self.server_address[0]), self.server_address[1]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    timeout = 120  # an idle keep-alive connection gives its thread back after this
+    server: _ApiServer
+
+    def version_string(self) -> str:
+        return "tether-local-cloud"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s " + format, self.address_string(), *args)
+
+    def _serve(self) -> None:
+        request_id = new_request_id()
+        try:
+            body = self._read_body()
+        except _BodyTooLarge:
+            self.close_connection = True
+            self._send(TOO_LARGE, request_id)
+            return
+        except _BadRequest:
+            self.close_connection = True
+            self._send(message(400, "Bad Request"), request_id)
+            return
+        raw_path, _, raw_query = self.path.partition("?")
+        if not raw_path.startswith("/"):  # an absolute-form target: keep its path
+            raw_path = "/" + raw_path.split("://", 1)[-1].partition("/")[2]
+        client = self.client_address[0]
+        headers = (
+            *self.headers.items(),
+            ("x-forwarded-for", client),
+            ("x-forwarded-port", str(self.server.server_address[1])),
+            ("x-forwarded-proto", "http"),
+        )
+        request = HttpRequest(
+            method=self.command,
+            raw_path=raw_path,
+            raw_query=raw_query,
+            headers=headers,
+            body=body,
+            source_ip=client,
+            protocol=self.request_version,
+        )
+        started = time.monotonic()
+        try:
+            response = handle(self.server.api, request, request_id)
+        except Exception:  # a bug here or in moto: the client still gets API Gateway's 500
+            log.exception("%s %s", self.command, raw_path)
+            response = INTERNAL_ERROR
+        log.info(
+            "%s %s -> %d (%s, %.0f ms)",
+            self.command,
+            raw_path,
+            response.status,
+            self.server.api.api_id,
+            (time.monotonic() - started) * 1000,
+        )
+        self._send(response, request_id)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            return self._read_chunked()
+        length_text = self.headers.get("Content-Length")
+        if not length_text:
+            return b""
+        try:
+            length = int(length_text)
+        except ValueError:
+            raise _BadRequest from None
+        if length < 0:
+            raise _BadRequest
+        if length > MAX_BODY:
+            raise _BodyTooLarge
+        return self.rfile.read(length)
+
+    def _read_chunked(self) -> bytes:
+        parts: list[bytes] = []
+        total = 0
+        while True:
+            line = self.rfile.readline(1024)
+            try:
+                size = int(line.split(b";", 1)[0].strip(), 16)
+            except ValueError:
+                raise _BadRequest from None
+            if size == 0:
+                break
+            total += size
+            if total > MAX_BODY:
+                raise _BodyTooLarge
+            parts.append(self.rfile.read(size))
+            self.rfile.readline(1024)  # the CRLF after the chunk
+        while self.rfile.readline(8192).strip():  # trailers, up to the blank line
+            pass
+        return b"".join(parts)
+
+    def _send(self, response: HttpResponse, request_id: str) -> None:
+        self.send_response(response.status)
+        for name, value in response.headers:
+            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.send_header("apigw-requestid", request_id)
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+
+
+def handle(api_ref: ApiRef, request: HttpRequest, request_id: str) -> HttpResponse:
+    """Route one request of the API to its integration and map the answer."""
+    from moto.apigatewayv2.models import apigatewayv2_backends
+
+    api = apigatewayv2_backends[api_ref.account][api_ref.region].apis.get(api_ref.api_id)
+    if api is None:
+        return NOT_FOUND
+    if api.disable_execute_api_endpoint:
+        return FORBIDDEN
+    stages = dict(api.stages)
+    stage_name, path = _stage(stages, request.raw_path)
+    if stage_name is None:
+        return NOT_FOUND
+    routes = [(route.route_key, route) for route in list(api.routes.values())]
+    found = select_route(routes, request.method, path)
+    if found is None:
+        return NOT_FOUND
+    integration = _integration(api, found.value)
+    if integration is None:
+        return INTERNAL_ERROR
+    stage_variables = getattr(stages[stage_name], "stage_variables", None) or {}
+    target = Target(
+        api_id=api.api_id,
+        account_id=api_ref.account,
+        route_key=found.route_key,
+        stage=stage_name,
+        path_parameters=found.path_parameters,
+        stage_variables={str(k): str(v) for k, v in dict(stage_variables).items()},
+    )
+    event = build_event(request, target, request_id=request_id)
+    timeout = (integration.timeout_in_millis or DEFAULT_TIMEOUT_MS) / 1000
+    arn = function_arn(str(integration.integration_uri))
+    outcome = _invoke_with_timeout(arn, event, timeout, api_ref.region)
+    if outcome is None:
+        log.warning("%s: %s did not answer within %.0f s", found.route_key, arn, timeout)
+        return SERVICE_UNAVAILABLE
+    if isinstance(outcome, Exception):
+        log.warning("%s: invoking %s failed: %s", found.route_key, arn, outcome)
+        return INTERNAL_ERROR
+    try:
+        return from_lambda(outcome.payload, outcome.function_error)
+    except MalformedResponse as exc:
+        detail = outcome.payload[:500].decode("utf-8", errors="replace")
+        log.warning("%s: %s: %s", found.route_key, exc, detail)
+        return INTERNAL_ERROR
+
+
+def _stage(stages: dict[str, Any], raw_path: str) -> tuple[str | None, str]:
+    """The stage a path goes to and the path within it."""
+    first, _, rest = raw_path[1:].partition("/")
+    if first and first != "$default" and first in stages:
+        return first, "/" + rest
+    if "$default" in stages:
+        return "$default", raw_path
+    return None, raw_path
+
+
+def _integration(api: Any, route: Any) -> Any:
+    """The route's Lambda proxy integration (payload 2.0), or None (logged)."""
+    target = str(route.target or "")
+    integration = api.integrations.get(target.partition("integrations/")[2] or target)
+    if integration is None:
+        log.warning("route %r of API %s has no integration", route.route_key, api.api_id)
+        return None
+    uri = str(integration.integration_uri or "")
+    if integration.integration_type != "AWS_PROXY" or ":lambda:" not in uri:
+        log.warning(
+            "route %r: the local cloud runs only Lambda proxy integrations, not %s %s",
+            route.route_key,
+            integration.integration_type,
+            uri,
+        )
+        return None
+    if str(integration.payload_format_version or "2.0") != "2.0":
+        log.warning(
+            "route %r: the local cloud supports payload format 2.0 only, not %s",
+            route.route_key,
+            integration.payload_format_version,
+        )
+        return None
+    return integration
+
+
+def _invoke_with_timeout(
+    arn: str, event: dict[str, Any], timeout: float, region: str
+) -> Invocation | Exception | None:
+    """The invocation, the exception it raised, or None if it took longer than `timeout`."""
+    outcome: list[Invocation | Exception] = []
+
+    def run() -> None:
+        try:
+            outcome.append(invoke(arn, event, region=None if ":" in arn else region))
+        except FunctionNotFound as exc:
+            outcome.append(exc)
+        except Exception as exc:  # a failure inside moto or the runtime: the client gets a 500
+            log.exception("invoking %s", arn)
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run, name="http-api-invoke", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    return outcome[0] if outcome else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Listeners
+
+
+class Router:
+    """The listeners of every HTTP API, one port each."""
+
+    def __init__(self, host: str, first_port: int) -> None:
+        self.host = host
+        self.first_port = first_port
+        self._servers: dict[ApiRef, _ApiServer] = {}
+        self._lock = threading.Lock()
+
+    def open(self, api: ApiRef) -> str:
+        """Start serving `api`; its endpoint URL."""
+        with self._lock:
+            server = self._servers.get(api)
+            if server is None:
+                server = self._bind(api)
+                self._servers[api] = server
+                threading.Thread(
+                    target=server.serve_forever,
+                    kwargs={"poll_interval": 0.2},
+                    name=f"http-api-{api.api_id}",
+                    daemon=True,
+                ).start()
+            return endpoint_for(self.host, server.server_address[1])
+
+    def close(self, api: ApiRef, *, wait: bool = False) -> None:
+        with self._lock:
+            server = self._servers.pop(api, None)
+        if server is None:
+            return
+        if wait:
+            _shut(server)
+        else:
+            threading.Thread(target=_shut, args=(server,), daemon=True).start()
+
+    def close_all(self) -> None:
+        with self._lock:
+            servers = list(self._servers.values())
+            self._servers.clear()
+        for server in servers:
+            _shut(server)
+
+    def endpoints(self) -> dict[str, str]:
+        with self._lock:
+            return {
+                api.api_id: endpoint_for(self.host, server.server_address[1])
+                for api, server in self._servers.items()
+            }
+
+    def _bind(self, api: ApiRef) -> _ApiServer:
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        taken = {server.server_address[1] for server in self._servers.values()}
+        candidates = [
+            port
+            for port in range(self.first_port, self.first_port + PORT_RANGE)
+            if 0 < port < 65536 and port not in taken
+        ]
+        for port in [*candidates, 0]:
+            try:
+                return _ApiServer((self.host, port), api, family)
+            except OSError:
+                continue
+        raise OSError(f"no free port for HTTP API {api.api_id}")
+
+
+def _shut(server: _ApiServer) -> None:
+    server.shutdown()
+    server.server_close()
+
+
+_ROUTER: Router | None = None
+_ROUTER_LOCK = threading.Lock()
+
+
+def start(host: str, first_port: int) -> Router:
+    """Enable the router: APIs created from now on get a listener."""
+    global _ROUTER
+    with _ROUTER_LOCK:
+        if _ROUTER is None:
+            _ROUTER = Router(host, first_port)
+        return _ROUTER
+
+
+def stop() -> None:
+    """Close every listener and disable the router."""
+    global _ROUTER
+    with _ROUTER_LOCK:
+        router, _ROUTER = _ROUTER, None
+    if router is not None:
+        router.close_all()
+
+
+def open_api(account: str, region: str, api_id: str) -> str | None:
+    """The local endpoint of a new API, or None when the router is not running."""
+    router = _ROUTER
+    if router is None:
+        return None
+    try:
+        return router.open(ApiRef(account, region, api_id))
+    except OSError as exc:
+        log.warning("HTTP API %s gets no local endpoint: %s", api_id, exc)
+        return None
+
+
+def close_api(account: str, region: str, api_id: str) -> None:
+    router = _ROUTER
+    if router is not None:
+        router.close(ApiRef(account, region, api_id))

@@ -1,0 +1,36 @@
+"""Local invocation: Tether's Lambda runtime for the local cloud.
+
+Functions run for real in warm worker processes (one Python process per concurrent
+invocation of a function version), with Lambda's environment, context object, timeout, error
+payloads and CloudWatch logs, and `AWS_ENDPOINT_URL` pointing back at the local cloud. The
+local cloud routes every invoke path here (`tether.localcloud.extensions.lambda_runtime`);
+its other parts call `invoke()`.
+
+    spec.py         what a function version is (FunctionSpec)
+    service.py      the runtime: invoke, logs, retirement; the process-wide `invoke()`
+    pool.py         warm workers per version, concurrency limit
+    process.py      one worker process seen from the local cloud
+    worker.py       the worker's bootstrap (runs in the worker, standard library only)
+    protocol.py     frames on the pipes between them
+    context.py      the handler's context object
+    failures.py     Lambda's error payloads
+    logs.py         Lambda's log lines and the LogSink they go to
+    environment.py  the worker's environment, built from scratch
+    artifacts.py    code and layer zips, unpacked once per content hash
+    tasks.py        background threads for asynchronous invocations
+"""
+
+from __future__ import annotations
+
+from tether.runtime.service import Invocation, Runtime, configure, current, invoke
+from tether.runtime.spec import CodeSource, FunctionSpec
+
+__all__ = [
+    "CodeSource",
+    "FunctionSpec",
+    "Invocation",
+    "Runtime",
+    "configure",
+    "current",
+    "invoke",
+]

@@ -1,0 +1,61 @@
+"""The environment a worker starts with, built from scratch as Lambda builds it.
+
+Nothing of the local cloud's own environment reaches the function except a few basics (PATH,
+locale, HOME, TMPDIR): above all not the user's AWS credentials, profile or config files. The
+function sees its own variables, Lambda's reserved ones, dummy credentials and
+`AWS_ENDPOINT_URL`, so every boto3 call it makes lands in the local cloud.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from tether.runtime.spec import FunctionSpec
+
+BASICS = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "HOME", "TMPDIR")
+DEFAULTS = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
+
+# The local cloud accepts any credentials; these make sure no real ones are ever used.
+CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "ASIATETHERLOCAL00000",
+    "AWS_SECRET_ACCESS_KEY": "tether-local-cloud-dummy-secret",
+    "AWS_SESSION_TOKEN": "tether-local-cloud-dummy-session-token",
+}
+
+
+def worker_environment(
+    spec: FunctionSpec,
+    *,
+    endpoint: str,
+    code_dir: str,
+    log_stream: str,
+    inherited: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The complete environment of a worker of `spec` writing to `log_stream`."""
+    source = os.environ if inherited is None else inherited
+    env = {**DEFAULTS, **{name: source[name] for name in BASICS if name in source}}
+    env.update({str(name): str(value) for name, value in spec.environment.items()})
+    env.update(
+        {
+            "AWS_LAMBDA_FUNCTION_NAME": spec.name,
+            "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+            "AWS_LAMBDA_LOG_GROUP_NAME": spec.log_group,
+            "AWS_LAMBDA_LOG_STREAM_NAME": log_stream,
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "_HANDLER": spec.handler,
+            "AWS_REGION": spec.region,
+            "AWS_DEFAULT_REGION": spec.region,
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
+            "LAMBDA_TASK_ROOT": code_dir,
+            "TZ": ":UTC",
+            "AWS_ENDPOINT_URL": endpoint,
+            **CREDENTIALS,
+            # No profile, config or credentials file of the user's, and no instance metadata.
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+    )
+    return env

@@ -1,0 +1,167 @@
+"""Warm workers per function version, with a concurrency limit and retirement.
+
+A `Pool` holds the workers of one version (`FunctionSpec.key`): an idle one serves the next
+invocation; if none is idle and fewer than `limit` exist, a new (cold) one is made; otherwise
+the invocation waits for one to come back. The `Registry` maps versions to pools: when a
+function's key changes (new code, layers or configuration), or the function is deleted, its old
+pools are retired: idle workers are killed at once, busy ones when their invocation ends.
+Workers idle for longer than `idle_seconds` are killed too (Lambda recycles them as well).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from tether.runtime.process import WorkerProcess
+from tether.runtime.spec import FunctionSpec
+
+WorkerFactory = Callable[[FunctionSpec], WorkerProcess]
+REAP_EVERY = 5.0
+
+
+class Pool:
+    """The workers of one function version."""
+
+    def __init__(self, spec: FunctionSpec, limit: int, factory: WorkerFactory) -> None:
+        self.spec = spec
+        self.limit = max(1, limit)
+        self._factory = factory
+        self._idle: list[WorkerProcess] = []
+        self._count = 0  # idle + busy
+        self._retired = False
+        self._changed = threading.Condition()
+
+    @property
+    def retired(self) -> bool:
+        return self._retired
+
+    def checkout(self) -> WorkerProcess:
+        """An idle worker, or a new unstarted one; waits while `limit` workers are busy."""
+        with self._changed:
+            while True:
+                if self._idle:
+                    return self._idle.pop()
+                if self._count < self.limit:
+                    self._count += 1
+                    return self._factory(self.spec)
+                self._changed.wait()
+
+    def checkin(self, worker: WorkerProcess, *, reusable: bool) -> None:
+        """Give a worker back: kept warm if `reusable` and the pool is current, else killed."""
+        with self._changed:
+            keep = reusable and not self._retired
+            if keep:
+                worker.idle_since = time.monotonic()
+                self._idle.append(worker)
+            else:
+                self._count -= 1
+            self._changed.notify()
+        if not keep:
+            worker.kill()
+
+    def retire(self) -> None:
+        with self._changed:
+            self._retired = True
+            idle, self._idle = self._idle, []
+            self._count -= len(idle)
+            self._changed.notify_all()
+        for worker in idle:
+            worker.kill()
+
+    def reap(self, idle_seconds: float) -> None:
+        """Kill workers idle for longer than `idle_seconds`."""
+        cutoff = time.monotonic() - idle_seconds
+        with self._changed:
+            stale = [w for w in self._idle if w.idle_since < cutoff]
+            self._idle = [w for w in self._idle if w.idle_since >= cutoff]
+            self._count -= len(stale)
+            if stale:
+                self._changed.notify_all()
+        for worker in stale:
+            worker.kill()
+
+    def size(self) -> int:
+        with self._changed:
+            return self._count
+
+
+class Registry:
+    """Current pools by version key; retired versions never come back."""
+
+    def __init__(self, limit: int, factory: WorkerFactory, *, idle_seconds: float) -> None:
+        self.limit = limit
+        self.idle_seconds = idle_seconds
+        self._factory = factory
+        self._pools: dict[str, Pool] = {}
+        self._current: dict[str, str] = {}  # function ARN -> key
+        self._retired_keys: set[str] = set()
+        self._lock = threading.Lock()
+        self._last_reap = time.monotonic()
+
+    def pool_for(self, spec: FunctionSpec) -> Pool:
+        """The pool of `spec`'s version; a new version retires the function's previous ones."""
+        key = spec.key
+        old: Pool | None = None
+        with self._lock:
+            pool = self._pools.get(key)
+            if pool is None:
+                pool = Pool(spec, self.limit, self._factory)
+                if key in self._retired_keys:
+                    pool.retire()  # a late call for a replaced version: served, never kept
+                    return pool
+                self._pools[key] = pool
+                previous = self._current.get(spec.arn)
+                if previous is not None and previous != key:
+                    old = self._pools.pop(previous, None)
+                    self._retired_keys.add(previous)
+                self._current[spec.arn] = key
+        if old is not None:
+            old.retire()
+        self._maybe_reap()
+        return pool
+
+    def retire(self, arn: str, *, keep: str | None = None) -> None:
+        """Retire the function's pools, except the version `keep` (its current key)."""
+        with self._lock:
+            key = self._current.get(arn)
+            if key is None or key == keep:
+                return
+            del self._current[arn]
+            self._retired_keys.add(key)
+            pool = self._pools.pop(key, None)
+        if pool is not None:
+            pool.retire()
+
+    def retire_all(self, arn: str) -> None:
+        """Retire every version of the function (`arn` unqualified): it was deleted."""
+        with self._lock:
+            names = [n for n in self._current if n == arn or n.startswith(arn + ":")]
+        for name in names:
+            self.retire(name)
+
+    def shutdown(self) -> None:
+        with self._lock:
+            pools = list(self._pools.values())
+            self._pools.clear()
+            self._current.clear()
+        for pool in pools:
+            pool.retire()
+
+    def workers(self, arn: str) -> int:
+        """How many workers the function's current version has (idle and busy)."""
+        with self._lock:
+            key = self._current.get(arn)
+            pool = self._pools.get(key) if key else None
+        return pool.size() if pool else 0
+
+    def _maybe_reap(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if now - self._last_reap < REAP_EVERY:
+                return
+            self._last_reap = now
+            pools = list(self._pools.values())
+        for pool in pools:
+            pool.reap(self.idle_seconds)

@@ -1,0 +1,356 @@
+"""The local cloud's Lambda runtime: run an invocation on a warm worker, log it, report it.
+
+`Runtime.invoke` takes a function version (`FunctionSpec`) and the event as JSON text:
+
+- `RequestResponse` runs it now, on an idle worker of that version or a new one (waiting while
+  the version has `TETHER_LOCAL_CONCURRENCY` workers busy, default 4), and returns Lambda's
+  answer: the result, or an error payload with `function_error="Unhandled"`, and the log.
+- `Event` queues the same run in the background and returns at once (status 202).
+- `DryRun` runs nothing (status 204).
+
+Every invocation is logged to CloudWatch Logs through the `LogSink`. A timed-out or crashed
+worker is killed and replaced on the next invocation. Module functions give the one runtime of
+the local cloud process to its other parts (triggers, the scheduler, the HTTP router):
+`invoke(function_name_or_arn, event, invocation_type=...)`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import logging
+import os
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tether.runtime import artifacts, failures
+from tether.runtime.environment import worker_environment
+from tether.runtime.logs import InvocationLog, LogSink, stream_name, tail
+from tether.runtime.pool import Registry
+from tether.runtime.process import INIT_TIMEOUT, Phase, WorkerProcess
+from tether.runtime.spec import FunctionSpec
+from tether.runtime.tasks import Background
+
+CONCURRENCY_ENV = "TETHER_LOCAL_CONCURRENCY"
+IDLE_ENV = "TETHER_LOCAL_IDLE_SECONDS"
+DEFAULT_CONCURRENCY = 4
+DEFAULT_IDLE_SECONDS = 600.0
+BACKGROUND_THREADS = 32
+INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
+
+log = logging.getLogger("tether.runtime")
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """Lambda's answer to one Invoke call."""
+
+    request_id: str
+    status_code: int  # 200 RequestResponse, 202 Event, 204 DryRun
+    payload: str = ""  # JSON text: the handler's result or Lambda's error payload
+    function_error: str | None = None  # "Unhandled" when the payload is an error
+    log: str = ""  # this invocation's log (START ... REPORT), as written to CloudWatch
+
+    @property
+    def errored(self) -> bool:
+        return self.function_error is not None
+
+    @property
+    def log_tail(self) -> str:
+        """The last 4 KB of the log, base64-encoded (Invoke's `LogResult`)."""
+        return tail(self.log)
+
+
+def setting(name: str, default: float) -> float:
+    try:
+        value = float(os.environ.get(name, ""))
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+class Runtime:
+    """Warm workers for every function of the local cloud."""
+
+    def __init__(
+        self,
+        *,
+        home: Path,
+        endpoint: Callable[[], str],
+        sink: LogSink,
+        concurrency: int | None = None,
+        idle_seconds: float | None = None,
+        python: str = sys.executable,
+    ) -> None:
+        self.home = home
+        self.python = python
+        self._endpoint = endpoint
+        self._sink = sink
+        limit = concurrency or int(setting(CONCURRENCY_ENV, DEFAULT_CONCURRENCY))
+        idle = idle_seconds or setting(IDLE_ENV, DEFAULT_IDLE_SECONDS)
+        self.registry = Registry(limit, self._new_worker, idle_seconds=idle)
+        self.background = Background(BACKGROUND_THREADS)
+
+    def invoke(
+        self,
+        spec: FunctionSpec,
+        event: str,
+        *,
+        invocation_type: str = "RequestResponse",
+        client_context: Any = None,
+        invoked_arn: str | None = None,
+    ) -> Invocation:
+        request_id = str(uuid.uuid4())
+        if invocation_type == "DryRun":
+            return Invocation(request_id, 204)
+        if invocation_type == "Event":
+            self.background.submit(lambda: self.run(spec, event, request_id=request_id))
+            return Invocation(request_id, 202)
+        return self.run(
+            spec,
+            event,
+            request_id=request_id,
+            client_context=client_context,
+            invoked_arn=invoked_arn,
+        )
+
+    def submit(self, task: Callable[[], object]) -> None:
+        """Run `task` in the background (asynchronous deliveries of the local cloud)."""
+        self.background.submit(task)
+
+    def run(
+        self,
+        spec: FunctionSpec,
+        event: str,
+        *,
+        request_id: str | None = None,
+        client_context: Any = None,
+        invoked_arn: str | None = None,
+    ) -> Invocation:
+        """Run one invocation now and return its result (see the module docstring)."""
+        request_id = request_id or str(uuid.uuid4())
+        record = InvocationLog(request_id)
+        problem = self._unsupported(spec)
+        if problem:
+            result = self._failed(spec, record, failures.unsupported(request_id, problem), None)
+            self._write(spec, stream_name(spec.version), record)
+            return result
+        pool = self.registry.pool_for(spec)
+        worker = pool.checkout()
+        reusable = False
+        try:
+            init_ms: float | None = None
+            if not worker.started:
+                init = self._start(spec, worker, request_id)
+                if isinstance(init, dict):
+                    return self._failed(spec, record, init, None)
+                record.extend(init.output)
+                init_ms = init.elapsed_ms
+                if init.ending != "answered" or (init.frame or {}).get("type") != "ready":
+                    payload = self._init_problem(init, request_id)
+                    return self._failed(spec, record, payload, init_ms)
+            record.start(spec.version)
+            started = time.perf_counter()
+            phase = worker.run(
+                request_id=request_id,
+                event=event,
+                arn=invoked_arn or spec.arn,
+                timeout=float(spec.timeout_s),
+                client_context=client_context,
+            )
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            record.extend(phase.output)
+            reusable = phase.ending == "answered"
+            return self._finish(spec, record, phase, worker, elapsed_ms, init_ms)
+        finally:
+            self._write(spec, worker.log_stream, record)  # before the worker serves another
+            pool.checkin(worker, reusable=reusable)
+
+    def retire(self, arn: str, *, keep: str | None = None) -> None:
+        """A function changed or was deleted: its workers (but those of `keep`) go away."""
+        self.registry.retire(arn, keep=keep)
+
+    def retire_all(self, arn: str) -> None:
+        """The function was deleted: all its versions' workers go away."""
+        self.registry.retire_all(arn)
+
+    def shutdown(self) -> None:
+        self.registry.shutdown()
+
+    # -----------------------------------------------------------------------------------------
+
+    def _new_worker(self, spec: FunctionSpec) -> WorkerProcess:
+        return WorkerProcess(log_stream=stream_name(spec.version), python=self.python)
+
+    def _unsupported(self, spec: FunctionSpec) -> str | None:
+        if not spec.runtime.startswith("python"):
+            return f"the local cloud runs Python functions only, not {spec.runtime or 'images'}"
+        if not spec.code.sha256:
+            return "the function has no code (its zip could not be read)"
+        return None
+
+    def _start(
+        self, spec: FunctionSpec, worker: WorkerProcess, request_id: str
+    ) -> Phase | failures.Payload:
+        try:
+            code = artifacts.code_dir(self.home, spec.code)
+            path = [str(code)]
+            for layer in spec.layers:
+                path += [str(p) for p in artifacts.layer_paths(self.home, layer)]
+        except (artifacts.BadArchiveError, OSError) as exc:
+            return failures.fault(
+                "Runtime.InvalidCode", f"cannot unpack the code: {exc}", request_id
+            )
+        env = worker_environment(
+            spec, endpoint=self._endpoint(), code_dir=str(code), log_stream=worker.log_stream
+        )
+        try:
+            return worker.start(env=env, cwd=str(code), path=path, handler=spec.handler)
+        except OSError as exc:
+            return failures.fault("Runtime.Unknown", f"cannot start a worker: {exc}", request_id)
+
+    @staticmethod
+    def _init_problem(init: Phase, request_id: str) -> failures.Payload:
+        frame = init.frame or {}
+        if init.ending == "answered" and isinstance(frame.get("error"), dict):
+            error: failures.Payload = frame["error"]
+            return error
+        if init.ending == "timeout":
+            return failures.timeout(request_id, INIT_TIMEOUT, time.time())
+        return failures.exit_error(request_id, init.returncode)
+
+    def _failed(
+        self,
+        spec: FunctionSpec,
+        record: InvocationLog,
+        payload: failures.Payload,
+        init_ms: float | None,
+    ) -> Invocation:
+        """An invocation that never reached the handler (unsupported, bad code, init error)."""
+        record.add(failures.log_line(payload).replace("\r", "\n"))
+        record.start(spec.version)
+        record.end()
+        error_type = str(payload.get("errorType", "Runtime.Unknown"))
+        record.report(
+            duration_ms=0.0,
+            memory_mb=spec.memory_mb,
+            max_memory_kb=0,
+            init_ms=init_ms,
+            status="error",
+            error_type=error_type,
+        )
+        return Invocation(record.request_id, 200, json.dumps(payload), "Unhandled", record.text())
+
+    def _finish(
+        self,
+        spec: FunctionSpec,
+        record: InvocationLog,
+        phase: Phase,
+        worker: WorkerProcess,
+        elapsed_ms: float,
+        init_ms: float | None,
+    ) -> Invocation:
+        request_id = record.request_id
+        frame = phase.frame or {}
+        status: str | None = None
+        error_type: str | None = None
+        if phase.ending == "timeout":
+            payload: failures.Payload = failures.timeout(request_id, spec.timeout_s, time.time())
+            record.add(payload["errorMessage"])
+            body, error, duration, status = json.dumps(payload), "Unhandled", elapsed_ms, "timeout"
+        elif phase.ending == "exited":
+            payload = failures.exit_error(request_id, phase.returncode)
+            record.add(f"{payload['errorMessage']}\n{payload['errorType']}")
+            body, error, duration = json.dumps(payload), "Unhandled", elapsed_ms
+            status, error_type = "error", str(payload["errorType"])
+        else:
+            worker.max_rss_kb = int(frame.get("max_rss_kb") or worker.max_rss_kb)
+            duration = float(frame.get("duration_ms", elapsed_ms))
+            if frame.get("type") == "result":
+                body, error = str(frame.get("payload", "null")), None
+            else:
+                payload = frame.get("error") or {}
+                record.add(failures.log_line(payload).replace("\r", "\n"))
+                body, error = json.dumps(payload), "Unhandled"
+        record.end()
+        record.report(
+            duration_ms=duration,
+            memory_mb=spec.memory_mb,
+            max_memory_kb=worker.max_rss_kb,
+            init_ms=init_ms,
+            status=status,
+            error_type=error_type,
+        )
+        return Invocation(request_id, 200, body, error, record.text())
+
+    def _write(self, spec: FunctionSpec, stream: str, record: InvocationLog) -> None:
+        try:
+            self._sink.put(spec, stream, record.events)
+        except Exception:  # logging must never fail an invocation
+            log.exception("could not write the log of %s", spec.name)
+
+
+# The one runtime of this process, and how to find a function by name or ARN.
+_LOCK = threading.Lock()
+_RUNTIME: Runtime | None = None
+_RESOLVER: Callable[[str], FunctionSpec] | None = None
+
+
+def configure(runtime: Runtime, resolver: Callable[[str], FunctionSpec] | None = None) -> None:
+    """Make `runtime` the process's runtime (its workers are killed when the process exits)."""
+    global _RUNTIME, _RESOLVER
+    with _LOCK:
+        first = _RUNTIME is None
+        _RUNTIME = runtime
+        if resolver is not None:
+            _RESOLVER = resolver
+    if first:
+        atexit.register(_shutdown)
+
+
+def current() -> Runtime:
+    runtime = _RUNTIME
+    if runtime is None:
+        raise RuntimeError("the local cloud's Lambda runtime is not installed in this process")
+    return runtime
+
+
+def invoke(
+    function: str | FunctionSpec,
+    event: object = None,
+    *,
+    invocation_type: str = "RequestResponse",
+) -> Invocation:
+    """Invoke a function of the local cloud from inside its process, as the Invoke API does.
+
+    `function` is a name or (qualified) ARN, or a spec; `event` any JSON-serialisable value
+    (bytes are taken as the raw JSON payload). Raises LookupError for an unknown function,
+    ValueError for an unknown invocation type or a payload that is not JSON.
+    """
+    if invocation_type not in INVOCATION_TYPES:
+        raise ValueError(f"invocation type must be one of {', '.join(INVOCATION_TYPES)}")
+    runtime = current()
+    if isinstance(function, FunctionSpec):
+        spec = function
+    else:
+        if _RESOLVER is None:
+            raise LookupError(f"cannot look up function {function!r}: no resolver installed")
+        spec = _RESOLVER(function)
+    if isinstance(event, bytes):
+        text = event.decode()
+        json.loads(text)  # ValueError for a payload that is not JSON, as Invoke refuses it
+    else:
+        text = json.dumps({} if event is None else event)
+    return runtime.invoke(spec, text, invocation_type=invocation_type)
+
+
+def _shutdown() -> None:
+    runtime = _RUNTIME
+    if runtime is not None:
+        runtime.shutdown()

@@ -1,0 +1,84 @@
+"""Fixtures (no tests) for the HTTP router and scheduler tests: one local cloud process per
+xdist worker with the test-only hooks on, shared by the modules that declare
+`pytest_plugins = ["tests.localcloud.test_router_fixtures"]` (so it starts once per worker).
+
+- `TETHER_TEST_FAKE_LAMBDA=run`: functions run their real handler code inside the local cloud
+  until Tether's runtime lands; once it replaces `_invoke_lambda`, the fake steps aside and the
+  same tests run against the runtime. Handlers must therefore only use what both provide: the
+  event and a return value (plus plain file writes).
+- `TETHER_TEST_CLOCK_SPEED=60`: schedule time runs 60x faster, so `rate(1 minute)` fires every
+  real second.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from tests.localcloud.helpers import REGION, free_port
+from tether.localcloud import LocalCloud, process
+
+CLOCK_SPEED = 60
+
+
+@dataclass(frozen=True)
+class HookedCloud:
+    cloud: LocalCloud
+    home: Path
+
+    @property
+    def endpoint(self) -> str:
+        return self.cloud.endpoint
+
+    def client(self, service: str) -> Any:
+        session = boto3.Session(
+            aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
+        )
+        config = Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"})
+        return session.client(service, endpoint_url=self.endpoint, config=config)
+
+
+@pytest.fixture(scope="session")
+def hooked_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HookedCloud]:
+    home = tmp_path_factory.mktemp("tether-home-hooked")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("TETHER_HOME", str(home))
+        env.setenv("TETHER_TEST_FAKE_LAMBDA", "run")
+        env.setenv("TETHER_TEST_CLOCK_SPEED", str(CLOCK_SPEED))
+        started = process.start(free_port())
+    try:
+        yield HookedCloud(started, home)
+    finally:
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("TETHER_HOME", str(home))
+            process.stop()
+
+
+def request_json(url: str, method: str = "GET") -> tuple[int, Any]:
+    """(status, JSON body) of a request; HTTP errors are answers too."""
+    req = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:
+    """Poll until `condition()` is truthy; return its value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")

@@ -1,0 +1,42 @@
+"""Fixtures for the runtime tests: one real local cloud process per xdist worker (started
+like tests/localcloud's, with its own TETHER_HOME, and with fake "real" AWS credentials in its
+environment that functions must never see), TETHER_HOME pointing at it during each test so
+`deploy(..., target="local")` finds it, and boto3 clients of it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.localcloud.conftest import aws  # noqa: F401  (boto3 clients of `cloud`)
+from tests.localcloud.helpers import free_port
+from tests.runtime.helpers import LEAKED_ENV
+from tether.localcloud import LocalCloud, process
+
+
+@pytest.fixture(scope="session")
+def runtime_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("tether-home")
+
+
+@pytest.fixture(scope="session")
+def cloud(runtime_home: Path) -> Iterator[LocalCloud]:
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("TETHER_HOME", str(runtime_home))
+        for name, value in LEAKED_ENV.items():
+            env.setenv(name, value)
+        started = process.start(free_port())
+    try:
+        yield started
+    finally:
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("TETHER_HOME", str(runtime_home))
+            process.stop()
+
+
+@pytest.fixture(autouse=True)
+def _home_of_the_cloud(runtime_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Deploys in a test go to this cloud (fixtures of wider scope use `deploy_project`)."""
+    monkeypatch.setenv("TETHER_HOME", str(runtime_home))
