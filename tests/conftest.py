@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from tests.helpers import EXAMPLE
-from tether import Project, load_project
+from tether import Project
+from tether.loading import load
 
 
 @pytest.fixture(scope="session")
 def photos() -> Project:
-    return load_project(EXAMPLE)
+    return load(EXAMPLE)

@@ -1,6 +1,7 @@
 """Tether: a serverless IDE and deploy engine for Python on AWS Lambda.
 
-The public API is small: load a project, inspect it, synthesise its CloudFormation template.
+The public API is small: load a project (tether.yaml plus the operations its code performs),
+inspect it, synthesise its CloudFormation template.
 Importing this package pulls in neither the CLI framework nor cfn-lint nor moto; those load
 only when a command or a check needs them.
 """
@@ -8,7 +9,8 @@ only when a command or a check needs them.
 from __future__ import annotations
 
 from tether.errors import Problem, ProjectError, ProjectNotFoundError, TetherError
-from tether.model import Function, Project, Resource, find_project, load_project
+from tether.loading import load as load_project
+from tether.model import Function, Project, Resource, find_project
 from tether.synth import synthesize
 
 __version__ = "0.1.0"

@@ -26,8 +26,14 @@ def test_check_json_has_the_documented_shape() -> None:
     assert {
         "resource": "thumbs",
         "action": "s3:PutObject",
-        "source": "tether.yaml:30",
+        "source": "tether.yaml:29",
         "origin": "declared",
+    } in resize["operations"]
+    assert {
+        "resource": "uploads",
+        "action": "s3:GetObject",
+        "source": "app/resize.py:58",
+        "origin": "code",
     } in resize["operations"]
     assert report["resources"]["archive"]["external"] == "arn:aws:s3:::acme-archive"
     assert report["resources"]["orders"]["used_by"] == [

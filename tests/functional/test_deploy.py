@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ from tether.deploy.execute import DeployFailedError
 from tether.deploy.pipeline import deploy
 from tether.deploy.plan import DataLossError
 from tether.deploy.state import LockedError, load_state, stage_lock
+from tether.errors import TetherError
 
 
 def clients(endpoint: str) -> Any:
@@ -209,8 +212,8 @@ def test_turning_a_resource_external_keeps_it_and_its_data(
     )
     edit(
         photos_copy,
-        '      - {resource: archive, actions: ["s3:PutObject"]}\n',
-        '      - {resource: archive, actions: ["s3:PutObject"]}\n      - {resource: spare, actions: ["s3:GetObject"]}\n',
+        "    triggers: [{resource: nightly}]\n",
+        '    triggers: [{resource: nightly}]\n    operations: [{resource: spare, actions: ["s3:GetObject"]}]\n',
     )
     result = deploy(load_project(photos_copy), stage="extern", target="local")
     assert [r.decision for r in result.plan.risks] == ["external"]
@@ -253,3 +256,44 @@ def test_a_deploy_the_cloud_rejects_rolls_back_and_names_the_cause(
     assert stack["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
     api = aws.__getattr__("lambda").get_function(FunctionName="photos-fail-api")["Configuration"]
     assert "LEGACY_QUEUE_URL" not in api["Environment"]["Variables"]
+
+
+def test_code_that_needs_a_new_permission_never_takes_the_quick_path(
+    local_cloud: str, photos_copy: Path
+) -> None:
+    deploy(load_project(photos_copy), stage="perm", target="local")
+    api = photos_copy / "app" / "api.py"
+    api.write_text(
+        api.read_text()
+        + "\n\ndef forget(order_id):\n"
+        + '    dynamodb.delete_item(TableName=os.environ["ORDERS_TABLE"], Key={"id": {"S": order_id}})\n'
+    )
+    result = deploy(load_project(photos_copy), stage="perm", target="local")
+    assert result.path == "full"
+    assert result.reason == "the template changed (resources, permissions or environment)"
+    assert result.plan is not None
+    (change,) = result.plan.permissions
+    assert (change.function, change.added) == ("api", ("dynamodb:DeleteItem on table orders",))
+    with pytest.raises(TetherError) as refused:
+        api.write_text(api.read_text() + "\n# and a comment\n")
+        edit(photos_copy, "memory: 512", "memory: 640")
+        deploy(load_project(photos_copy), stage="perm", target="local", mode="quick")
+    assert refused.value.message == "cannot quick deploy: tether.yaml changed"
+
+
+def test_code_changed_from_elsewhere_forces_a_full_deploy(
+    local_cloud: str, photos_copy: Path
+) -> None:
+    deploy(load_project(photos_copy), stage="drift", target="local")
+    lam = clients(local_cloud).__getattr__("lambda")
+    other = io.BytesIO()
+    with zipfile.ZipFile(other, "w") as archive:
+        archive.writestr("app/api.py", "def handler(event, context):\n    return 'someone else'\n")
+    lam.update_function_code(FunctionName="photos-drift-api", ZipFile=other.getvalue())
+    api = photos_copy / "app" / "api.py"
+    api.write_text(api.read_text() + "\n# mine\n")
+    result = deploy(load_project(photos_copy), stage="drift", target="local")
+    assert result.path == "full"
+    assert result.reason == "function api runs code deployed from elsewhere (drift)"
+    live = lam.invoke(FunctionName="photos-drift-api", Payload=b'{"pathParameters": {"id": "x"}}')
+    assert json.loads(live["Payload"].read())["statusCode"] == 404  # our code is back

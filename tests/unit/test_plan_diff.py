@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import copy
+import shutil
 from pathlib import Path
 
-from tests.helpers import EXAMPLE, write_project
+from tests.helpers import EXAMPLE
 from tether import Project, load_project, synthesize
 from tether.deploy.plan import diff_templates, permission_changes
 
@@ -37,28 +38,36 @@ def test_new_code_modifies_every_function_and_nothing_else(photos: Project) -> N
     }
 
 
+def copy_example(target: Path) -> Path:
+    shutil.copytree(EXAMPLE, target, ignore=shutil.ignore_patterns(".tether", "__pycache__"))
+    return target
+
+
 def test_changing_a_table_key_replaces_it_and_a_timeout_modifies(tmp_path: Path) -> None:
-    text = (EXAMPLE / "tether.yaml").read_text()
-    before = synthesize(load_project(EXAMPLE))
-    write_project(
-        tmp_path, text.replace("key: {id: S}", "key: {pk: S}").replace("timeout: 30", "timeout: 20")
+    project = copy_example(tmp_path / "photos")
+    before = synthesize(load_project(project))
+    text = (project / "tether.yaml").read_text()
+    (project / "tether.yaml").write_text(
+        text.replace("key: {id: S}", "key: {pk: S}").replace("timeout: 30", "timeout: 20")
     )
-    for module in ("resize", "api", "worker", "notify", "report"):
-        (tmp_path / "app" / f"{module}.py").write_text("def handler(event, context):\n    pass\n")
-    after = synthesize(load_project(tmp_path))
+    after = synthesize(load_project(project))
     changes = {c.owner: (c.action, c.reason) for c in diff_templates(before, after, PARAMS, PARAMS)}
     assert changes["table orders"] == ("replace", "AttributeDefinitions, KeySchema")
     assert changes["function resize"] == ("modify", "Timeout")
 
 
-def test_removed_resource_and_its_permissions_are_listed(tmp_path: Path) -> None:
-    text = (EXAMPLE / "tether.yaml").read_text()
-    text = text.replace('      - {resource: work, actions: ["sqs:SendMessage"]}\n', "")
-    write_project(tmp_path, text)
-    for module in ("resize", "api", "worker", "notify", "report"):
-        (tmp_path / "app" / f"{module}.py").write_text("def handler(event, context):\n    pass\n")
-    before, after = synthesize(load_project(EXAMPLE)), synthesize(load_project(tmp_path))
+def test_code_that_stops_calling_a_resource_loses_the_permission(tmp_path: Path) -> None:
+    project = copy_example(tmp_path / "photos")
+    before = synthesize(load_project(project))
+    resize = project / "app" / "resize.py"
+    code = resize.read_text()
+    call = "        sqs.send_message(QueueUrl=WORK_QUEUE_URL, MessageBody=json.dumps(message))\n"
+    assert call in code
+    resize.write_text(code.replace(call, ""))
+    after = synthesize(load_project(project))
     (change,) = permission_changes(before, after)
     assert change.function == "resize"
     assert change.removed == ("sqs:SendMessage on queue work",)
     assert change.added == ()
+    variables = after["Resources"]["ResizeFunction"]["Properties"]["Environment"]["Variables"]
+    assert "WORK_QUEUE_URL" not in variables

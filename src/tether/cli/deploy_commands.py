@@ -69,7 +69,7 @@ def plan(
         say=_say,
     )
     out = console()
-    print_plan(out, result, target)
+    print_plan(out, result, target, project)
     if change_set:
         out.print(f"change set kept: {change_set}")
     if result.blocked:
@@ -120,7 +120,7 @@ def deploy(
     progress = DeployProgress(out)
 
     def confirm(plan_: Plan) -> bool:
-        print_plan(out, plan_, target)
+        print_plan(out, plan_, target, project)
         risky = any(c.action in {"remove", "replace"} for c in plan_.changes)
         approved = (
             yes

@@ -17,7 +17,7 @@ import click
 
 from tether import __version__
 from tether.errors import ProjectError, TetherError
-from tether.model import Project, find_project, load_project
+from tether.model import Project, find_project
 
 EXIT_BUG = 70
 _PATH = click.Path(path_type=Path)
@@ -35,6 +35,12 @@ def _project_option(function: Any) -> Any:
 
 def _resolve(path: Path | None, project_path: Path | None) -> Path:
     return find_project(path or project_path)
+
+
+def _load(root: Path) -> Project:
+    from tether.loading import load
+
+    return load(root)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -68,12 +74,13 @@ def check(path: Path | None, project_path: Path | None, as_json: bool) -> int:
 
     Exits 1 when the project has errors. PATH defaults to the current project.
     """
+    from tether.loading import load
     from tether.summary import check_report, check_text
 
     root = _resolve(path, project_path)
     project: Project | None = None
     try:
-        project = load_project(root)
+        project = load(root)
         problems = list(project.warnings)
     except ProjectError as exc:
         problems = exc.problems
@@ -122,7 +129,7 @@ def synth(
     from tether.synth import synthesize, to_json
     from tether.synth.lint import lint
 
-    project = load_project(_resolve(path, project_path))
+    project = _load(_resolve(path, project_path))
     template = synthesize(project, stage=stage, target=target)
     problems = [] if no_lint else lint(template, region=project.region)
     for problem in problems:
@@ -172,17 +179,18 @@ def graph(path: Path | None, project_path: Path | None, fmt: str) -> int:
     """Show functions and resources with their trigger (-->) and operation (==>) edges."""
     from tether.graph import to_dot, to_text
 
-    project = load_project(_resolve(path, project_path))
+    project = _load(_resolve(path, project_path))
     click.echo(to_dot(project) if fmt == "dot" else to_text(project), nl=fmt != "dot")
     return 0
 
 
 def _register() -> None:
     from tether.cli.deploy_commands import COMMANDS as DEPLOY_COMMANDS
+    from tether.cli.dev_commands import COMMANDS as DEV_COMMANDS
     from tether.cli.invoke_commands import COMMANDS as INVOKE_COMMANDS
     from tether.cli.local_commands import local
 
-    for command in (*DEPLOY_COMMANDS, *INVOKE_COMMANDS, local):
+    for command in (*DEPLOY_COMMANDS, *INVOKE_COMMANDS, *DEV_COMMANDS, local):
         cli.add_command(command)
 
 

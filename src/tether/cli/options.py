@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from tether.model import Project, find_project, load_project
+from tether.model import Project, find_project
 
 PATH = click.Path(path_type=Path)
 Decorator = Callable[[Any], Any]
@@ -43,8 +43,10 @@ def resolve(path: Path | None, project_path: Path | None) -> Path:
 
 
 def load(project_path: Path | None, stage: str | None = None, target: str | None = None) -> Project:
-    """Load the project and check the stage and target options."""
-    project = load_project(resolve(None, project_path))
+    """Load the project (with its code analysed) and check the stage and target options."""
+    from tether.loading import load as load_analysed
+
+    project = load_analysed(resolve(project_path, None))
     if stage is not None and target is not None:
         from tether.synth import check_stage
 

@@ -17,6 +17,7 @@ from rich.progress import (
 if TYPE_CHECKING:
     from tether.deploy.execute import StackEvent
     from tether.deploy.plan import Plan
+    from tether.model import Project
 
 SYMBOLS = {"add": "+", "modify": "~", "replace": "±", "remove": "-"}
 STYLES = {"add": "green", "modify": "yellow", "replace": "magenta", "remove": "red"}
@@ -27,7 +28,9 @@ def console(*, stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, soft_wrap=True)
 
 
-def plan_lines(plan: Plan, where: str) -> list[str]:
+def plan_lines(
+    plan: Plan, where: str, sources: dict[str, dict[str, list[str]]] | None = None
+) -> list[str]:
     """The plan as Rich markup lines: changes grouped by what they belong to, permission
     changes per function, and every data decision."""
     verb = "update" if plan.exists else "create"
@@ -46,7 +49,10 @@ def plan_lines(plan: Plan, where: str) -> list[str]:
         lines.append("permissions")
         for permission in plan.permissions:
             lines.append(f"  function [bold]{permission.function}[/]")
-            lines += [f"    [green]+ {grant}[/]" for grant in permission.added]
+            for grant in permission.added:
+                places = (sources or {}).get(permission.function, {}).get(grant, [])
+                because = f" [dim]<- {'; '.join(places)}[/]" if places else ""
+                lines.append(f"    [green]+ {grant}[/]{because}")
             lines += [f"    [red]- {grant}[/]" for grant in permission.removed]
     if plan.risks:
         lines.append("data")
@@ -61,8 +67,13 @@ def plan_lines(plan: Plan, where: str) -> list[str]:
     return lines
 
 
-def print_plan(out: Console, plan: Plan, where: str) -> None:
-    for line in plan_lines(plan, where):
+def print_plan(out: Console, plan: Plan, where: str, project: Project | None = None) -> None:
+    sources = None
+    if project is not None:
+        from tether.permissions import sources_by_grant
+
+        sources = {p.function: sources_by_grant(project, p.function) for p in plan.permissions}
+    for line in plan_lines(plan, where, sources):
         out.print(line)
 
 

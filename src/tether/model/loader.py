@@ -348,15 +348,8 @@ class _Loader:
             description=description,
             requirements=_requirements(self.root),
         )
-        has_errors = any(p.severity == "error" for p in self.problems)
-        for unused in [] if has_errors else project.unused():
-            where = resources[unused].location
-            self.report(
-                (where.line, where.column),
-                f"resource '{unused}' is unused: no trigger and no operation",
-                "remove it, or run `tether prune` to remove every unused resource",
-                severity="warning",
-            )
+        if not any(p.severity == "error" for p in self.problems):
+            self.problems.extend(unused_warnings(project))
         warnings = tuple(sorted(p for p in self.problems if p.severity == "warning"))
         return replace(project, warnings=warnings)
 
@@ -1152,6 +1145,24 @@ class _Loader:
                             "make the prefixes or suffixes disjoint, or the events different",
                         )
                 seen.append((function.name, trigger))
+
+
+def unused_warnings(project: Project) -> list[Problem]:
+    """A warning for each resource with no trigger and no operation."""
+    warnings = []
+    for name in project.unused():
+        where = project.resources[name].location
+        warnings.append(
+            Problem(
+                where.file,
+                where.line,
+                where.column,
+                "warning",
+                f"resource '{name}' is unused: no trigger and no operation",
+                "remove it, or run `tether prune` to remove every unused resource",
+            )
+        )
+    return warnings
 
 
 def _requirements(root: Path) -> tuple[str, ...]:

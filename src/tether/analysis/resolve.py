@@ -1,0 +1,562 @@
+"""Per function: the operations its code performs, and what analysis could not resolve.
+
+For one Tether function, every site recorded in its import closure is replayed once per call
+context: an argument (`Param`) is replaced by the value each caller in the closure passes (the
+handler's first argument is the trigger event), up the call chain. Each concrete call becomes
+requests (calls.py), each request's resource name is resolved (names.py), and the result is
+either an operation (`Operation(origin="code")`) or a finding with file, line and a hint.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from tether.analysis import actions, calls
+from tether.analysis.calls import NOUNS, Request
+from tether.analysis.imports import ModuleIndex, SourceModule, handler_module
+from tether.analysis.interp import EnvRead, Program, Site
+from tether.analysis.names import Names, Outcome, resource_like
+from tether.analysis.values import (
+    Const,
+    EventPath,
+    Func,
+    Param,
+    Seq,
+    Unknown,
+    Unreached,
+    Value,
+    free_params,
+    is_symbolic,
+    options,
+    substitute,
+)
+from tether.errors import Severity
+from tether.model import Function, Location, Operation, Table, iam
+
+MAX_CONTEXTS = 256
+MAX_DEPTH = 8
+RESERVED_PREFIXES = ("AWS_", "LAMBDA_", "_")
+RESERVED = frozenset({"TZ", "LANG", "PATH", "LD_LIBRARY_PATH", "PYTHONPATH", "HOME", "HOSTNAME"})
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """A problem in one function's code; `yaml` is the operations line that would fix it."""
+
+    file: str
+    line: int
+    column: int
+    severity: Severity
+    message: str
+    hint: str = ""
+    yaml: str = ""
+
+
+@dataclass(frozen=True)
+class Result:
+    operations: tuple[Operation, ...]
+    closure: frozenset[str]
+    findings: tuple[Finding, ...]
+    indexes: tuple[tuple[str, str], ...]
+
+
+class FunctionResolver:
+    """Resolves the code of one function against the project."""
+
+    def __init__(
+        self,
+        program: Program,
+        index: ModuleIndex,
+        names: Names,
+        function: Function,
+        shared: Shared,
+        modules: list[SourceModule],
+    ) -> None:
+        self.program = program
+        self.index = index
+        self.names = names
+        self.function = function
+        self.shared = shared
+        self.modules = modules
+        self.module_names = {m.name for m in self.modules}
+        self.callers: dict[int, list[dict[str, Value]]] = defaultdict(list)
+        for module in self.modules:
+            state = program.modules.get(module.name)
+            if state is None:
+                continue
+            for binding in state.bindings:
+                self.callers[binding.func].append(dict(binding.values))
+        self.handler_defs = shared.handler_defs.get(function.name, frozenset())
+        self.operations: dict[tuple[str, str, int, int], set[str]] = defaultdict(set)
+        self.findings: set[Finding] = set()
+        self.indexes: set[tuple[str, str]] = set()
+        self.missing_env_reported: set[str] = set()
+
+    # --- the whole function ---------------------------------------------------------------
+
+    def run(self) -> Result:
+        for module in sorted(self.modules, key=lambda m: m.file):
+            if module.error is not None:
+                line, column, message = module.error
+                self.findings.add(
+                    Finding(
+                        module.file,
+                        line,
+                        column,
+                        "warning",
+                        f"{module.file} cannot be analysed: {message}",
+                        "fix the file; until then Tether cannot see the AWS calls it makes",
+                    )
+                )
+        states = [
+            state
+            for module in sorted(self.modules, key=lambda m: m.file)
+            if (state := self.program.modules.get(module.name)) is not None
+        ]
+        reads = [read for state in states for read in sorted(state.env_reads, key=_read_key)]
+        for read in reads:
+            if resource_like(read.var):
+                self.check_env_read(read)  # reported where the variable is read
+        for state in states:
+            for site in sorted(state.sites, key=_site_key):
+                self.site(site)
+            for note in state.notes:
+                self.findings.add(
+                    Finding(note.file, note.line, note.column, "warning", note.message, note.hint)
+                )
+        for read in reads:
+            if not resource_like(read.var) and read.var not in self.missing_env_reported:
+                self.check_env_read(read)
+        self.check_unlinked_reads()
+        operations = tuple(
+            sorted(
+                (
+                    Operation(
+                        resource=resource,
+                        actions=tuple(sorted(granted)),
+                        location=Location(file, line, column),
+                        origin="code",
+                    )
+                    for (resource, file, line, column), granted in self.operations.items()
+                ),
+                key=lambda o: (o.location.file, o.location.line, o.location.column, o.resource),
+            )
+        )
+        return Result(
+            operations=operations,
+            closure=frozenset(m.file for m in self.modules),
+            findings=tuple(sorted(self.findings)),
+            indexes=tuple(sorted(self.indexes)),
+        )
+
+    # --- call contexts ----------------------------------------------------------------------
+
+    def contexts(self, packed: Value) -> Iterator[Value]:
+        """`packed` with every argument filled in, once per distinct call context."""
+        seen: set[Value] = set()
+        stack: list[tuple[Value, tuple[int, ...]]] = [(packed, ())]
+        while stack and len(seen) < MAX_CONTEXTS:
+            value, visited = stack.pop()
+            if not is_symbolic(value):
+                if value not in seen:
+                    seen.add(value)
+                    yield value
+                continue
+            value = self.program.expand(value)
+            params = free_params(value)
+            if not params:
+                if value not in seen:
+                    seen.add(value)
+                    yield value
+                continue
+            func_id = max(p.func for p in params)
+            bindings = self.bindings(func_id)
+            if not bindings or func_id in visited or len(visited) >= MAX_DEPTH:
+                stack.append((self.fill(value, func_id, self.missing(func_id)), visited))
+                continue
+            for binding in bindings:
+                stack.append((self.fill(value, func_id, binding), (*visited, func_id)))
+
+    def bindings(self, func_id: int) -> list[dict[str, Value]]:
+        found = list(self.callers.get(func_id, []))
+        if func_id in self.handler_defs:
+            info = self.program.defs[func_id]
+            params = info.params
+            event: dict[str, Value] = {}
+            if params:
+                event[params[0]] = EventPath(())
+            if len(params) > 1:
+                event[params[1]] = Unknown("it is the Lambda context object")
+            found.append(event)
+        return found
+
+    def missing(self, func_id: int) -> dict[str, Value]:
+        """Values for the arguments of a function no code of this function calls: defaults
+        where it has them (its code is in the closure, and may run with them)."""
+        info = self.program.defs[func_id]
+        names = [*info.params, *info.kwonly, info.vararg or "", info.kwarg or ""]
+        values: dict[str, Value] = dict(info.defaults)
+        for name in names:
+            if not name or name in values:
+                continue
+            if func_id in self.shared.called or func_id in self.shared.all_handlers:
+                values[name] = Unreached()
+            else:
+                values[name] = Unknown(
+                    f"it comes from argument {name!r} of {info.describe()}, which no code of "
+                    "the project calls"
+                )
+        return values
+
+    def fill(self, value: Value, func_id: int, binding: dict[str, Value]) -> Value:
+        def leaf(item: Value) -> Value | None:
+            if isinstance(item, Param) and item.func == func_id:
+                return binding.get(item.name, Unknown(f"argument {item.name!r} is not passed"))
+            return None
+
+        return substitute(value, leaf, self.program)
+
+    # --- sites --------------------------------------------------------------------------------
+
+    def site(self, site: Site) -> None:
+        cached = self.shared.requests.get(site)
+        if cached is not None:
+            # A site with no argument in it: the same requests for every function.
+            for request in cached:
+                self.request(site, request)
+            return
+        packed = Seq(
+            (
+                site.func,
+                Seq(site.args),
+                Seq(tuple(Seq((Const(k), v)) for k, v in site.kwargs)),
+            )
+        )
+        granted_any = False
+        untraced: list[Unknown] = []
+        found: list[Request] = []
+        for concrete in self.contexts(packed):
+            func, args, kwargs = _unpack(concrete)
+            requests = calls.requests(site.kind, func, args, kwargs, site.name)
+            found.extend(r for r in requests if r not in found)
+            granted_any = granted_any or bool(requests)
+            untraced.extend(o for o in options(func) if isinstance(o, Unknown))
+        # A receiver that may be one of several clients: a method only one of them has is
+        # that one's call, not an unknown method of the others.
+        valid = any(not r.problem for r in found)
+        kept = [r for r in found if not (valid and r.problem == "unknown-method")]
+        if not is_symbolic(packed):
+            if not untraced:
+                self.shared.requests[site] = tuple(kept)
+        for request in kept:
+            self.request(site, request)
+        if site.kind == "call" and not granted_any and untraced:
+            self.untraced(site, untraced[0])
+
+    def untraced(self, site: Site, receiver: Unknown) -> None:
+        """x.put_object(Bucket=...) on an object analysis lost track of."""
+        services = [
+            service
+            for service in sorted(actions.client_method_names().get(site.name, ()))
+            if (method := actions.method(service, site.name)) is not None
+            and set(method.params) & site.keywords
+        ]
+        if not services:
+            return
+        method = actions.method(services[0], site.name)
+        assert method is not None
+        why = f": {receiver.why}" if receiver.why else ""
+        self.add(
+            site,
+            "warning",
+            f"{site.name}({method.params[0]}=...) looks like a {services[0]} call, but analysis "
+            f"cannot tell which client it is called on{why}",
+            "create the client with boto3.client(...) where analysis can see it, or declare "
+            "the operation",
+            yaml=_yaml("<name>", method.actions),
+            service=services[0],
+        )
+
+    def request(self, site: Site, request: Request) -> None:
+        if request.problem:
+            self.problem(site, request)
+            return
+        if not request.actions:
+            return
+        if request.identity is None:
+            self.add(
+                site,
+                "warning",
+                f"{request.label} acts on every {NOUNS.get(request.service, 'resource')} "
+                f"({', '.join(request.actions)}): Tether grants actions on named resources only",
+                "grant it outside Tether if the function really needs it",
+            )
+            return
+        for outcome in self.names.resolve(request.identity, request.service, self.function):
+            self.outcome(site, request, outcome)
+
+    def outcome(self, site: Site, request: Request, outcome: Outcome) -> None:
+        noun = NOUNS.get(request.service, "resource")
+        if outcome.kind == "resource":
+            resource = self.names.project.resources[outcome.resource]
+            for action in request.actions:
+                scopes = set(iam.resource_types(action) or ()) & resource.scopes
+                if isinstance(resource, Table) and not resource.has_stream:
+                    scopes.discard("stream")
+                if not scopes:
+                    self.add(
+                        site,
+                        "warning",
+                        f"{request.label} needs {action}, which cannot be limited to "
+                        f"{resource.type_name} '{resource.name}'",
+                        "Tether does not grant it; grant it outside Tether if needed",
+                    )
+                    continue
+                key = (resource.name, site.file, site.line, site.column)
+                self.operations[key].add(action)
+            self.check_index(site, request, resource)
+            return
+        if outcome.kind == "ignore":
+            return
+        if outcome.kind == "mismatch":
+            other = self.names.project.resources[outcome.resource]
+            same = [r for r in self.names.of_service(request.service) if r.env_var]
+            choices = ", ".join(r.env_var for r in same if r.env_var)
+            self.add(
+                site,
+                "error",
+                f"{request.label} needs a {noun}, but {outcome.via} names "
+                f"{other.type_name} '{other.name}'",
+                (f"pass a {noun}: {choices}" if choices else f"the project declares no {noun}")
+                + f"; or call {other.type_name} '{other.name}' with a {other.service} client",
+            )
+            return
+        if outcome.kind == "missing-env":
+            if outcome.var in self.missing_env_reported:
+                return
+            self.missing_env_reported.add(outcome.var)
+            self.add(
+                site,
+                "error",
+                f"{request.label} is given {outcome.via}, but Tether sets {outcome.var} for no "
+                f"resource and function '{self.function.name}' has no such `environment:` entry",
+                self.names.suggest_env(outcome.var, self.function)
+                + f"Tether sets <NAME>_{_env_suffix(request.service)} for each {noun} the "
+                "function uses",
+            )
+            return
+        param = f" ({request.param}=)" if request.param else ""
+        self.add(
+            site,
+            "warning",
+            f"cannot tell which {noun} {request.label}{param} calls: {outcome.why}",
+            "",
+            yaml=_yaml("<name>", request.actions),
+            service=request.service,
+        )
+
+    def problem(self, site: Site, request: Request) -> None:
+        if request.problem == "unmodeled":
+            self.add(
+                site,
+                "warning",
+                f"{request.label}: Tether does not manage {request.service} permissions, so this "
+                "call gets none",
+                "Tether grants calls to s3, dynamodb, sns and sqs; give the function's role the "
+                f"{request.service} permission it needs outside Tether",
+            )
+        elif request.problem == "unsupported":
+            self.add(
+                site,
+                "warning",
+                f"{request.label} cannot be granted by Tether: {request.detail}",
+                "grant it outside Tether if the function needs it",
+            )
+        elif request.problem == "unknown-method":
+            detail = f": {request.detail}" if request.detail else ""
+            method = request.label.rpartition(".")[2]
+            known = list(actions.methods(request.service))
+            close = difflib.get_close_matches(method, known, n=1)
+            self.add(
+                site,
+                "warning",
+                f"{request.label} is not a boto3 call Tether knows{detail}",
+                f"did you mean {close[0]}? "
+                if close and not detail
+                else "declare the operation if the call reaches a resource",
+                yaml=_yaml("<name>", ()) if detail else "",
+                service=request.service,
+            )
+        elif request.problem == "unknown-service":
+            self.add(
+                site,
+                "warning",
+                f"{request.label}: {request.detail}, so analysis cannot tell what it calls",
+                'pass the service name as a literal, e.g. boto3.client("s3")',
+            )
+
+    def check_index(self, site: Site, request: Request, resource: object) -> None:
+        if request.index is None or not isinstance(resource, Table):
+            return
+        for option in options(request.index):
+            if not (isinstance(option, Const) and isinstance(option.value, str)):
+                continue
+            name = option.value
+            self.indexes.add((resource.name, name))
+            declared = [i.name for i in resource.indexes]
+            if not resource.is_external and name not in declared:
+                close = difflib.get_close_matches(name, declared, n=1)
+                self.add(
+                    site,
+                    "warning",
+                    f"{request.label} uses index {name!r}, which table '{resource.name}' does "
+                    "not declare",
+                    (f"did you mean {close[0]!r}? " if close else "")
+                    + f"declare it under `indexes:` of table '{resource.name}'",
+                )
+
+    # --- environment variables ------------------------------------------------------------------
+
+    def check_env_read(self, read: EnvRead) -> None:
+        var = read.var
+        if var in self.names.by_env or var in dict(self.function.environment):
+            return
+        if var.startswith(RESERVED_PREFIXES) or var in RESERVED:
+            return
+        if resource_like(var):
+            severity: Severity = "warning" if read.kind == "default" else "error"
+            self.missing_env_reported.add(var)
+            self.findings.add(
+                Finding(
+                    read.file,
+                    read.line,
+                    read.column,
+                    severity,
+                    f"os.environ[{var!r}] names no resource: Tether sets {var} for no resource "
+                    "of the project",
+                    self.names.suggest_env(var, self.function)
+                    + "Tether sets <NAME>_BUCKET, <NAME>_TABLE, <NAME>_TOPIC_ARN and "
+                    "<NAME>_QUEUE_URL for the resources a function uses; declare the resource, "
+                    "or fix the name",
+                )
+            )
+        elif read.kind == "index":
+            self.findings.add(
+                Finding(
+                    read.file,
+                    read.line,
+                    read.column,
+                    "warning",
+                    f"os.environ[{var!r}] is not set for function '{self.function.name}': the "
+                    "read raises KeyError",
+                    self.names.suggest_env(var, self.function)
+                    + f"set it under `environment:` of function '{self.function.name}'",
+                )
+            )
+
+    def check_unlinked_reads(self) -> None:
+        """os.environ["X_BUCKET"] of a resource the function is not tied to raises KeyError."""
+        linked = set(self.function.linked_resources()) | {r for r, *_ in self.operations}
+        for module in self.modules:
+            state = self.program.modules.get(module.name)
+            if state is None:
+                continue
+            for read in state.env_reads:
+                resource = self.names.by_env.get(read.var)
+                if resource is None or resource.name in linked or read.kind != "index":
+                    continue
+                if read.var in dict(self.function.environment):
+                    continue
+                self.findings.add(
+                    Finding(
+                        read.file,
+                        read.line,
+                        read.column,
+                        "warning",
+                        f"os.environ[{read.var!r}] is set only for functions tied to "
+                        f"{resource.type_name} '{resource.name}', and analysis found no call of "
+                        f"it in function '{self.function.name}': the read raises KeyError",
+                        f"use os.environ.get({read.var!r}), or declare the calls on "
+                        f"'{resource.name}' under `operations:`",
+                    )
+                )
+
+    # --- findings ---------------------------------------------------------------------------------
+
+    def add(
+        self,
+        site: Site,
+        severity: Severity,
+        message: str,
+        hint: str,
+        *,
+        yaml: str = "",
+        service: str = "",
+    ) -> None:
+        if yaml and service:
+            choices = [r.name for r in self.names.of_service(service)]
+            if choices:
+                yaml += f"\n        where <name> is one of: {', '.join(choices)}"
+        self.findings.add(Finding(site.file, site.line, site.column, severity, message, hint, yaml))
+
+
+@dataclass(frozen=True)
+class Shared:
+    """What every function's resolver needs to know about the whole program."""
+
+    handler_defs: dict[str, frozenset[int]]  # function name -> its handler's defs
+    all_handlers: frozenset[int]
+    called: frozenset[int]  # defs some module of the project calls
+    requests: dict[Site, tuple[Request, ...]] = field(default_factory=dict)  # per site, if fixed
+
+
+def shared_facts(program: Program, functions: dict[str, Function]) -> Shared:
+    handler_defs: dict[str, frozenset[int]] = {}
+    for name, function in functions.items():
+        state = program.modules.get(handler_module(function.handler))
+        value = state.env.get(function.handler_function) if state is not None else None
+        handler_defs[name] = (
+            frozenset(o.id for o in options(value) if isinstance(o, Func))
+            if value is not None
+            else frozenset()
+        )
+    called = frozenset(b.func for s in program.modules.values() for b in s.bindings)
+    everything = frozenset(d for defs in handler_defs.values() for d in defs)
+    return Shared(handler_defs, everything, called)
+
+
+def _unpack(value: Value) -> tuple[Value, tuple[Value, ...], tuple[tuple[str, Value], ...]]:
+    """The callee, arguments and keywords packed into a Seq for substitution."""
+    if isinstance(value, Seq) and len(value.items) == 3:
+        func, args, kwargs = value.items
+        if isinstance(args, Seq) and isinstance(kwargs, Seq):
+            pairs: list[tuple[str, Value]] = []
+            for pair in kwargs.items:
+                if isinstance(pair, Seq) and len(pair.items) == 2:
+                    key, item = pair.items
+                    if isinstance(key, Const) and isinstance(key.value, str):
+                        pairs.append((key.value, item))
+            return func, args.items, tuple(pairs)
+    return Unknown("it is computed in too many steps to follow"), (), ()
+
+
+def _yaml(resource: str, granted: tuple[str, ...]) -> str:
+    listed = ", ".join(f'"{a}"' for a in granted) or '"<service>:<Action>"'
+    return f"- {{resource: {resource}, actions: [{listed}]}}"
+
+
+def _env_suffix(service: str) -> str:
+    return {"s3": "BUCKET", "dynamodb": "TABLE", "sns": "TOPIC_ARN", "sqs": "QUEUE_URL"}.get(
+        service, "..."
+    )
+
+
+def _site_key(site: Site) -> tuple[str, int, int, str, str]:
+    return (site.file, site.line, site.column, site.kind, site.name)
+
+
+def _read_key(read: EnvRead) -> tuple[str, int, int, str]:
+    return (read.file, read.line, read.column, read.var)

@@ -1,0 +1,128 @@
+"""`tether dev`: deploy once, then redeploy on every save, and say what went live and how fast.
+
+Each batch of saved files is checked first (Python files must compile; the project must load),
+then deployed by the usual pipeline, which takes the quick path when only code changed and the
+full path otherwise. A broken save is reported and the previous code keeps serving. One line per
+change: which functions went live, by which path, and the milliseconds from the save.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from tether.errors import ProjectError, TetherError
+
+IGNORED_PARTS = {
+    ".tether",
+    ".git",
+    "__pycache__",
+    ".venv",
+    "venv",
+    "node_modules",
+    ".mypy_cache",
+    ".pytest_cache",
+}
+Say = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    line: str
+
+
+def relevant(root: Path, paths: Iterable[str]) -> list[str]:
+    """The saved files that can matter to a deploy, relative to the project root."""
+    result = []
+    for path in paths:
+        rel = (
+            Path(path).resolve().relative_to(root.resolve())
+            if Path(path).is_absolute()
+            else Path(path)
+        )
+        if IGNORED_PARTS & set(rel.parts) or rel.name.endswith((".pyc", "~", ".swp")):
+            continue
+        result.append(rel.as_posix())
+    return sorted(set(result))
+
+
+def check_syntax(root: Path, files: Iterable[str]) -> str | None:
+    """The first syntax error among the saved Python files, as `file:line: message`."""
+    for rel in files:
+        path = root / rel
+        if rel.endswith(".py") and path.is_file():
+            try:
+                compile(path.read_bytes(), rel, "exec")
+            except SyntaxError as exc:
+                return f"{rel}:{exc.lineno or 1}: syntax error: {exc.msg}"
+    return None
+
+
+def deploy_change(
+    root: Path, files: list[str], *, stage: str, target: str, saved_at: float
+) -> Outcome:
+    """Deploy after a save; never raises for the user's mistakes."""
+    from tether.deploy.pipeline import deploy
+    from tether.loading import load
+
+    stamp = time.strftime("%H:%M:%S")
+    error = check_syntax(root, files)
+    if error is not None:
+        return Outcome(False, f"{stamp} {error}; the previous code keeps serving")
+    try:
+        project = load(root)
+        result = deploy(project, stage=stage, target=target)
+    except ProjectError as exc:
+        first = exc.problems[0].format().splitlines()[0] if exc.problems else exc.message
+        return Outcome(False, f"{stamp} {first}; the previous version keeps serving")
+    except TetherError as exc:
+        return Outcome(
+            False,
+            f"{stamp} deploy failed: {exc.message.splitlines()[0]}; the previous version keeps serving",
+        )
+    elapsed = (time.time() - saved_at) * 1000
+    changed = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
+    if result.path == "quick":
+        live = ", ".join(result.functions) or "no function"
+        return Outcome(
+            True, f"{stamp} {changed}: {live} live (quick) in {elapsed:.0f} ms from save"
+        )
+    if result.path == "none":
+        return Outcome(True, f"{stamp} {changed}: nothing to deploy")
+    return Outcome(
+        True, f"{stamp} {changed}: deployed (full: {result.reason}) in {elapsed:.0f} ms from save"
+    )
+
+
+def saved_at(root: Path, files: Iterable[str]) -> float:
+    """When the batch was saved: the newest modification time among its files (or now)."""
+    times = []
+    for rel in files:
+        try:
+            times.append(os.stat(root / rel).st_mtime)
+        except FileNotFoundError:
+            continue
+    return max(times, default=time.time())
+
+
+def run(
+    root: Path,
+    *,
+    stage: str,
+    target: str,
+    batches: Iterable[Iterable[str]],
+    say: Say,
+) -> None:
+    """Deploy each batch of saved paths as it comes; `batches` is usually watchfiles.watch."""
+    for batch in batches:
+        files = relevant(root, batch)
+        if files:
+            say(
+                deploy_change(
+                    root, files, stage=stage, target=target, saved_at=saved_at(root, files)
+                ).line
+            )

@@ -1,0 +1,29 @@
+"""Load stage plus analyse stage: the project as every command sees it.
+
+`load` reads tether.yaml into the model, analyses the functions' code, and returns the project
+with the operations found in the code added to the declared ones (so roles, environment
+variables and unused resources follow the code). Errors of either stage are raised together as
+one ProjectError; warnings ride along on `project.warnings`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from tether.analysis import analyse, with_code_operations
+from tether.errors import ProjectError
+from tether.model import Project, load_project
+from tether.model.loader import unused_warnings
+
+
+def load(path: Path | str) -> Project:
+    project = load_project(path)
+    analysis = analyse(project)
+    stale = set(unused_warnings(project))
+    warnings = [w for w in project.warnings if w not in stale]
+    if analysis.errors:
+        raise ProjectError([*warnings, *analysis.problems])
+    analysed = with_code_operations(project, analysis)
+    problems = sorted({*warnings, *analysis.warnings, *unused_warnings(analysed)})
+    return dataclasses.replace(analysed, warnings=tuple(problems))

@@ -1,0 +1,14 @@
+import os
+
+import boto3
+
+s3 = boto3.client("s3")
+BUCKET = os.environ["UPLOADS_BUCKET"]
+s3.head_bucket(Bucket=BUCKET)
+
+
+def handler(event, context):
+    s3.put_object(Bucket=BUCKET, Key="k")
+
+
+BUCKET = "acme-archive"

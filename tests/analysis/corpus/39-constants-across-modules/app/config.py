@@ -1,0 +1,4 @@
+import os
+
+ORDERS_TABLE = os.environ["ORDERS_TABLE"]
+ARCHIVE = "acme-archive"

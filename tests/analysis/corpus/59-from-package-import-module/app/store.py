@@ -1,0 +1,3 @@
+import boto3
+
+sqs = boto3.client("sqs")

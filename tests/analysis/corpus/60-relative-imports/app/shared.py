@@ -1,0 +1,3 @@
+import os
+
+QUEUE = os.environ["WORK_QUEUE_URL"]

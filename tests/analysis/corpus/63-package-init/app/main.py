@@ -1,0 +1,5 @@
+from app.services import orders
+
+
+def handler(event, context):
+    return orders.scan()

@@ -1,0 +1,3 @@
+import os
+
+ORDERS = os.environ["ORDERS_TABLE"]

@@ -1,0 +1,6 @@
+from app import common, images
+
+
+def handler(event, context):
+    images.store("k", b"v")
+    common.alert("resized")

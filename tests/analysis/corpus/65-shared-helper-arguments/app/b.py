@@ -1,0 +1,5 @@
+from app import storage
+
+
+def handler(event, context):
+    storage.save("acme-archive", "b", b"")

@@ -1,0 +1,7 @@
+import boto3
+
+s3 = boto3.client("s3")
+
+
+def save(bucket, key, data):
+    s3.put_object(Bucket=bucket, Key=key, Body=data)

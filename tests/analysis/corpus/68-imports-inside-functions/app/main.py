@@ -1,0 +1,4 @@
+def handler(event, context):
+    from app.lazy import notify
+
+    notify("hello")

@@ -1,0 +1,11 @@
+import os
+
+import boto3
+
+sqs = boto3.client("sqs")
+s3 = boto3.client("s3")
+
+
+def handler(event, context):
+    sqs.send_message(QueueUrl=os.environ["THUMBS_BUCKET"], MessageBody="m")
+    s3.put_object(Bucket="legacy-orders", Key="k")

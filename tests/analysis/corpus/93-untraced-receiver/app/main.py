@@ -1,0 +1,9 @@
+import os
+
+
+def store(db, item):
+    db.put_item(TableName=os.environ.get("ORDERS_TABLE"), Item=item)
+
+
+def handler(event, context):
+    return "ok"
