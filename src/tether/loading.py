@@ -11,10 +11,21 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from tether.analysis import analyse, with_code_operations
+from tether.analysis import Analysis, analyse, with_code_operations
 from tether.errors import ProjectError
 from tether.model import Project, load_project
 from tether.model.loader import unused_warnings
+
+
+_LAST: list[tuple[Project, Analysis]] = []
+
+
+def analysis_of(project: Project) -> Analysis:
+    """The analysis `load` made of this very project, or a fresh one."""
+    for loaded, analysis in _LAST:
+        if loaded is project:
+            return analysis
+    return analyse(project)
 
 
 def load(path: Path | str) -> Project:
@@ -26,4 +37,6 @@ def load(path: Path | str) -> Project:
         raise ProjectError([*warnings, *analysis.problems])
     analysed = with_code_operations(project, analysis)
     problems = sorted({*warnings, *analysis.warnings, *unused_warnings(analysed)})
-    return dataclasses.replace(analysed, warnings=tuple(problems))
+    result = dataclasses.replace(analysed, warnings=tuple(problems))
+    _LAST[:] = [(result, analysis)]
+    return result

@@ -126,8 +126,20 @@ class Cloud:
             raise CloudError(f"talking to {self.where()} failed: {exc}", hint="try again") from None
 
 
+_CONNECTED: dict[tuple[str, str, str | None], Cloud] = {}
+
+
 def connect(target: str, region: str, *, endpoint: str | None = None) -> Cloud:
-    """A Cloud for `target`. For `local`, `endpoint` is the running local cloud's URL."""
+    """A Cloud for `target`, reused within the process: creating boto3 clients costs ~100 ms
+    each, which a long-running `tether dev` or the IDE should pay once. For `local`,
+    `endpoint` is the running local cloud's URL."""
+    key = (target, region, endpoint)
+    if key not in _CONNECTED:
+        _CONNECTED[key] = _connect(target, region, endpoint=endpoint)
+    return _CONNECTED[key]
+
+
+def _connect(target: str, region: str, *, endpoint: str | None = None) -> Cloud:
     if target == "local":
         if endpoint is None:
             raise ValueError("the local target needs the local cloud's endpoint")

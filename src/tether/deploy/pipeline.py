@@ -191,13 +191,13 @@ def _quick(
     started: float,
     say: Say | None,
 ) -> DeployResult:
-    from tether.analysis import analyse
+    from tether.loading import analysis_of
 
     if state.target != target:
         raise QuickRefused(f"the stage was last deployed to {state.target}")
     template = synthesize(project, stage=stage, target=target)
     plan = quick_plan(
-        project, state, files, template, lambda paths: analyse(project).affected(paths)
+        project, state, files, template, lambda paths: analysis_of(project).affected(paths)
     )
     if not plan.changes:
         raise QuickRefused("no code changed")
