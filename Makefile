@@ -17,6 +17,7 @@ run: $(STAMP)
 	$(BIN)/tether check examples/photos
 	$(BIN)/tether local status >/dev/null || $(BIN)/tether local start
 	$(BIN)/tether deploy -p examples/photos --yes
+	$(BIN)/tether test -p examples/photos
 	@echo "the local cloud keeps running in the background; stop it with: $(BIN)/tether local stop"
 
 lint: $(STAMP)
@@ -29,7 +30,10 @@ test: $(STAMP) lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/synth.py
+	$(BIN)/python bench/analysis.py
 	$(BIN)/python bench/deploy.py
+	$(BIN)/python bench/invoke.py
+	$(BIN)/python bench/quick.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
