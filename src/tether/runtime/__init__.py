@@ -10,6 +10,7 @@ its other parts call `invoke()`.
     service.py      the runtime: invoke, logs, retirement; the process-wide `invoke()`
     pool.py         warm workers per version, concurrency limit
     process.py      one worker process seen from the local cloud
+    spare.py        the spare worker process, boto3 already imported
     worker.py       the worker's bootstrap (runs in the worker, standard library only)
     protocol.py     frames on the pipes between them
     context.py      the handler's context object

@@ -23,6 +23,24 @@ CREDENTIALS = {
     "AWS_SESSION_TOKEN": "tether-local-cloud-dummy-session-token",
 }
 
+# No profile, config or credentials file of the user's, and no instance metadata.
+NO_USER_CONFIG = {
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+TZ = ":UTC"
+
+
+def neutral_environment(inherited: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a spare worker: what every function's has in common, nothing of any
+    function's own (and no credentials at all); replaced entirely when it is given one."""
+    source = os.environ if inherited is None else inherited
+    env = {**DEFAULTS, **{name: source[name] for name in BASICS if name in source}}
+    env.update(NO_USER_CONFIG)
+    env["TZ"] = TZ
+    return env
+
 
 def worker_environment(
     spec: FunctionSpec,
@@ -49,13 +67,10 @@ def worker_environment(
             "AWS_DEFAULT_REGION": spec.region,
             "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
             "LAMBDA_TASK_ROOT": code_dir,
-            "TZ": ":UTC",
+            "TZ": TZ,
             "AWS_ENDPOINT_URL": endpoint,
             **CREDENTIALS,
-            # No profile, config or credentials file of the user's, and no instance metadata.
-            "AWS_CONFIG_FILE": os.devnull,
-            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-            "AWS_EC2_METADATA_DISABLED": "true",
+            **NO_USER_CONFIG,
         }
     )
     return env

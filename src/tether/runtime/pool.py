@@ -2,7 +2,9 @@
 
 A `Pool` holds the workers of one version (`FunctionSpec.key`): an idle one serves the next
 invocation; if none is idle and fewer than `limit` exist, a new (cold) one is made; otherwise
-the invocation waits for one to come back. The `Registry` maps versions to pools: when a
+the invocation waits for one to come back. A worker being started in the background
+(`reserve` ... `warmed`, after a code update) counts as one coming: an invocation that finds
+no idle worker waits for it rather than starting another cold one. The `Registry` maps versions to pools: when a
 function's key changes (new code, layers or configuration), or the function is deleted, its old
 pools are retired: idle workers are killed at once, busy ones when their invocation ends.
 Workers idle for longer than `idle_seconds` are killed too (Lambda recycles them as well).
@@ -29,7 +31,9 @@ class Pool:
         self.limit = max(1, limit)
         self._factory = factory
         self._idle: list[WorkerProcess] = []
-        self._count = 0  # idle + busy
+        self._count = 0  # idle + busy (warming ones included)
+        self._warming = 0  # started in the background, not ready yet
+        self._awaiting = 0  # invocations waiting for those
         self._retired = False
         self._changed = threading.Condition()
 
@@ -39,14 +43,53 @@ class Pool:
 
     def checkout(self) -> WorkerProcess:
         """An idle worker, or a new unstarted one; waits while `limit` workers are busy."""
+        awaiting = False  # this call waits for a warming worker (one call per such worker)
         with self._changed:
-            while True:
-                if self._idle:
-                    return self._idle.pop()
-                if self._count < self.limit:
-                    self._count += 1
-                    return self._factory(self.spec)
-                self._changed.wait()
+            try:
+                while True:
+                    if self._idle:
+                        return self._idle.pop()
+                    if self._warming > self._awaiting - awaiting:
+                        if not awaiting:
+                            awaiting = True
+                            self._awaiting += 1
+                        self._changed.wait()
+                        continue
+                    if awaiting:  # it failed to start, or was retired: make one after all
+                        awaiting = False
+                        self._awaiting -= 1
+                    if self._count < self.limit:
+                        self._count += 1
+                        return self._factory(self.spec)
+                    self._changed.wait()
+            finally:
+                if awaiting:
+                    self._awaiting -= 1
+
+    def reserve(self) -> WorkerProcess | None:
+        """A new worker to start in the background, if the pool has none at all yet (then
+        `warmed` must follow)."""
+        with self._changed:
+            if self._retired or self._count:
+                return None
+            self._count += 1
+            self._warming += 1
+        return self._factory(self.spec)
+
+    def warmed(self, worker: WorkerProcess | None) -> None:
+        """The reserved worker is started (or None: it could not be, its slot is free)."""
+        with self._changed:
+            self._warming -= 1
+            keep = worker is not None and not self._retired
+            if keep:
+                assert worker is not None
+                worker.idle_since = time.monotonic()
+                self._idle.append(worker)
+            else:
+                self._count -= 1
+            self._changed.notify_all()
+        if worker is not None and not keep:
+            worker.kill()
 
     def checkin(self, worker: WorkerProcess, *, reusable: bool) -> None:
         """Give a worker back: kept warm if `reusable` and the pool is current, else killed."""
@@ -122,17 +165,21 @@ class Registry:
         self._maybe_reap()
         return pool
 
-    def retire(self, arn: str, *, keep: str | None = None) -> None:
-        """Retire the function's pools, except the version `keep` (its current key)."""
+    def retire(self, arn: str, *, keep: str | None = None) -> int:
+        """Retire the function's pools, except the version `keep` (its current key); how many
+        workers the retired version had (idle and busy)."""
         with self._lock:
             key = self._current.get(arn)
             if key is None or key == keep:
-                return
+                return 0
             del self._current[arn]
             self._retired_keys.add(key)
             pool = self._pools.pop(key, None)
-        if pool is not None:
-            pool.retire()
+        if pool is None:
+            return 0
+        workers = pool.size()
+        pool.retire()
+        return workers
 
     def retire_all(self, arn: str) -> None:
         """Retire every version of the function (`arn` unqualified): it was deleted."""

@@ -56,6 +56,7 @@ class WorkerProcess:
         self.log_stream = log_stream
         self.python = python
         self.started = False
+        self.init: Phase | None = None  # the init phase of a worker started ahead of use
         self.invocations = 0
         self.max_rss_kb = 0  # the worker's peak memory, as it last reported it
         self.idle_since = time.monotonic()
@@ -71,6 +72,11 @@ class WorkerProcess:
     def pid(self) -> int | None:
         return self._process.pid if self._process else None
 
+    @property
+    def alive(self) -> bool:
+        """Spawned and still running."""
+        return self._process is not None and self._process.poll() is None
+
     def start(
         self,
         *,
@@ -79,16 +85,39 @@ class WorkerProcess:
         path: Sequence[str],
         handler: str,
         timeout: float = INIT_TIMEOUT,
+        spare: WorkerProcess | None = None,
     ) -> Phase:
-        """Spawn the worker and import the handler: `ready`, `init_error`, exit or timeout."""
+        """Spawn the worker and import the handler: `ready`, `init_error`, exit or timeout.
+
+        With `spare` (a live worker spawned with `spare=True`), take over its process instead:
+        it receives `env` and `cwd` with the init frame and makes them its own."""
         self.started = True
         started = time.perf_counter()
+        init: dict[str, Any] = {
+            "type": "init",
+            "sentinel": self._sentinel,
+            "path": list(path),
+            "handler": handler,
+        }
+        if spare is not None:
+            self._adopt(spare)
+            init.update(env=dict(env), cwd=cwd)
+        else:
+            self.spawn(env=env, cwd=cwd)
+        phase = self._exchange(init, time.monotonic() + timeout)
+        phase.elapsed_ms = (time.perf_counter() - started) * 1000  # from the spawn on
+        return phase
+
+    def spawn(self, *, env: Mapping[str, str], cwd: str, spare: bool = False) -> None:
+        """Start the worker process, which then waits for its init frame (a spare one imports
+        `worker.PRELOAD` meanwhile)."""
         request_r, request_w = os.pipe()
         answer_r, answer_w = os.pipe()
         output_r, output_w = os.pipe()
+        flags = ["--spare"] if spare else []
         try:
             self._process = subprocess.Popen(
-                [self.python, WORKER_SCRIPT, str(request_r), str(answer_w)],
+                [self.python, WORKER_SCRIPT, str(request_r), str(answer_w), *flags],
                 stdin=subprocess.DEVNULL,
                 stdout=output_w,
                 stderr=output_w,
@@ -98,7 +127,7 @@ class WorkerProcess:
                 start_new_session=True,
             )
         except OSError:
-            for fd in (request_r, request_w, answer_r, answer_w, output_r, output_w):
+            for fd in (request_w, answer_r, output_r):  # the others: just below
                 os.close(fd)
             raise
         finally:
@@ -106,10 +135,16 @@ class WorkerProcess:
                 with contextlib.suppress(OSError):
                     os.close(fd)
         self._request_fd, self._answer_fd, self._output_fd = request_w, answer_r, output_r
-        init = {"type": "init", "sentinel": self._sentinel, "path": list(path), "handler": handler}
-        phase = self._exchange(init, time.monotonic() + timeout)
-        phase.elapsed_ms = (time.perf_counter() - started) * 1000  # from the spawn on
-        return phase
+
+    def _adopt(self, spare: WorkerProcess) -> None:
+        """Take over the process and pipes of `spare` (which is left without them)."""
+        self._process, spare._process = spare._process, None
+        self._request_fd, self._answer_fd, self._output_fd = (
+            spare._request_fd,
+            spare._answer_fd,
+            spare._output_fd,
+        )
+        spare._request_fd = spare._answer_fd = spare._output_fd = -1
 
     def run(
         self,

@@ -8,7 +8,10 @@
 - `Event` queues the same run in the background and returns at once (status 202).
 - `DryRun` runs nothing (status 204).
 
-Every invocation is logged to CloudWatch Logs through the `LogSink`. A timed-out or crashed
+A worker starts from the runtime's spare process when it fits (`spare`: boto3 and botocore
+already imported). After a code or configuration update, `prewarm` starts the new version's
+first worker in the background. Every invocation is logged to CloudWatch Logs through the
+`LogSink`. A timed-out or crashed
 worker is killed and replaced on the next invocation. Module functions give the one runtime of
 the local cloud process to its other parts (triggers, the scheduler, the HTTP router):
 `invoke(function_name_or_arn, event, invocation_type=...)`.
@@ -32,8 +35,10 @@ from typing import Any
 from tether.runtime import artifacts, failures
 from tether.runtime.environment import worker_environment
 from tether.runtime.logs import InvocationLog, LogSink, stream_name, tail
-from tether.runtime.pool import Registry
+from tether.runtime.pool import Pool, Registry
 from tether.runtime.process import INIT_TIMEOUT, Phase, WorkerProcess
+from tether.runtime.spare import Spare
+from tether.runtime.spare import fits as spare_fits
 from tether.runtime.spec import FunctionSpec
 from tether.runtime.tasks import Background
 
@@ -42,6 +47,7 @@ IDLE_ENV = "TETHER_LOCAL_IDLE_SECONDS"
 DEFAULT_CONCURRENCY = 4
 DEFAULT_IDLE_SECONDS = 600.0
 BACKGROUND_THREADS = 32
+WARMING_THREADS = 8
 INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
 
 log = logging.getLogger("tether.runtime")
@@ -96,6 +102,9 @@ class Runtime:
         idle = idle_seconds or setting(IDLE_ENV, DEFAULT_IDLE_SECONDS)
         self.registry = Registry(limit, self._new_worker, idle_seconds=idle)
         self.background = Background(BACKGROUND_THREADS)
+        # Workers started ahead: never queued behind asynchronous invocations.
+        self.warming = Background(WARMING_THREADS, name="tether-warm")
+        self.spare = Spare(python=python, cwd=os.sep, submit=self.warming.submit)
 
     def invoke(
         self,
@@ -146,10 +155,13 @@ class Runtime:
         reusable = False
         try:
             init_ms: float | None = None
-            if not worker.started:
-                init = self._start(spec, worker, request_id)
-                if isinstance(init, dict):
-                    return self._failed(spec, record, init, None)
+            init, worker.init = worker.init, None  # started ahead (`prewarm`): its init phase
+            if init is None and not worker.started:
+                begun = self._start(spec, worker, request_id)
+                if isinstance(begun, dict):
+                    return self._failed(spec, record, begun, None)
+                init = begun
+            if init is not None:
                 record.extend(init.output)
                 init_ms = init.elapsed_ms
                 if init.ending != "answered" or (init.frame or {}).get("type") != "ready":
@@ -172,18 +184,45 @@ class Runtime:
             self._write(spec, worker.log_stream, record)  # before the worker serves another
             pool.checkin(worker, reusable=reusable)
 
-    def retire(self, arn: str, *, keep: str | None = None) -> None:
-        """A function changed or was deleted: its workers (but those of `keep`) go away."""
-        self.registry.retire(arn, keep=keep)
+    def retire(self, arn: str, *, keep: str | None = None) -> int:
+        """A function changed or was deleted: its workers (but those of `keep`) go away; how
+        many there were."""
+        return self.registry.retire(arn, keep=keep)
+
+    def prewarm(self, spec: FunctionSpec) -> bool:
+        """Start a worker of `spec` in the background (unpack, spawn, import the handler), if
+        its version has none yet: the next invocation waits for it rather than starting
+        another, and logs its init phase (output, Init Duration, init error) as its own."""
+        if self._unsupported(spec):
+            return False
+        pool = self.registry.pool_for(spec)
+        worker = pool.reserve()
+        if worker is None:
+            return False
+        self.warming.submit(lambda: self._warm(spec, pool, worker))
+        return True
 
     def retire_all(self, arn: str) -> None:
         """The function was deleted: all its versions' workers go away."""
         self.registry.retire_all(arn)
 
     def shutdown(self) -> None:
+        self.spare.close()
         self.registry.shutdown()
 
     # -----------------------------------------------------------------------------------------
+
+    def _warm(self, spec: FunctionSpec, pool: Pool, worker: WorkerProcess) -> None:
+        ready: WorkerProcess | None = None
+        try:
+            init = self._start(spec, worker, "")
+            if isinstance(init, Phase):
+                worker.init, ready = init, worker
+            # else: the code cannot be unpacked; the invocation that makes a worker reports it
+        finally:
+            if ready is None:
+                worker.kill()
+            pool.warmed(ready)
 
     def _new_worker(self, spec: FunctionSpec) -> WorkerProcess:
         return WorkerProcess(log_stream=stream_name(spec.version), python=self.python)
@@ -210,8 +249,12 @@ class Runtime:
         env = worker_environment(
             spec, endpoint=self._endpoint(), code_dir=str(code), log_stream=worker.log_stream
         )
+        spare = self.spare.take() if spare_fits(spec.environment, path) else None
+        self.spare.refill()  # already: the next edit of a loop comes soon after this one
         try:
-            return worker.start(env=env, cwd=str(code), path=path, handler=spec.handler)
+            return worker.start(
+                env=env, cwd=str(code), path=path, handler=spec.handler, spare=spare
+            )
         except OSError as exc:
             return failures.fault("Runtime.Unknown", f"cannot start a worker: {exc}", request_id)
 

@@ -12,6 +12,12 @@ and stdout/stderr on a log pipe (see `protocol`). It then:
    and answers `result` (the JSON-encoded return value) or `error` (Lambda's error payload),
    with the handler's duration and the process's peak memory.
 
+Started as a spare (`... REQUEST_FD RESPONSE_FD --spare`, with a neutral environment and
+working directory), it first imports the heavy modules every function needs and none configures
+at import time (`PRELOAD`: boto3, botocore; no session or client is made), then waits: its
+`init` frame also carries the function's complete environment, which replaces `os.environ`
+entirely, and its working directory.
+
 `SystemExit` and crashes are not caught: the process ends and the local cloud reports
 `Runtime.ExitError`. At end of file on the request pipe (the local cloud is gone) it exits.
 
@@ -41,6 +47,12 @@ LOG_FORMAT = "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(m
 LOG_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
 
 Handler = Callable[[Any, Any], Any]
+
+# What a spare worker imports before it is given a function (their top-level packages are
+# `environment.PRELOADED`): modules only, never a session, client or anything read from the
+# environment, which is the function's only from `init` on.
+PRELOAD = ("json", "logging", "encodings.idna", "unicodedata", "boto3", "boto3.session")
+SPARE_FLAG = "--spare"
 
 
 def sibling(name: str) -> ModuleType:
@@ -78,6 +90,36 @@ class LambdaFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         return super().format(record).replace("\n", "\r")
+
+
+def preload() -> None:
+    """Import `PRELOAD` (what is missing is skipped), printing nothing: the output pipe is the
+    first function's log."""
+    saved = os.dup(1), os.dup(2)
+    quiet = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(quiet, 1)
+    os.dup2(quiet, 2)
+    try:
+        for name in PRELOAD:
+            # Not installed, or broken: the function imports it itself (and sees why).
+            with contextlib.suppress(Exception):
+                importlib.import_module(name)
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in (*saved, quiet):
+            os.close(fd)
+
+
+def set_environment(env: dict[str, str], cwd: str) -> None:
+    """Become the function's process, as if started with `env` in `cwd`."""
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(cwd)
+    time.tzset()
 
 
 def set_path(entries: list[str]) -> None:
@@ -180,7 +222,11 @@ def invoke(handler: Handler, request: dict[str, Any]) -> dict[str, Any]:
 
 def main(argv: list[str]) -> int:
     request_fd, response_fd = int(argv[1]), int(argv[2])
+    if SPARE_FLAG in argv[3:]:
+        preload()
     init = protocol.read_frame(request_fd)
+    if "env" in init:
+        set_environment({str(k): str(v) for k, v in init["env"].items()}, str(init["cwd"]))
     sentinel = str(init["sentinel"]).encode()
     set_path([str(entry) for entry in init["path"]])
     sys.argv = [argv[0]]

@@ -10,7 +10,9 @@ errors and `X-Amz-Log-Result` (for `LogType=Tail`) to the last 4 KB of the log.
 
 A new deploy retires the old workers: CreateFunction, UpdateFunctionCode and
 UpdateFunctionConfiguration (also through CloudFormation) retire every worker not running the
-function's new version, DeleteFunction all of them.
+function's new version, DeleteFunction all of them. When an update replaces a version that had
+workers, one worker of the new version is started at once in the background (`prewarm`): the
+edit loop's next invoke finds it warm, or waits for it rather than starting another.
 
 Also installs the event sources that feed the runtime (`lambda_push_events`: S3, SNS;
 `lambda_pollers`: SQS and DynamoDB stream mappings), and registers the runtime as this
@@ -205,19 +207,27 @@ def _invoke(self: LambdaFunction, body: Any, request_headers: Any, response_head
     return payload.encode()
 
 
-def _retire_stale(fn: LambdaFunction) -> None:
-    service.current().retire(function_arn(fn), keep=spec_for(fn).key)
+def _retire_stale(fn: LambdaFunction) -> int:
+    """Retire the workers not running `fn` as it is now; how many there were."""
+    return service.current().retire(function_arn(fn), keep=spec_for(fn).key)
+
+
+def _replace_version(fn: LambdaFunction) -> None:
+    """`fn` changed: retire its old workers; if it had any (it is in use), start one of the
+    new version right away, so the next invoke finds it warm (or waits for it to be)."""
+    if _retire_stale(fn):
+        service.current().prewarm(spec_for(fn))
 
 
 def _update_configuration(self: LambdaFunction, config_updates: dict[str, Any]) -> Any:
     result = original(LambdaFunction, "update_configuration")(self, config_updates)
-    _retire_stale(self)
+    _replace_version(self)
     return result
 
 
 def _update_function_code(self: LambdaFunction, updated_spec: dict[str, Any]) -> Any:
     result = original(LambdaFunction, "update_function_code")(self, updated_spec)
-    _retire_stale(self)
+    _replace_version(self)
     return result
 
 
