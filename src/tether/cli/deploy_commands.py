@@ -96,6 +96,14 @@ def plan(
     help="Insist on the quick path (or fail with the reason).",
 )
 @click.option("--full", "mode", flag_value="full", help="Always take the full path (a change set).")
+@click.option(
+    "--patch",
+    type=click.Choice(["auto", "local", "remote"]),
+    default="auto",
+    show_default=True,
+    help="Quick path: patch the code zip here and upload it, or in the artifact bucket by the "
+    "remote patcher (sends only the change); auto: remote for zips over 5 MB.",
+)
 def deploy(
     project_path: Path | None,
     stage: str,
@@ -103,6 +111,7 @@ def deploy(
     yes: bool,
     delete: tuple[str, ...],
     mode: str | None,
+    patch: str,
 ) -> int:
     """Build, plan and deploy the stage (through a CloudFormation change set, or the quick path).
 
@@ -139,6 +148,7 @@ def deploy(
             target=target,
             delete=delete,
             mode=mode or "auto",
+            patch=patch,
             confirm=confirm,
             progress=progress,
             say=_say,
@@ -148,7 +158,7 @@ def deploy(
         out.print(
             f"quick deploy of [bold]{stack}[/] ({result.reason}): "
             f"{', '.join(result.functions) or 'no function'} live in {result.seconds * 1000:.0f} ms "
-            f"({result.uploaded_bytes} bytes uploaded)"
+            f"({result.sent_bytes} bytes sent, patched {result.patched}ly)"
         )
         return 0
     why = f"; full path: {result.reason}" if result.reason else ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -28,20 +29,24 @@ def dev(path: Path | None, project_path: Path | None, stage: str, target: str) -
     result = deploy(
         project, stage=stage, target=target, say=lambda message: click.echo(f"  {message}")
     )
-    click.echo(
-        f"ready ({result.path}, {result.seconds:.1f} s); watching {root} for changes (Ctrl-C stops)"
-    )
+
+    def batches() -> Iterator[set[str]]:
+        # With yield_on_timeout the watcher yields an empty batch once it is really watching:
+        # only then is a save sure to be seen, so only then does the user hear "watching".
+        announced = False
+        for batch in watchfiles.watch(
+            root, debounce=50, step=20, yield_on_timeout=True, rust_timeout=200
+        ):
+            if not announced:
+                announced = True
+                click.echo(
+                    f"ready ({result.path}, {result.seconds:.1f} s); watching {root} "
+                    "for changes (Ctrl-C stops)"
+                )
+            yield {change[1] for change in batch}
+
     try:
-        run(
-            root,
-            stage=stage,
-            target=target,
-            batches=(
-                {change[1] for change in batch}
-                for batch in watchfiles.watch(root, debounce=50, step=20)
-            ),
-            say=click.echo,
-        )
+        run(root, stage=stage, target=target, batches=batches(), say=click.echo)
     except KeyboardInterrupt:
         click.echo("stopped watching")
     return 0

@@ -58,6 +58,8 @@ class DeployResult:
     path: str = "full"  # full | quick | none (nothing changed)
     reason: str = ""  # why this path: "only code changed", "tether.yaml changed", ...
     functions: tuple[str, ...] = ()  # functions updated by a quick deploy
+    patched: str = ""  # quick path: "local" or "remote" (where the code zip was patched)
+    sent_bytes: int = 0  # quick path: bytes sent for the code (upload, or delta + invoke)
 
 
 def open_target(project: Project, target: str, *, say: Say | None = None) -> Cloud:
@@ -83,7 +85,7 @@ def stage_plan(
     build = build_project(project, progress=say)
     template = synthesize(project, stage=stage, target=target)
     cloud = open_target(project, target, say=say)
-    bucket = ensure_bootstrap(cloud, progress=say)
+    bucket = ensure_bootstrap(cloud, progress=say).bucket
     uploaded = upload(cloud, bucket, build.code.key, build.code.path)
     parameters = {CODE_BUCKET_PARAMETER: bucket, CODE_KEY_PARAMETER: build.code.key}
     if build.layer is not None:
@@ -126,12 +128,15 @@ def deploy(
     target: str,
     delete: Iterable[str] = (),
     mode: str = "auto",
+    patch: str = "auto",
     confirm: Callable[[Plan], bool] = lambda plan: True,
     progress: Progress | None = None,
     say: Say | None = None,
 ) -> DeployResult:
     """Deploy the stage. `mode` "auto" takes the quick path when only code changed, "quick"
-    insists on it, "full" forbids it. Raises DataLossError, AbortedError, DeployFailedError
+    insists on it, "full" forbids it. `patch` picks how the quick path patches the code zip:
+    "local", "remote" (the bootstrap stack's patcher function, in the bucket: the client sends
+    only the change) or "auto" (remote for artifacts over 5 MB). Raises DataLossError, AbortedError, DeployFailedError
     (the previous version keeps running), QuickDeployError or a CloudError."""
     started = time.monotonic()
     with stage_lock(project.root, stage):
@@ -148,6 +153,7 @@ def deploy(
                     state=state,
                     files=files,
                     started=started,
+                    patch=patch,
                     say=say,
                 )
             except QuickRefused as refused:
@@ -189,6 +195,7 @@ def _quick(
     state: StageState,
     files: Snapshot,
     started: float,
+    patch: str = "auto",
     say: Say | None,
 ) -> DeployResult:
     from tether.loading import analysis_of
@@ -205,7 +212,15 @@ def _quick(
     if cloud.endpoint != state.endpoint:
         raise QuickRefused("the cloud endpoint changed since the last deploy")
     result, new_state = quick_deploy(
-        cloud, project, state, files, plan, bucket=state.artifact_bucket, say=say
+        cloud,
+        project,
+        state,
+        files,
+        plan,
+        bucket=state.artifact_bucket,
+        patch=patch,
+        patcher=lambda: ensure_bootstrap(cloud, progress=say).patcher,
+        say=say,
     )
     save_state(project.root, new_state)
     return DeployResult(
@@ -214,6 +229,8 @@ def _quick(
         uploaded_bytes=result.uploaded_bytes,
         seconds=time.monotonic() - started,
         path="quick",
+        patched=result.patched,
+        sent_bytes=result.sent_bytes,
         reason=f"only code changed ({len(plan.changes.paths)} file{'s' if len(plan.changes.paths) != 1 else ''})",
         functions=plan.functions,
     )

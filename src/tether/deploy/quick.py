@@ -4,6 +4,12 @@
     (import closures) -> check the live code is what we deployed -> patch the code zip (no
     unchanged entry recompressed) -> upload -> UpdateFunctionCode in parallel -> poll until live
 
+The code zip is patched locally and uploaded whole, or, for artifacts over 5 MB (or with
+`--patch remote`), patched in the bucket by the bootstrap stack's patcher function
+(`remote_patch`): then only the delta (the changed files, compressed) leaves the machine. Either
+way the local copy of the live zip is patched too, from the same delta, so the next quick deploy
+patches from the right base.
+
 It refuses, with the reason, whenever the edit changed anything but code: the project file,
 requirements.txt, or the template (the operations that analysis finds, and so the permissions
 and environment variables, are part of it). A refusal is not an error: `deploy` then takes the
@@ -22,11 +28,18 @@ from pathlib import Path
 from typing import Any
 
 from tether.build.code import BUILD_DIR
-from tether.build.patch import patch_zip
+from tether.build.patch import Delta, PatchResult, apply_delta, make_delta
 from tether.cloud import Cloud
 from tether.deploy.artifacts import upload
 from tether.deploy.changes import CodeChanges, FileRecord, Snapshot, compare
 from tether.deploy.plan import template_hash
+from tether.deploy.remote_patch import (
+    PATCH_MODES,
+    REMOTE_PATCH_THRESHOLD,
+    RemotePatch,
+    RemotePatchError,
+    remote_patch,
+)
 from tether.deploy.state import StageState
 from tether.errors import TetherError
 from tether.model import Project
@@ -61,6 +74,8 @@ class QuickResult:
     code_key: str
     uploaded_bytes: int
     seconds: float
+    patched: str = "local"  # local | remote: where the code zip was patched
+    sent_bytes: int = 0  # bytes sent for the code: the zip, or the delta and the invoke payload
 
 
 def quick_plan(
@@ -97,9 +112,19 @@ def quick_deploy(
     plan: QuickPlan,
     *,
     bucket: str,
+    patch: str = "auto",
+    patcher: Callable[[], str] | None = None,
     say: Callable[[str], None] | None = None,
 ) -> tuple[QuickResult, StageState]:
-    """Patch, upload and update the plan's functions; return the result and the new state."""
+    """Patch, upload and update the plan's functions; return the result and the new state.
+
+    `patch` is "local", "remote" or "auto" (remote when the live zip is over
+    REMOTE_PATCH_THRESHOLD); `patcher` gives the patcher function's name ("" when there is none),
+    looked up only when patching remotely."""
+    if patch not in PATCH_MODES:
+        raise TetherError(
+            f"unknown patch mode {patch!r}", hint=f"use one of {', '.join(PATCH_MODES)}"
+        )
     started = time.monotonic()
     ctx = Context(project=project, stage=state.stage, target=state.target)
     names = {f: ctx.function_name(project.functions[f]) for f in plan.functions}
@@ -123,11 +148,20 @@ def quick_deploy(
     ]
     build_dir = root.joinpath(*BUILD_DIR)
     staging = build_dir / "code-patching.zip"
-    result = patch_zip(source, staging, contents, executable=executable)
+    delta = make_delta(contents, executable=executable)
+    # The local copy of the live zip is patched either way: it is the next quick deploy's base.
+    result = apply_delta(source, staging, delta)
     artifact = build_dir / f"code-{result.sha256[:12]}.zip"
     staging.replace(artifact)
     key = f"code/{result.sha256}.zip"
-    uploaded = upload(cloud, bucket, key, artifact)
+    remote = None
+    if patch == "remote" or (patch == "auto" and source.stat().st_size > REMOTE_PATCH_THRESHOLD):
+        remote = _patch_remotely(cloud, patcher, bucket, state.code_key, delta, result, patch, say)
+    if remote is not None:
+        uploaded = sent = remote.sent_bytes
+    else:
+        uploaded = upload(cloud, bucket, key, artifact)
+        sent = uploaded
     failures = _update_all(cloud, names, bucket, key)
     new_state = replace(
         state,
@@ -145,7 +179,45 @@ def quick_deploy(
             f"{len(failures)} of {len(names)} functions could not be updated\n{lines}",
             hint="the others are live; run the deploy again (it is safe to repeat), or use --full",
         )
-    return QuickResult(plan, key, uploaded, time.monotonic() - started), new_state
+    seconds = time.monotonic() - started
+    where = "local" if remote is None else "remote"
+    return QuickResult(plan, key, uploaded, seconds, where, sent), new_state
+
+
+def _patch_remotely(
+    cloud: Cloud,
+    patcher: Callable[[], str] | None,
+    bucket: str,
+    source_key: str,
+    delta: Delta,
+    local: PatchResult,
+    patch: str,
+    say: Callable[[str], None] | None,
+) -> RemotePatch | None:
+    """Patch the live zip in the bucket; None to upload the local result instead ("auto" only,
+    when there is no patcher or it failed)."""
+    try:
+        function = patcher() if patcher is not None else ""
+        if not function:
+            raise RemotePatchError(
+                "the bootstrap stack has no remote patcher",
+                hint="run a full deploy to update the bootstrap stack, or use --patch local",
+            )
+        remote = remote_patch(cloud, function, bucket, source_key, delta)
+    except TetherError as exc:
+        if patch == "remote":
+            raise
+        if say is not None:
+            say(f"remote patching failed ({exc.message}); uploading the patched zip instead")
+        return None
+    if remote.sha256 != local.sha256:
+        # Never make live a zip that differs from what a rebuild (and the local copy) gives.
+        raise RemotePatchError(
+            f"the remote patcher made {remote.key}, but the local patch gives "
+            f"code/{local.sha256}.zip",
+            hint="deploy with --patch local, or --full",
+        )
+    return remote
 
 
 def _update_all(cloud: Cloud, names: dict[str, str], bucket: str, key: str) -> dict[str, str]:
