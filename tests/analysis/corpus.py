@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tether.model import load_project
 from tether.analysis import Analysis, analyse
+from tether.model import load_project
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 

@@ -18,13 +18,14 @@ to declare; it is never granted.
 from __future__ import annotations
 
 import dataclasses
+import gc
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from tether.analysis.imports import ModuleIndex, handler_module
-from tether.analysis.interp import Program
 from tether.analysis.names import Names
+from tether.analysis.program import Program
 from tether.analysis.resolve import Finding, FunctionResolver, shared_facts
 from tether.analysis.values import reset_caches
 from tether.errors import Problem
@@ -76,6 +77,16 @@ class Analysis:
 
 def analyse(project: Project) -> Analysis:
     """Analyse the code of every function of `project`."""
+    collecting = gc.isenabled()
+    gc.disable()  # many short-lived tree objects, no cycles worth chasing while we run
+    try:
+        return _analyse(project)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _analyse(project: Project) -> Analysis:
     reset_caches()
     index = ModuleIndex(project.root)
     functions = dict(project.functions)

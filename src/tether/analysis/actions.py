@@ -236,3 +236,19 @@ def boto_names() -> frozenset[str]:
             for collection in raw["collections"].values():
                 names.update(collection.get("batch", {}))
     return frozenset(names)
+
+
+@cache
+def relevant_keywords() -> frozenset[str]:
+    """The keyword arguments that can change a call's IAM actions or resource: the others
+    (Body=, Item=, Message=...) need not be followed."""
+    names = {"CopySource", "VersionId", "IndexName", "ClientMethod", "Params", "**"}
+    names.update({"service_name", "operation_name", "waiter_name"})
+    for service in MODELED:
+        for method in methods(service).values():
+            names.update(method.params)
+            if method.request_items:
+                names.add(method.request_items)
+            if method.items is not None:
+                names.add(method.items.param)
+    return frozenset(names)

@@ -50,7 +50,7 @@ class Request:
 
     `identity` is None when the call names no resource (s3.list_buckets); `problem` is set for
     calls that cannot be granted at all: "unmodeled" (a service Tether does not manage),
-    "unsupported", "unknown-method", "unknown-service", "untraced" (a receiver analysis lost).
+    "unsupported" (no IAM action Tether can grant), "unknown-method", "unknown-service".
     """
 
     service: str

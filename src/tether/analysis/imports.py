@@ -109,14 +109,7 @@ class ModuleIndex:
             return None
         path, is_package = located
         rel = path.resolve().relative_to(self.root).as_posix()
-        tree: ast.Module | None = None
-        error: tuple[int, int, str] | None = None
-        try:
-            tree = ast.parse(path.read_bytes(), filename=rel)
-        except SyntaxError as exc:
-            error = (exc.lineno or 1, exc.offset or 1, f"syntax error: {exc.msg}")
-        except (OSError, ValueError) as exc:
-            error = (1, 1, f"cannot read the file: {exc}")
+        tree, error = parse(path, rel)
         module = SourceModule(name=name, file=rel, is_package=is_package, tree=tree, error=error)
         self.modules[name] = module
         if tree is not None:
@@ -194,6 +187,32 @@ class ModuleIndex:
         return list(seen.values())
 
 
+_PARSED: dict[str, tuple[int, int, ast.Module | None, tuple[int, int, str] | None]] = {}
+
+
+def parse(path: Path, rel: str) -> tuple[ast.Module | None, tuple[int, int, str] | None]:
+    """The file's syntax tree (or its syntax error), parsed again only when the file changed:
+    re-analysing after a one-file edit parses one file."""
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        return None, (1, 1, f"cannot read the file: {exc}")
+    key = str(path)
+    cached = _PARSED.get(key)
+    if cached is not None and cached[0] == stat.st_mtime_ns and cached[1] == stat.st_size:
+        return cached[2], cached[3]
+    tree: ast.Module | None = None
+    error: tuple[int, int, str] | None = None
+    try:
+        tree = ast.parse(path.read_bytes(), filename=rel)
+    except SyntaxError as exc:
+        error = (exc.lineno or 1, exc.offset or 1, f"syntax error: {exc.msg}")
+    except (OSError, ValueError) as exc:
+        error = (1, 1, f"cannot read the file: {exc}")
+    _PARSED[key] = (stat.st_mtime_ns, stat.st_size, tree, error)
+    return tree, error
+
+
 def handler_module(handler: str) -> str:
     """`app/resize.handler` -> `app.resize` (the dotted module Lambda imports)."""
     module = handler.rpartition(".")[0]
@@ -219,4 +238,3 @@ def _statements(tree: ast.Module) -> Iterator[ast.stmt]:
                         stack.append(child)
                     else:  # except handlers and match cases hold statements
                         stack.extend(reversed(getattr(child, "body", [])))
-

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from tether.analysis.calls import NOUNS
 from tether.analysis.values import (
     Concat,
     Const,
@@ -49,6 +50,25 @@ SQS_QUEUE_PATH = ("Records", "*", "eventSourceARN")
 _PIN_EDGE = r"(?:^|[^A-Za-z0-9_.-]|$)"
 
 
+KINDS = {
+    "s3.bucket": "bucket",
+    "dynamodb.table": "table",
+    "sns.topic": "topic",
+    "sqs.queue": "queue",
+    "schedule": "schedule",
+    "http.api": "HTTP API",
+}
+
+
+def label(resource: Resource) -> str:
+    """`bucket 'thumbs'`: a resource in the user's words."""
+    return f"{KINDS.get(resource.type_name, resource.type_name)} '{resource.name}'"
+
+
+def article(word: str) -> str:
+    return f"an {word}" if word[:1] in "aeios" else f"a {word}"
+
+
 @dataclass(frozen=True)
 class Outcome:
     """One way a value names (or fails to name) a resource.
@@ -71,6 +91,8 @@ class Names:
         self.project = project
         self.by_env: dict[str, Resource] = {}
         self.literals: dict[str, list[tuple[str, Resource]]] = {}  # service -> (text, resource)
+        # Variables some function's `environment:` sets.
+        self.configured = {k for f in project.functions.values() for k, _ in f.environment}
         for resource in project.resources.values():
             if resource.env_var:
                 self.by_env[resource.env_var] = resource
@@ -88,7 +110,7 @@ class Names:
         close = difflib.get_close_matches(var, known, n=1, cutoff=0.6)
         if close:
             resource = self.by_env.get(close[0])
-            what = f" ({resource.type_name.split('.')[-1]} '{resource.name}')" if resource else ""
+            what = f" ({label(resource)})" if resource else ""
             return f"did you mean {close[0]}{what}? "
         return ""
 
@@ -143,8 +165,16 @@ class Names:
                 return Outcome("resource", resource.name, via=via)
         for other, entries in self.literals.items():
             for literal, resource in entries:
-                if literal == text and other != service:
+                if literal != text or other == service:
+                    continue
+                if text.startswith(("arn:", "https://")):
+                    # An ARN or URL says which service it belongs to: calling it is a mistake.
                     return Outcome("mismatch", resource.name, via=via)
+                return Outcome(
+                    "unresolved",
+                    why=f"{text!r} is not a {NOUNS[service]} of the project (it is the name of "
+                    f"{label(resource)})",
+                )
         project_named = [
             r for r in self.of_service(service) if r.name == text and not r.is_external
         ]

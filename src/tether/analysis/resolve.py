@@ -17,12 +17,15 @@ from dataclasses import dataclass, field
 from tether.analysis import actions, calls
 from tether.analysis.calls import NOUNS, Request
 from tether.analysis.imports import ModuleIndex, SourceModule, handler_module
-from tether.analysis.interp import EnvRead, Program, Site
-from tether.analysis.names import Names, Outcome, resource_like
+from tether.analysis.names import Names, Outcome, article, label, resource_like
+from tether.analysis.program import Program
+from tether.analysis.records import EnvRead, Site
 from tether.analysis.values import (
+    UNKNOWN,
     Const,
     EventPath,
     Func,
+    Method,
     Param,
     Seq,
     Unknown,
@@ -37,6 +40,8 @@ from tether.errors import Severity
 from tether.model import Function, Location, Operation, Table, iam
 
 MAX_CONTEXTS = 256
+MAX_FILLS = 1000
+MAX_POSITIONAL = 3  # boto3's helpers name the resource in their first three arguments
 MAX_DEPTH = 8
 RESERVED_PREFIXES = ("AWS_", "LAMBDA_", "_")
 RESERVED = frozenset({"TZ", "LANG", "PATH", "LD_LIBRARY_PATH", "PYTHONPATH", "HOME", "HOSTNAME"})
@@ -88,7 +93,10 @@ class FunctionResolver:
             if state is None:
                 continue
             for binding in state.bindings:
-                self.callers[binding.func].append(dict(binding.values))
+                calls_of = self.callers[binding.func]
+                values = dict(binding.values)
+                if values not in calls_of:  # loops record a call twice
+                    calls_of.append(values)
         self.handler_defs = shared.handler_defs.get(function.name, frozenset())
         self.operations: dict[tuple[str, str, int, int], set[str]] = defaultdict(set)
         self.findings: set[Finding] = set()
@@ -155,10 +163,13 @@ class FunctionResolver:
     # --- call contexts ----------------------------------------------------------------------
 
     def contexts(self, packed: Value) -> Iterator[Value]:
-        """`packed` with every argument filled in, once per distinct call context."""
+        """`packed` with every argument filled in, once per distinct call context (at most
+        MAX_CONTEXTS of them, found with at most MAX_FILLS substitutions: a long chain of
+        callers with many call sites each is not explored to the end)."""
         seen: set[Value] = set()
         stack: list[tuple[Value, tuple[int, ...]]] = [(packed, ())]
-        while stack and len(seen) < MAX_CONTEXTS:
+        fills = 0
+        while stack and len(seen) < MAX_CONTEXTS and fills < MAX_FILLS:
             value, visited = stack.pop()
             if not is_symbolic(value):
                 if value not in seen:
@@ -175,9 +186,11 @@ class FunctionResolver:
             func_id = max(p.func for p in params)
             bindings = self.bindings(func_id)
             if not bindings or func_id in visited or len(visited) >= MAX_DEPTH:
+                fills += 1
                 stack.append((self.fill(value, func_id, self.missing(func_id)), visited))
                 continue
             for binding in bindings:
+                fills += 1
                 stack.append((self.fill(value, func_id, binding), (*visited, func_id)))
 
     def bindings(self, func_id: int) -> list[dict[str, Value]]:
@@ -228,11 +241,16 @@ class FunctionResolver:
             for request in cached:
                 self.request(site, request)
             return
+        if not self.reaches_boto(site):
+            return
+        relevant = actions.relevant_keywords()
         packed = Seq(
             (
                 site.func,
-                Seq(site.args),
-                Seq(tuple(Seq((Const(k), v)) for k, v in site.kwargs)),
+                Seq(tuple(a if i < MAX_POSITIONAL else UNKNOWN for i, a in enumerate(site.args))),
+                Seq(
+                    tuple(Seq((Const(k), v if k in relevant else UNKNOWN)) for k, v in site.kwargs)
+                ),
             )
         )
         granted_any = False
@@ -248,13 +266,29 @@ class FunctionResolver:
         # that one's call, not an unknown method of the others.
         valid = any(not r.problem for r in found)
         kept = [r for r in found if not (valid and r.problem == "unknown-method")]
-        if not is_symbolic(packed):
-            if not untraced:
-                self.shared.requests[site] = tuple(kept)
+        if not is_symbolic(packed) and not untraced:
+            self.shared.requests[site] = tuple(kept)
         for request in kept:
             self.request(site, request)
         if site.kind == "call" and not granted_any and untraced:
             self.untraced(site, untraced[0])
+
+    def reaches_boto(self, site: Site) -> bool:
+        """Whether some call context makes the site's receiver a boto3 object (or one analysis
+        lost, for the look-alike warning): the receiver alone is cheap to fill in; the
+        arguments are filled in only for sites that pass this test."""
+        if not is_symbolic(site.func):
+            return True
+        lookalike = site.kind == "call" and site.name in actions.client_method_names()
+        for receiver in self.contexts(site.func):
+            for option in options(receiver):
+                if isinstance(option, Method) and calls.is_boto(option.recv):
+                    return True
+                if site.kind != "call" and calls.is_boto(option):
+                    return True
+                if lookalike and isinstance(option, Unknown):
+                    return True
+        return False
 
     def untraced(self, site: Site, receiver: Unknown) -> None:
         """x.put_object(Bucket=...) on an object analysis lost track of."""
@@ -272,7 +306,8 @@ class FunctionResolver:
         self.add(
             site,
             "warning",
-            f"{site.name}({method.params[0]}=...) looks like a {services[0]} call, but analysis "
+            f"{site.name}({method.params[0]}=...) looks like {article(services[0])} call, but "
+            "analysis "
             f"cannot tell which client it is called on{why}",
             "create the client with boto3.client(...) where analysis can see it, or declare "
             "the operation",
@@ -295,10 +330,16 @@ class FunctionResolver:
                 "grant it outside Tether if the function really needs it",
             )
             return
-        for outcome in self.names.resolve(request.identity, request.service, self.function):
-            self.outcome(site, request, outcome)
+        outcomes = self.names.resolve(request.identity, request.service, self.function)
+        # One of several values (joined branches) naming another service's resource next to
+        # a valid one is likely analysis joining paths: a warning, not an error.
+        uncertain = any(o.kind == "resource" for o in outcomes)
+        for outcome in outcomes:
+            self.outcome(site, request, outcome, uncertain=uncertain)
 
-    def outcome(self, site: Site, request: Request, outcome: Outcome) -> None:
+    def outcome(
+        self, site: Site, request: Request, outcome: Outcome, *, uncertain: bool = False
+    ) -> None:
         noun = NOUNS.get(request.service, "resource")
         if outcome.kind == "resource":
             resource = self.names.project.resources[outcome.resource]
@@ -311,7 +352,7 @@ class FunctionResolver:
                         site,
                         "warning",
                         f"{request.label} needs {action}, which cannot be limited to "
-                        f"{resource.type_name} '{resource.name}'",
+                        f"{label(resource)}",
                         "Tether does not grant it; grant it outside Tether if needed",
                     )
                     continue
@@ -327,16 +368,17 @@ class FunctionResolver:
             choices = ", ".join(r.env_var for r in same if r.env_var)
             self.add(
                 site,
-                "error",
-                f"{request.label} needs a {noun}, but {outcome.via} names "
-                f"{other.type_name} '{other.name}'",
+                "warning" if uncertain else "error",
+                f"{request.label} needs a {noun}, but {outcome.via} names {label(other)}",
                 (f"pass a {noun}: {choices}" if choices else f"the project declares no {noun}")
-                + f"; or call {other.type_name} '{other.name}' with a {other.service} client",
+                + f"; or call {label(other)} with {article(other.service)} client",
             )
             return
         if outcome.kind == "missing-env":
             if outcome.var in self.missing_env_reported:
                 return
+            if outcome.var in self.names.configured:
+                return  # set for another function: this code is presumably that one's
             self.missing_env_reported.add(outcome.var)
             self.add(
                 site,
@@ -443,7 +485,7 @@ class FunctionResolver:
                     "or fix the name",
                 )
             )
-        elif read.kind == "index":
+        elif read.kind == "index" and read.on_import and var not in self.names.configured:
             self.findings.add(
                 Finding(
                     read.file,
@@ -458,7 +500,8 @@ class FunctionResolver:
             )
 
     def check_unlinked_reads(self) -> None:
-        """os.environ["X_BUCKET"] of a resource the function is not tied to raises KeyError."""
+        """os.environ["X_BUCKET"] of a resource the function is not tied to raises KeyError
+        when the module is imported (reads inside functions may belong to other functions)."""
         linked = set(self.function.linked_resources()) | {r for r, *_ in self.operations}
         for module in self.modules:
             state = self.program.modules.get(module.name)
@@ -467,6 +510,8 @@ class FunctionResolver:
             for read in state.env_reads:
                 resource = self.names.by_env.get(read.var)
                 if resource is None or resource.name in linked or read.kind != "index":
+                    continue
+                if not read.on_import:
                     continue
                 if read.var in dict(self.function.environment):
                     continue
@@ -477,8 +522,9 @@ class FunctionResolver:
                         read.column,
                         "warning",
                         f"os.environ[{read.var!r}] is set only for functions tied to "
-                        f"{resource.type_name} '{resource.name}', and analysis found no call of "
-                        f"it in function '{self.function.name}': the read raises KeyError",
+                        f"{label(resource)}, and analysis found no call of "
+                        f"it in function '{self.function.name}': importing {read.file} raises "
+                        "KeyError",
                         f"use os.environ.get({read.var!r}), or declare the calls on "
                         f"'{resource.name}' under `operations:`",
                     )

@@ -233,7 +233,7 @@ class IterOf(Value):
 
 def _cache_hash(cls: type) -> None:
     """Values are deep trees used as dict keys all the time: hash each one once."""
-    compute = cls.__hash__
+    compute: Callable[[Value], int] = cls.__dict__["__hash__"]
 
     def cached(self: Value) -> int:
         try:
@@ -362,16 +362,36 @@ def _rebuild(value: Value, fn: Callable[[Value], Value]) -> Value:
 
 
 MAX_DEPTH = 14
-_SYMBOLIC: dict[Value, bool] = {}
-_DEPTH: dict[Value, int] = {}
 _LEAVES = (Const, Unknown, Unreached, Param, Lazy, Module, Extern, Class, Instance, EventPath)
+
+
+class _Facts:
+    """Facts about values, memoised by identity: values are rebuilt often, but mostly shared,
+    and comparing two deep trees for equality costs more than recomputing a fact."""
+
+    def __init__(self) -> None:
+        self.entries: dict[int, tuple[Value, int]] = {}
+
+    def get(self, value: Value) -> int | None:
+        entry = self.entries.get(id(value))
+        return entry[1] if entry is not None and entry[0] is value else None
+
+    def put(self, value: Value, fact: int) -> int:
+        if len(self.entries) > 1 << 18:
+            self.entries.clear()
+        self.entries[id(value)] = (value, fact)  # holding the value keeps its id unique
+        return fact
+
+
+_SYMBOLIC = _Facts()
+_DEPTH = _Facts()
+_LAZY = _Facts()
 
 
 def reset_caches() -> None:
     """Forget memoised facts about values (called once per analysis)."""
-    _SYMBOLIC.clear()
-    _DEPTH.clear()
-    _LAZY.clear()
+    for facts in (_SYMBOLIC, _DEPTH, _LAZY):
+        facts.entries.clear()
 
 
 def depth(value: Value) -> int:
@@ -379,9 +399,7 @@ def depth(value: Value) -> int:
         return 1
     found = _DEPTH.get(value)
     if found is None:
-        if len(_DEPTH) > 1 << 17:
-            _DEPTH.clear()
-        found = _DEPTH[value] = 1 + max((depth(c) for c in children(value)), default=0)
+        found = _DEPTH.put(value, 1 + max((depth(c) for c in children(value)), default=0))
     return found
 
 
@@ -393,9 +411,6 @@ def bounded(value: Value) -> Value:
     return value
 
 
-_LAZY: dict[Value, bool] = {}
-
-
 def has_lazy(value: Value) -> bool:
     """True when `value` holds a Lazy still to be filled in."""
     if isinstance(value, Lazy):
@@ -404,24 +419,20 @@ def has_lazy(value: Value) -> bool:
         return False
     found = _LAZY.get(value)
     if found is None:
-        if len(_LAZY) > 1 << 17:
-            _LAZY.clear()
-        found = _LAZY[value] = any(has_lazy(child) for child in children(value))
-    return found
+        found = _LAZY.put(value, any(has_lazy(child) for child in children(value)))
+    return bool(found)
 
 
 def is_symbolic(value: Value) -> bool:
     """True when `value` holds a Param or Lazy still to be filled in."""
     if isinstance(value, Param | Lazy):
         return True
-    if isinstance(value, Const | Unknown | Module | Extern | Class | Instance):
+    if isinstance(value, _LEAVES):
         return False
     found = _SYMBOLIC.get(value)
     if found is None:
-        if len(_SYMBOLIC) > 1 << 17:
-            _SYMBOLIC.clear()
-        found = _SYMBOLIC[value] = any(is_symbolic(child) for child in children(value))
-    return found
+        found = _SYMBOLIC.put(value, any(is_symbolic(child) for child in children(value)))
+    return bool(found)
 
 
 def free_params(value: Value) -> set[Param]:

@@ -1,0 +1,112 @@
+"""What reading the code records: call sites, calls of project functions, environment
+reads, notes, and the functions, classes and modules of the program.
+
+These are plain data shared by the interpreter (program.py, frames.py), which fills them in, and
+the per-function resolver (resolve.py), which reads them.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from tether.analysis.imports import SourceModule
+from tether.analysis.values import (
+    Value,
+)
+
+# --- what is recorded --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Site:
+    """A call (or an attribute read, or a loop) that may reach boto3."""
+
+    kind: str  # call | attr | iter
+    file: str
+    line: int
+    column: int
+    func: Value  # call: the callee; attr, iter: the object
+    args: tuple[Value, ...] = ()
+    kwargs: tuple[tuple[str, Value], ...] = ()
+    name: str = ""  # attr: the attribute; call: the method name as written (x.put_object)
+    keywords: frozenset[str] = frozenset()  # the keyword names as written
+
+
+@dataclass(frozen=True)
+class Binding:
+    """A call of project function `func` from `module`: the values its parameters get."""
+
+    func: int
+    module: str
+    values: tuple[tuple[str, Value], ...]
+
+
+@dataclass(frozen=True)
+class EnvRead:
+    file: str
+    line: int
+    column: int
+    var: str
+    kind: str  # index: os.environ[...] (raises when missing); get: None when missing; default
+    on_import: bool = False  # module or class level: runs when the module is imported
+
+
+@dataclass(frozen=True)
+class Note:
+    file: str
+    line: int
+    column: int
+    message: str
+    hint: str
+
+
+@dataclass
+class DefInfo:
+    """A function, method or lambda of the project."""
+
+    id: int
+    module: str
+    node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
+    qualname: str
+    parent: int | None  # the enclosing function, for its variables
+    cls: int | None = None
+    kind: str = "function"  # function | method | static | classmethod | property | lambda
+    params: list[str] = field(default_factory=list)
+    vararg: str | None = None
+    kwonly: list[str] = field(default_factory=list)
+    kwarg: str | None = None
+    defaults: dict[str, Value] = field(default_factory=dict)
+    local_names: frozenset[str] = frozenset()
+    global_names: frozenset[str] = frozenset()
+    returns: list[Value] = field(default_factory=list)
+    assigned: dict[str, list[Value]] = field(default_factory=dict)  # every value of a local
+    state: int = 0  # 0 not read, 1 reading, 2 done
+
+    def describe(self) -> str:
+        return f"{self.qualname}()"
+
+
+@dataclass
+class ClassInfo:
+    id: int
+    module: str
+    name: str
+    bases: list[Value]
+    methods: dict[str, int] = field(default_factory=dict)
+    attrs: dict[str, list[Value]] = field(default_factory=dict)
+
+
+@dataclass
+class ModuleState:
+    source: SourceModule
+    env: dict[str, Value] = field(default_factory=dict)
+    star_externs: list[str] = field(default_factory=list)
+    state: int = 0  # 0 not run, 1 running, 2 done
+    sites: set[Site] = field(default_factory=set)
+    bindings: list[Binding] = field(default_factory=list)
+    env_reads: set[EnvRead] = field(default_factory=set)
+    notes: set[Note] = field(default_factory=set)
+    late_calls: list[tuple[Value, tuple[Value, ...], tuple[tuple[str, Value], ...]]] = field(
+        default_factory=list
+    )  # calls of values known only later (a callback kept on self): for Bindings

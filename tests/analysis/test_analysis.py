@@ -1,0 +1,360 @@
+"""The analysis API: merging into the project, problems across functions, closures, odd code."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.helpers import write_project
+from tether.analysis import actions, analyse, with_code_operations
+from tether.model import Table, iam, load_project
+
+RESOURCES = """\
+name: unit
+resources:
+  thumbs: {type: s3.bucket}
+  orders: {type: dynamodb.table, key: {id: S}}
+  alerts: {type: sns.topic}
+  work: {type: sqs.queue}
+  inbox: {type: sqs.queue, external: "arn:aws:sqs:us-east-1:123456789012:inbox"}
+  partner: {type: sns.topic, external: "arn:aws:sns:us-east-1:123456789012:partner"}
+"""
+
+
+def project(root: Path, functions: str, files: dict[str, str]) -> Path:
+    return write_project(
+        root,
+        RESOURCES + textwrap.dedent(functions),
+        {k: textwrap.dedent(v).lstrip() for k, v in files.items()},
+    )
+
+
+def test_found_operations_join_the_declared_ones(tmp_path: Path) -> None:
+    root = project(
+        tmp_path,
+        """\
+        functions:
+          fn:
+            handler: app/main.handler
+            operations: [{resource: orders, actions: ["dynamodb:GetItem"]}]
+        """,
+        {
+            "app/main.py": """
+            import os
+            import boto3
+
+            def handler(event, context):
+                boto3.client("s3").put_object(Bucket=os.environ["THUMBS_BUCKET"], Key="k")
+            """
+        },
+    )
+    loaded = load_project(root)
+    assert "thumbs" in loaded.unused()
+    merged = with_code_operations(loaded, analyse(loaded))
+    operations = merged.functions["fn"].operations
+    assert [(o.resource, o.actions, o.origin) for o in operations] == [
+        ("orders", ("dynamodb:GetItem",), "declared"),
+        ("thumbs", ("s3:PutObject",), "code"),
+    ]
+    assert str(operations[1].location) == "app/main.py:5"
+    assert operations[1].location.column == 24  # the method name
+    assert "thumbs" not in merged.unused()
+    assert merged.functions["fn"].linked_resources() == ["orders", "thumbs"]
+
+
+def test_a_shared_helper_problem_is_reported_once_for_every_function(tmp_path: Path) -> None:
+    root = project(
+        tmp_path,
+        """\
+        functions:
+          a: {handler: app/a.handler}
+          b: {handler: app/b.handler}
+        """,
+        {
+            "app/__init__.py": "",
+            "app/util.py": """
+            import boto3
+
+            def ship(queue_url):
+                boto3.client("sqs").send_message(QueueUrl=queue_url, MessageBody="m")
+            """,
+            "app/a.py": "from app import util\n\ndef handler(event, context):\n    pass\n",
+            "app/b.py": "import app.util\n\ndef handler(event, context):\n    pass\n",
+        },
+    )
+    analysis = analyse(load_project(root))
+    assert len(analysis.problems) == 1
+    problem = analysis.problems[0]
+    assert (problem.file, problem.line, problem.severity) == ("app/util.py", 4, "warning")
+    assert "of functions 'a', 'b'" in problem.hint
+    assert '- {resource: <name>, actions: ["sqs:SendMessage"]}' in problem.hint
+    assert "where <name> is one of: work, inbox" in problem.hint
+    assert len(analysis.functions["a"].problems) == 1
+    assert "of function 'a'" in analysis.functions["a"].problems[0].hint
+    assert analysis.affected(["app/util.py"]) == ["a", "b"]
+    assert analysis.affected(["app/a.py"]) == ["a"]
+    assert analysis.affected(["README.md"]) == []
+
+
+def test_a_module_that_does_not_parse_is_a_warning_and_the_rest_is_analysed(
+    tmp_path: Path,
+) -> None:
+    root = project(
+        tmp_path,
+        "functions:\n  fn: {handler: app/main.handler}\n",
+        {
+            "app/__init__.py": "",
+            "app/broken.py": "def oops(:\n",
+            "app/main.py": """
+            import os
+            import boto3
+            from app import broken
+
+            def handler(event, context):
+                boto3.client("sns").publish(TopicArn=os.environ["ALERTS_TOPIC_ARN"], Message="m")
+            """,
+        },
+    )
+    analysis = analyse(load_project(root))
+    assert analysis.functions["fn"].grants() == {("alerts", "sns:Publish")}
+    (problem,) = analysis.problems
+    assert (problem.file, problem.line, problem.severity) == ("app/broken.py", 1, "warning")
+    assert "cannot be analysed: syntax error" in problem.message
+    assert "app/broken.py" in analysis.functions["fn"].closure
+
+
+KITCHEN_SINK = """
+import asyncio, contextlib, dataclasses, functools, os, typing
+from typing import Any
+import boto3
+
+T = typing.TypeVar("T")
+sqs = boto3.client("sqs")
+
+
+@dataclasses.dataclass
+class Config:
+    queue: str = os.environ["WORK_QUEUE_URL"]
+    retries: int = 3
+
+
+class Meta(type):
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        return super().__call__(*args, **kwargs)
+
+
+class Node(metaclass=Meta):
+    count = 0
+
+    def __init__(self, parent: "Node | None" = None) -> None:
+        self.parent = parent
+        Node.count += 1
+
+    def root(self) -> "Node":
+        return self if self.parent is None else self.parent.root()
+
+    @staticmethod
+    def make(*children: "Node") -> list["Node"]:
+        return [*children]
+
+    @classmethod
+    def new(cls) -> "Node":
+        return cls()
+
+    @property
+    def depth(self) -> int:
+        return 0 if self.parent is None else self.parent.depth + 1
+
+    @depth.setter
+    def depth(self, value: int) -> None:
+        raise AttributeError
+
+
+def recursive(n: int) -> int:
+    return 1 if n <= 1 else n * recursive(n - 1)
+
+
+def ping(a): return pong(a)
+def pong(b): return ping(b)
+
+
+def generator():
+    total = yield 1
+    yield from range(total or 3)
+
+
+async def agen():
+    async with contextlib.AsyncExitStack() as stack:
+        async for item in stack:
+            yield item
+    await asyncio.sleep(0)
+
+
+def handler(event, context):
+    global sqs
+    config = Config()
+    x = y = z = [1, 2, 3]
+    a, *rest = x
+    (b, c), d = (1, 2), 3
+    x[0] += 1; del y[0]
+    z[1:2] = [4]
+    lam = lambda q=config.queue, *args, k=1, **kw: sqs.send_message(QueueUrl=q, MessageBody="m")
+    lam()
+    squares = {i: i * i for i in range(3) if i} | {k: v for k, v in {}.items()}
+    nested = [[j for j in range(i)] for i in range(3)]
+    text = f"{a!r:>10} {b:{c}} {'nested' + f'{d}'}" % () if False else "%s" % (a,)
+    try:
+        raise ValueError("x") from None
+    except* ValueError as group:
+        print(group)
+    while (n := len(rest)) > 10:
+        break
+    else:
+        pass
+    for i, (key, value) in enumerate(squares.items()):
+        continue
+    match event:
+        case {"kind": "a", **others}:
+            print(others)
+        case [first, *_]:
+            print(first)
+        case Node(parent=None) | None:
+            pass
+        case str() as s if s:
+            print(s)
+    with open(os.devnull) as f, contextlib.suppress(Exception):
+        f.read()
+    assert Node.new().root() is not None, "root"
+    print(*nested, sep="", **{})
+    sqs = None
+    recursive(3); ping(1); list(generator()); text.strip(); recursive
+    return typing.cast(Any, Node.make(Node(), Node(Node())))
+"""
+
+
+def test_odd_code_does_not_break_analysis(tmp_path: Path) -> None:
+    root = project(
+        tmp_path,
+        "functions:\n  fn: {handler: app/main.handler}\n",
+        {"app/main.py": KITCHEN_SINK},
+    )
+    analysis = analyse(load_project(root))
+    assert analysis.functions["fn"].grants() == {("work", "sqs:SendMessage")}
+    assert analysis.problems == ()
+    assert analyse(load_project(root)) == analysis  # deterministic
+
+
+def test_deep_chains_and_wide_values_stay_cheap(tmp_path: Path) -> None:
+    steps = "\n".join(f"    value = value.replace('{i}', '') + str({i})" for i in range(300))
+    literal = ", ".join(f"'item{i}'" for i in range(2000))
+    code = f"""
+import os
+import boto3
+
+ITEMS = [{literal}]
+
+
+def clean(value):
+{steps}
+    return value
+
+
+def handler(event, context):
+    boto3.client("s3").put_object(Bucket=os.environ["THUMBS_BUCKET"], Key=clean(event["k"]))
+"""
+    root = project(
+        tmp_path, "functions:\n  fn: {handler: app/main.handler}\n", {"app/main.py": code}
+    )
+    analysis = analyse(load_project(root))
+    assert analysis.functions["fn"].grants() == {("thumbs", "s3:PutObject")}
+
+
+# --- every client method, built and named several ways (hypothesis) ---------------------------
+
+RESOURCE_OF = {"s3": "thumbs", "dynamodb": "orders", "sns": "alerts", "sqs": "work"}
+ENV_OF = {"s3": "THUMBS_BUCKET", "dynamodb": "ORDERS_TABLE", "sns": "ALERTS_TOPIC_ARN"}
+ENV_OF["sqs"] = "WORK_QUEUE_URL"
+BY_NAME = {"QueueName": ("inbox", "inbox"), "Name": ("partner", "partner")}
+
+
+def callable_methods() -> list[actions.Method]:
+    found = []
+    for service in actions.MODELED:
+        for method in actions.methods(service).values():
+            if method.unsupported or not method.params or not method.actions:
+                continue
+            if method.source or method.request_items or method.items:
+                continue
+            found.append(method)
+    return found
+
+
+CLIENTS = [
+    'boto3.client("{service}")',
+    'boto3.session.Session().client("{service}")',
+    'boto3.client(service_name="{service}")',
+    'make("{service}")',
+]
+NAMES = ['os.environ["{env}"]', 'os.getenv("{env}")', "NAME", "name_of()"]
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    method=st.sampled_from(callable_methods()),
+    client=st.sampled_from(CLIENTS),
+    name=st.sampled_from(NAMES),
+    positional=st.booleans(),
+)
+def test_every_method_grants_exactly_its_actions(
+    tmp_path_factory: object,
+    method: actions.Method,
+    client: str,
+    name: str,
+    positional: bool,
+) -> None:
+    root: Path = tmp_path_factory.mktemp("m")  # type: ignore[attr-defined]
+    param = method.params[0]
+    resource, literal = BY_NAME.get(param, (RESOURCE_OF[method.service], ""))
+    named = repr(literal) if literal else name.format(env=ENV_OF[method.service])
+    argument = f"{param}=VALUE"
+    if positional and method.signature and param in method.signature:
+        position = method.signature.index(param)
+        argument = ", ".join(["None"] * position + ["VALUE"])
+    code = f"""
+import os
+import boto3
+
+NAME = os.environ["{ENV_OF[method.service]}"]
+
+
+def make(service):
+    return boto3.client(service)
+
+
+def name_of():
+    return NAME
+
+
+def handler(event, context):
+    VALUE = {named}
+    {client.format(service=method.service)}.{method.name}({argument})
+"""
+    project(root, "functions:\n  fn: {handler: app/main.handler}\n", {"app/main.py": code})
+    loaded = load_project(root)
+    target = loaded.resources[resource]
+    scopable = set()
+    for action in method.actions:
+        scopes = set(iam.resource_types(action) or ()) & target.scopes
+        if isinstance(target, Table) and not target.has_stream:
+            scopes.discard("stream")
+        if scopes:
+            scopable.add((resource, action))
+    analysis = analyse(loaded)
+    assert analysis.functions["fn"].grants() == scopable, code
+    if len(scopable) < len(method.actions):
+        assert any("cannot be limited" in p.message for p in analysis.problems)
