@@ -8,12 +8,22 @@ only when a command or a check needs them.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tether.errors import Problem, ProjectError, ProjectNotFoundError, TetherError
-from tether.loading import load as load_project
 from tether.model import Function, Project, Resource, find_project
 from tether.synth import synthesize
 
 __version__ = "0.1.0"
+
+
+def load_project(path: Path | str) -> Project:
+    """Load the project at `path`: tether.yaml, with the operations its code performs merged
+    in (see `tether.loading`). Raises ProjectError with every problem found."""
+    from tether.loading import load
+
+    return load(path)
+
 
 __all__ = [
     "Function",

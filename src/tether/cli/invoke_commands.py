@@ -12,6 +12,7 @@ import click
 
 from tether.cli.options import load, project_option, stage_options
 from tether.cli.render import console
+from tether.invoke.events import KINDS
 
 
 def _read_event(source: str | None) -> Any:
@@ -137,19 +138,7 @@ def events() -> None:
 @events.command("new")
 @click.argument(
     "kind",
-    type=click.Choice(
-        [
-            "s3-created",
-            "s3-removed",
-            "sns",
-            "sqs",
-            "dynamodb-insert",
-            "dynamodb-modify",
-            "dynamodb-remove",
-            "schedule",
-            "http",
-        ]
-    ),
+    type=click.Choice(KINDS),
 )
 @project_option
 @click.option(

@@ -16,25 +16,14 @@ from typing import Any
 import click
 
 from tether import __version__
+from tether.cli.options import PATH, project_option, resolve
 from tether.errors import ProjectError, TetherError
-from tether.model import Project, find_project
+from tether.model import Project
 
 EXIT_BUG = 70
-_PATH = click.Path(path_type=Path)
-
-
-def _project_option(function: Any) -> Any:
-    return click.option(
-        "-p",
-        "--project",
-        "project_path",
-        type=_PATH,
-        help="The project directory (default: the current one or its nearest parent with tether.yaml).",
-    )(function)
-
-
-def _resolve(path: Path | None, project_path: Path | None) -> Path:
-    return find_project(path or project_path)
+_PATH = PATH
+_project_option = project_option
+_resolve = resolve
 
 
 def _load(root: Path) -> Project:

@@ -17,6 +17,7 @@ from typing import Any
 from tether.cloud import Cloud
 from tether.cloud.session import CloudError
 from tether.deploy.remote_patch import PATCHER_HANDLER, patcher_package
+from tether.synth.s3 import PRIVATE_ENCRYPTED
 
 BOOTSTRAP_STACK = "tether-bootstrap"
 BUCKET_OUTPUT = "ArtifactBucketName"
@@ -50,17 +51,7 @@ def bootstrap_template(*, patcher: bool = False) -> dict[str, Any]:
                 "UpdateReplacePolicy": "Retain",
                 "Properties": {
                     "BucketName": {"Fn::Sub": "tether-artifacts-${AWS::AccountId}-${AWS::Region}"},
-                    "PublicAccessBlockConfiguration": {
-                        "BlockPublicAcls": True,
-                        "BlockPublicPolicy": True,
-                        "IgnorePublicAcls": True,
-                        "RestrictPublicBuckets": True,
-                    },
-                    "BucketEncryption": {
-                        "ServerSideEncryptionConfiguration": [
-                            {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
-                        ]
-                    },
+                    **PRIVATE_ENCRYPTED,
                     "Tags": [{"Key": "tether:bootstrap", "Value": "artifacts"}],
                 },
             }

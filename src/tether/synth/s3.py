@@ -8,6 +8,20 @@ from tether.model import Bucket, BucketTrigger, Function, Resource, Trigger
 from tether.synth.base import BaseFamily, invoke_permission, retention
 from tether.synth.template import Context, Json, of_resource, sub
 
+# Every bucket Tether creates blocks public access and encrypts at rest.
+PRIVATE_ENCRYPTED: dict[str, Json] = {
+    "PublicAccessBlockConfiguration": {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    },
+    "BucketEncryption": {
+        "ServerSideEncryptionConfiguration": [
+            {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+        ]
+    },
+}
 S3_EVENTS = {"created": "s3:ObjectCreated:*", "removed": "s3:ObjectRemoved:*"}
 
 
@@ -16,17 +30,7 @@ class BucketFamily(BaseFamily):
         assert isinstance(resource, Bucket)
         properties: dict[str, Json] = {
             "BucketName": ctx.bucket_name(resource),
-            "PublicAccessBlockConfiguration": {
-                "BlockPublicAcls": True,
-                "BlockPublicPolicy": True,
-                "IgnorePublicAcls": True,
-                "RestrictPublicBuckets": True,
-            },
-            "BucketEncryption": {
-                "ServerSideEncryptionConfiguration": [
-                    {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
-                ]
-            },
+            **PRIVATE_ENCRYPTED,
             "Tags": ctx.tags(),
         }
         if resource.versioning:
