@@ -16,7 +16,6 @@ from tether.errors import ProjectError
 from tether.model import Project, load_project
 from tether.model.loader import unused_warnings
 
-
 _LAST: list[tuple[Project, Analysis]] = []
 
 
