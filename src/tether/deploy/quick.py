@@ -132,7 +132,10 @@ def quick_deploy(
     expected = base64.b64encode(bytes.fromhex(state.code_sha256)).decode()
     with cloud.guard():
         for function, name in names.items():
-            live = lam.get_function_configuration(FunctionName=name)["CodeSha256"]
+            try:
+                live = lam.get_function_configuration(FunctionName=name)["CodeSha256"]
+            except lam.exceptions.ResourceNotFoundException:
+                raise QuickRefused(f"function {function} is not deployed there any more") from None
             if live != expected:
                 raise QuickRefused(f"function {function} runs code deployed from elsewhere (drift)")
     root = Path(project.root)

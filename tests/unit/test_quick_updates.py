@@ -1,0 +1,51 @@
+"""Quick deploys update functions in parallel: one failure is reported for that function,
+and every other function still goes live (logic only, with an in-memory stand-in for Lambda)."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from tether.deploy.quick import _update_all
+
+
+class FakeLambda:
+    def __init__(self, failing: str) -> None:
+        self.failing = failing
+        self.updated: list[str] = []
+        self.lock = threading.Lock()
+
+    def update_function_code(self, *, FunctionName: str, S3Bucket: str, S3Key: str) -> None:
+        with self.lock:
+            self.updated.append(FunctionName)
+
+    def get_function_configuration(self, *, FunctionName: str) -> dict[str, Any]:
+        if FunctionName == self.failing:
+            return {"LastUpdateStatus": "Failed", "LastUpdateStatusReason": "code too large"}
+        return {"LastUpdateStatus": "Successful"}
+
+
+class FakeCloud:
+    def __init__(self, lam: FakeLambda) -> None:
+        self.lam = lam
+
+    def client(self, service: str) -> FakeLambda:
+        return self.lam
+
+    @contextlib.contextmanager
+    def guard(self) -> Iterator[None]:
+        yield
+
+
+def test_one_failing_function_is_reported_and_the_others_go_live() -> None:
+    lam = FakeLambda(failing="app-dev-b")
+    names = {f: f"app-dev-{f}" for f in ("a", "b", "c", "d")}
+    failures = _update_all(FakeCloud(lam), names, "bucket", "code/x.zip")  # type: ignore[arg-type]
+    assert failures == {"b": "code too large"}
+    assert sorted(lam.updated) == sorted(names.values())
+
+
+def test_nothing_to_update_is_fine() -> None:
+    assert _update_all(FakeCloud(FakeLambda("")), {}, "bucket", "key") == {}  # type: ignore[arg-type]
