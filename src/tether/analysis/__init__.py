@@ -3,8 +3,14 @@
     analysis = analyse(project)                   # static: parses the code, never runs it
     analysis.functions["resize"].operations       # Operation(..., origin="code") per call site
     analysis.functions["resize"].closure          # project files the handler imports
+    analysis.functions["resize"].grants()         # {(resource, action)}: compare for QuickDeploy
+    analysis.affected(["app/util.py"])            # functions whose code includes these files
     analysis.problems                             # Problems: unresolved calls, bad env vars
     project = with_code_operations(project, analysis)   # declared + found operations
+
+Modules: imports (import graph), program/frames/scopes/records/externs (the abstract
+interpreter), values (abstract values), calls (boto3 semantics), actions (the generated data),
+names (value -> resource), reach and resolve (per function: call contexts -> operations).
 
 Each function's handler module and every project module it imports (transitively) is read
 whole: module-level code and every function body, dead branches included. boto3 clients and
@@ -53,6 +59,8 @@ class FunctionAnalysis:
 
 @dataclass(frozen=True)
 class Analysis:
+    """Every function's analysis, by function name."""
+
     functions: Mapping[str, FunctionAnalysis]
 
     @property

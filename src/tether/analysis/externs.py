@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 
-from tether.analysis.actions import client_method_names
 from tether.analysis.values import (
     UNKNOWN,
     Concat,
@@ -23,7 +22,6 @@ from tether.analysis.values import (
 )
 
 STRINGY = (Const, Concat, Env, EventPath)
-MAX_LOOP_DEPTH = 3
 
 FORMAT_FIELD = re.compile(r"\{[^{}]*\}")
 PERCENT_FIELD = re.compile(r"%[-#0 +]*\d*(?:\.\d+)?[sdifr]")
@@ -74,7 +72,6 @@ BUILTINS = {
     "exec",
     "eval",
 }
-CLIENT_METHOD_NAMES = client_method_names()
 
 
 def extern_value(name: str) -> Value:

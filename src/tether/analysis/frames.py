@@ -14,11 +14,9 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from tether.analysis import calls
-from tether.analysis.actions import boto_names, load_attributes
+from tether.analysis.actions import boto_names, client_method_names, load_attributes
 from tether.analysis.externs import (
-    CLIENT_METHOD_NAMES,
     EXTERN_ATTRS,
-    MAX_LOOP_DEPTH,
     PERCENT_FIELD,
     dict_get,
     dict_update,
@@ -61,6 +59,10 @@ if TYPE_CHECKING:
 
 
 # --- frames: reading one body ---------------------------------------------------------------
+
+
+MAX_LOOP_DEPTH = 3  # deeper loops are read once: two passes each would multiply
+CLIENT_METHOD_NAMES = client_method_names()
 
 
 class Frame:

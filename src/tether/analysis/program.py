@@ -79,6 +79,8 @@ class Program:
         self.phase = 1
         self._summary_stack: set[int] = set()
         self._early_summaries: dict[int, Value] = {}
+        self._mros: dict[int, list[ClassInfo]] = {}
+        self._subclasses: dict[int, list[ClassInfo]] | None = None
         self._lazy_memo: dict[Lazy, Value] = {}
         self._lazy_active: set[Lazy] = set()
 
@@ -249,6 +251,25 @@ class Program:
         return Lazy("attr", (cls_id, name))
 
     def mro(self, cls_id: int) -> list[ClassInfo]:
+        """The class and its project bases, nearest first (known once its body was read)."""
+        cached = self._mros.get(cls_id)
+        if cached is None:
+            cached = self._mro(cls_id)
+            if self.phase >= 2:
+                self._mros[cls_id] = cached
+        return cached
+
+    def subclasses(self, cls_id: int) -> list[ClassInfo]:
+        """Classes that have `cls_id` among their bases (itself included)."""
+        if self._subclasses is None:
+            index: dict[int, list[ClassInfo]] = {}
+            for info in self.classes:
+                for base in self.mro(info.id):
+                    index.setdefault(base.id, []).append(info)
+            self._subclasses = index
+        return self._subclasses.get(cls_id, [])
+
+    def _mro(self, cls_id: int) -> list[ClassInfo]:
         order: list[ClassInfo] = []
         seen: set[int] = set()
         stack = [cls_id]
@@ -479,12 +500,7 @@ class Program:
             found = [v for info in self.mro(cls_id) for v in info.attrs.get(name, [])]
             if not found:
                 # Set by a subclass, or from outside the class.
-                found = [
-                    v
-                    for info in self.classes
-                    if cls_id in [c.id for c in self.mro(info.id)]
-                    for v in info.attrs.get(name, [])
-                ]
+                found = [v for info in self.subclasses(cls_id) for v in info.attrs.get(name, [])]
             return join(*found) if found else Unknown(f"attribute {name!r} is never set")
         func_id, name = leaf.key
         values = self.defs[func_id].assigned.get(name, [])

@@ -19,15 +19,21 @@ from tether.analysis.calls import NOUNS, Request
 from tether.analysis.imports import ModuleIndex, SourceModule, handler_module
 from tether.analysis.names import Names, Outcome, article, label, resource_like
 from tether.analysis.program import Program
+from tether.analysis.reach import Reach
 from tether.analysis.records import EnvRead, Site
 from tether.analysis.values import (
     UNKNOWN,
+    CallOf,
     Const,
     EventPath,
     Func,
+    GetAttr,
+    GetItem,
+    IterOf,
     Method,
     Param,
     Seq,
+    Union,
     Unknown,
     Unreached,
     Value,
@@ -40,7 +46,7 @@ from tether.errors import Severity
 from tether.model import Function, Location, Operation, Table, iam
 
 MAX_CONTEXTS = 256
-MAX_FILLS = 1000
+MAX_FILLS = 200
 MAX_POSITIONAL = 3  # boto3's helpers name the resource in their first three arguments
 MAX_DEPTH = 8
 RESERVED_PREFIXES = ("AWS_", "LAMBDA_", "_")
@@ -162,7 +168,7 @@ class FunctionResolver:
 
     # --- call contexts ----------------------------------------------------------------------
 
-    def contexts(self, packed: Value) -> Iterator[Value]:
+    def contexts(self, packed: Value, *, hot_only: bool = False) -> Iterator[Value]:
         """`packed` with every argument filled in, once per distinct call context (at most
         MAX_CONTEXTS of them, found with at most MAX_FILLS substitutions: a long chain of
         callers with many call sites each is not explored to the end)."""
@@ -189,7 +195,12 @@ class FunctionResolver:
                 fills += 1
                 stack.append((self.fill(value, func_id, self.missing(func_id)), visited))
                 continue
+            names = {p.name for p in params if p.func == func_id}
             for binding in bindings:
+                if hot_only and not any(
+                    self.shared.reach.hot(binding[n]) for n in names if n in binding
+                ):
+                    continue  # this caller passes nothing that leads to boto3
                 fills += 1
                 stack.append((self.fill(value, func_id, binding), (*visited, func_id)))
 
@@ -280,7 +291,11 @@ class FunctionResolver:
         if not is_symbolic(site.func):
             return True
         lookalike = site.kind == "call" and site.name in actions.client_method_names()
-        for receiver in self.contexts(site.func):
+        if _boto_shaped(site.func):
+            return True  # a boto3 object whose name (not its kind) waits for the arguments
+        if not lookalike and not self.shared.reach.may_reach(site.func):
+            return False
+        for receiver in self.contexts(site.func, hot_only=not lookalike):
             for option in options(receiver):
                 if isinstance(option, Method) and calls.is_boto(option.recv):
                     return True
@@ -556,6 +571,7 @@ class Shared:
     handler_defs: dict[str, frozenset[int]]  # function name -> its handler's defs
     all_handlers: frozenset[int]
     called: frozenset[int]  # defs some module of the project calls
+    reach: Reach
     requests: dict[Site, tuple[Request, ...]] = field(default_factory=dict)  # per site, if fixed
 
 
@@ -571,7 +587,20 @@ def shared_facts(program: Program, functions: dict[str, Function]) -> Shared:
         )
     called = frozenset(b.func for s in program.modules.values() for b in s.bindings)
     everything = frozenset(d for defs in handler_defs.values() for d in defs)
-    return Shared(handler_defs, everything, called)
+    return Shared(handler_defs, everything, called, Reach(program))
+
+
+def _boto_shaped(value: Value) -> bool:
+    """A boto3 object, or an operation on one, whatever its arguments turn out to be."""
+    if calls.is_boto(value):
+        return True
+    if isinstance(value, Method):
+        return _boto_shaped(value.recv)
+    if isinstance(value, GetAttr | GetItem | IterOf):
+        return _boto_shaped(value.base)
+    if isinstance(value, CallOf):
+        return _boto_shaped(value.func)
+    return any(_boto_shaped(o) for o in value.options) if isinstance(value, Union) else False
 
 
 def _unpack(value: Value) -> tuple[Value, tuple[Value, ...], tuple[tuple[str, Value], ...]]:
