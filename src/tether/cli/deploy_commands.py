@@ -165,7 +165,7 @@ def deploy(
     if result.path == "none":
         out.print(
             f"stack [bold]{stack}[/]: no changes ({result.uploaded_bytes} bytes uploaded, "
-            f"{result.seconds:.2f} s{why})"
+            f"{result.seconds:.2f} s)"
         )
     else:
         out.print(

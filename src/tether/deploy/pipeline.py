@@ -136,8 +136,9 @@ def deploy(
     """Deploy the stage. `mode` "auto" takes the quick path when only code changed, "quick"
     insists on it, "full" forbids it. `patch` picks how the quick path patches the code zip:
     "local", "remote" (the bootstrap stack's patcher function, in the bucket: the client sends
-    only the change) or "auto" (remote for artifacts over 5 MB). Raises DataLossError, AbortedError, DeployFailedError
-    (the previous version keeps running), QuickDeployError or a CloudError."""
+    only the change) or "auto" (remote for artifacts over 5 MB). Raises DataLossError,
+    AbortedError, DeployFailedError (the previous version keeps running), QuickDeployError or
+    a CloudError."""
     started = time.monotonic()
     with stage_lock(project.root, stage):
         state = load_state(project.root, stage)
