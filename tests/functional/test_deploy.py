@@ -107,7 +107,7 @@ def test_code_change_takes_the_quick_path_for_the_affected_function(
     handler.write_text(handler.read_text() + "\n# a change\n")
     result = deploy(load_project(photos_copy), stage="code", target="local")
     assert (result.path, result.functions) == ("quick", ("api",))
-    assert result.reason == "only code changed (1 file)"
+    assert result.reason == "only code changed: 1 file"
     assert result.uploaded_bytes > 0
     lam = clients(local_cloud).__getattr__("lambda")
     api = lam.get_function_configuration(FunctionName="photos-code-api")

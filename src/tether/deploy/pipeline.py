@@ -232,7 +232,7 @@ def _quick(
         path="quick",
         patched=result.patched,
         sent_bytes=result.sent_bytes,
-        reason=f"only code changed ({len(plan.changes.paths)} file{'s' if len(plan.changes.paths) != 1 else ''})",
+        reason=f"only code changed: {len(plan.changes.paths)} file{'s' if len(plan.changes.paths) != 1 else ''}",
         functions=plan.functions,
     )
 
