@@ -21,9 +21,6 @@ from tether.errors import ProjectError, TetherError
 from tether.model import Project
 
 EXIT_BUG = 70
-_PATH = PATH
-_project_option = project_option
-_resolve = resolve
 
 
 def _load(root: Path) -> Project:
@@ -43,7 +40,7 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("name", type=_PATH)
+@click.argument("name", type=PATH)
 def init(name: Path) -> int:
     """Create a new project in directory NAME (which becomes the project name)."""
     from tether.scaffold import init_project
@@ -55,8 +52,8 @@ def init(name: Path) -> int:
 
 
 @cli.command()
-@click.argument("path", required=False, type=_PATH)
-@_project_option
+@click.argument("path", required=False, type=PATH)
+@project_option
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def check(path: Path | None, project_path: Path | None, as_json: bool) -> int:
     """Validate the project; list functions, triggers, operations and unused resources.
@@ -66,7 +63,7 @@ def check(path: Path | None, project_path: Path | None, as_json: bool) -> int:
     from tether.loading import load
     from tether.summary import check_report, check_text
 
-    root = _resolve(path, project_path)
+    root = resolve(path, project_path)
     project: Project | None = None
     try:
         project = load(root)
@@ -87,8 +84,8 @@ def check(path: Path | None, project_path: Path | None, as_json: bool) -> int:
 
 
 @cli.command()
-@click.argument("path", required=False, type=_PATH)
-@_project_option
+@click.argument("path", required=False, type=PATH)
+@project_option
 @click.option("-s", "--stage", default="dev", show_default=True, help="Stage to synthesise.")
 @click.option(
     "-t",
@@ -99,7 +96,7 @@ def check(path: Path | None, project_path: Path | None, as_json: bool) -> int:
     help="Where the stage runs.",
 )
 @click.option(
-    "-o", "--output", type=_PATH, help="Write the template to this file (default: stdout)."
+    "-o", "--output", type=PATH, help="Write the template to this file (default: stdout)."
 )
 @click.option(
     "--summary", is_flag=True, help="Print a summary of the template instead of the template."
@@ -118,7 +115,7 @@ def synth(
     from tether.synth import synthesize, to_json
     from tether.synth.lint import lint
 
-    project = _load(_resolve(path, project_path))
+    project = _load(resolve(path, project_path))
     template = synthesize(project, stage=stage, target=target)
     problems = [] if no_lint else lint(template, region=project.region)
     for problem in problems:
@@ -153,8 +150,8 @@ def _template_summary(
 
 
 @cli.command()
-@click.argument("path", required=False, type=_PATH)
-@_project_option
+@click.argument("path", required=False, type=PATH)
+@project_option
 @click.option(
     "-f",
     "--format",
@@ -168,7 +165,7 @@ def graph(path: Path | None, project_path: Path | None, fmt: str) -> int:
     """Show functions and resources with their trigger (-->) and operation (==>) edges."""
     from tether.graph import to_dot, to_text
 
-    project = _load(_resolve(path, project_path))
+    project = _load(resolve(path, project_path))
     click.echo(to_dot(project) if fmt == "dot" else to_text(project), nl=fmt != "dot")
     return 0
 
