@@ -12,13 +12,14 @@ Not supported: importing an OpenAPI `Body` and the quick-create `Target`/`RouteK
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from typing import Any, ClassVar
 
 from moto.apigatewayv2.exceptions import ApiNotFound
 from moto.apigatewayv2.models import ApiGatewayV2Backend, Stage, apigatewayv2_backends
 from moto.core.common_models import CloudFormationModel
 
 from tether.localcloud.extensions._patching import register_model
+from tether.localcloud.extensions._stack_model import StackModel
 
 
 def _backend(account_id: str, region_name: str) -> ApiGatewayV2Backend:
@@ -42,7 +43,7 @@ def _unsupported(message: str) -> Exception:
     return ValueError("ValidationError", message)
 
 
-class _Child:
+class _Child(StackModel):
     """Shared parts of the resources that live inside one API.
 
     Not itself a CloudFormationModel: moto only finds *direct* subclasses of that class, so
@@ -58,13 +59,6 @@ class _Child:
     @property
     def physical_resource_id(self) -> str:
         return self.child_id
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    def is_created(self) -> bool:
-        return True
 
     def _remove(self, backend: ApiGatewayV2Backend) -> None:
         raise NotImplementedError
@@ -94,8 +88,10 @@ def _moved(
     return made
 
 
-class HttpApi(CloudFormationModel):
+class HttpApi(StackModel, CloudFormationModel):
     """AWS::ApiGatewayV2::Api."""
+
+    ATTRIBUTES: ClassVar[dict[str, str]] = {"ApiEndpoint": "api_endpoint", "ApiId": "api_id"}
 
     def __init__(self, api_id: str, api_endpoint: str) -> None:
         self.api_id = api_id
@@ -106,28 +102,8 @@ class HttpApi(CloudFormationModel):
         return self.api_id
 
     @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @staticmethod
     def cloudformation_type() -> str:
         return "AWS::ApiGatewayV2::Api"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr in ("ApiEndpoint", "ApiId")
-
-    def get_cfn_attribute(self, attribute_name: str) -> str:
-        from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
-
-        if attribute_name == "ApiEndpoint":
-            return self.api_endpoint
-        if attribute_name == "ApiId":
-            return self.api_id
-        raise UnformattedGetAttTemplateException()
-
-    def is_created(self) -> bool:
-        return True
 
     @classmethod
     def create_from_cloudformation_json(
@@ -232,20 +208,11 @@ def _integration_arguments(properties: dict[str, Any]) -> dict[str, Any]:
 class HttpApiIntegration(_Child, CloudFormationModel):
     """AWS::ApiGatewayV2::Integration."""
 
+    ATTRIBUTES: ClassVar[dict[str, str]] = {"IntegrationId": "child_id"}
+
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::ApiGatewayV2::Integration"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr == "IntegrationId"
-
-    def get_cfn_attribute(self, attribute_name: str) -> str:
-        from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
-
-        if attribute_name == "IntegrationId":
-            return self.child_id
-        raise UnformattedGetAttTemplateException()
 
     @classmethod
     def create_from_cloudformation_json(
@@ -325,20 +292,11 @@ def _route_arguments(properties: dict[str, Any]) -> dict[str, Any]:
 class HttpApiRoute(_Child, CloudFormationModel):
     """AWS::ApiGatewayV2::Route."""
 
+    ATTRIBUTES: ClassVar[dict[str, str]] = {"RouteId": "child_id"}
+
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::ApiGatewayV2::Route"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr == "RouteId"
-
-    def get_cfn_attribute(self, attribute_name: str) -> str:
-        from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
-
-        if attribute_name == "RouteId":
-            return self.child_id
-        raise UnformattedGetAttTemplateException()
 
     @classmethod
     def create_from_cloudformation_json(
@@ -432,10 +390,6 @@ class HttpApiStage(_Child, CloudFormationModel):
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::ApiGatewayV2::Stage"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return False
 
     @classmethod
     def create_from_cloudformation_json(

@@ -18,6 +18,7 @@ from moto.awslambda.utils import get_backend
 from moto.core.common_models import CloudFormationModel
 
 from tether.localcloud.extensions._patching import register_model
+from tether.localcloud.extensions._stack_model import StackModel
 
 # Template properties that become part of the policy statement (moto's AddPermission format).
 _STATEMENT_KEYS = (
@@ -37,7 +38,7 @@ def _statement(sid: str, properties: dict[str, Any]) -> str:
     return json.dumps(body)
 
 
-class LambdaPermission(CloudFormationModel):
+class LambdaPermission(StackModel, CloudFormationModel):
     """One statement in a function's resource policy, owned by a stack."""
 
     def __init__(self, sid: str, function_name: str) -> None:
@@ -49,19 +50,8 @@ class LambdaPermission(CloudFormationModel):
         return self.sid
 
     @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @staticmethod
     def cloudformation_type() -> str:
         return "AWS::Lambda::Permission"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return False
-
-    def is_created(self) -> bool:
-        return True
 
     @classmethod
     def create_from_cloudformation_json(

@@ -10,12 +10,13 @@ AWS), delete unsubscribes. `Ref` gives the subscription ARN.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 from moto.core.common_models import CloudFormationModel
 from moto.sns.models import SNSBackend, sns_backends
 
 from tether.localcloud.extensions._patching import register_model
+from tether.localcloud.extensions._stack_model import StackModel
 
 # Settable subscription attributes, in the order to set them (the scope before the policy).
 _ATTRIBUTES = (
@@ -42,8 +43,10 @@ def _attribute_value(value: Any) -> str:
     return str(value)
 
 
-class SnsSubscription(CloudFormationModel):
+class SnsSubscription(StackModel, CloudFormationModel):
     """One subscription of a topic, created by a stack."""
+
+    ATTRIBUTES: ClassVar[dict[str, str]] = {"Arn": "arn"}
 
     def __init__(self, arn: str, topic_arn: str, account_id: str, region_name: str) -> None:
         self.arn = arn
@@ -56,26 +59,8 @@ class SnsSubscription(CloudFormationModel):
         return self.arn
 
     @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @staticmethod
     def cloudformation_type() -> str:
         return "AWS::SNS::Subscription"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr == "Arn"
-
-    def get_cfn_attribute(self, attribute_name: str) -> str:
-        from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
-
-        if attribute_name == "Arn":
-            return self.arn
-        raise UnformattedGetAttTemplateException()
-
-    def is_created(self) -> bool:
-        return True
 
     @classmethod
     def create_from_cloudformation_json(
