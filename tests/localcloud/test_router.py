@@ -18,11 +18,11 @@ import pytest
 
 from tests.helpers import tether, write_project
 from tests.localcloud.helpers import REGION
-from tests.localcloud.test_router_fixtures import HookedCloud, wait_for
+from tests.localcloud.router_fixtures import HookedCloud, wait_for
 from tether import load_project
 from tether.deploy.pipeline import deploy
 
-pytest_plugins = ["tests.localcloud.test_router_fixtures"]
+pytest_plugins = ["tests.localcloud.router_fixtures"]
 
 PROJECT = """
 name: routes

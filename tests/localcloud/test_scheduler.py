@@ -19,11 +19,11 @@ import pytest
 
 from tests.helpers import write_project
 from tests.localcloud.helpers import ACCOUNT, REGION, unique
-from tests.localcloud.test_router_fixtures import HookedCloud, request_json, wait_for
+from tests.localcloud.router_fixtures import HookedCloud, request_json, wait_for
 from tether import load_project
 from tether.deploy.pipeline import deploy
 
-pytest_plugins = ["tests.localcloud.test_router_fixtures"]
+pytest_plugins = ["tests.localcloud.router_fixtures"]
 
 PROJECT = """
 name: ticks

@@ -1,6 +1,6 @@
 """Fixtures (no tests) for the HTTP router and scheduler tests: one local cloud process per
 xdist worker with the test-only hooks on, shared by the modules that declare
-`pytest_plugins = ["tests.localcloud.test_router_fixtures"]` (so it starts once per worker).
+`pytest_plugins = ["tests.localcloud.router_fixtures"]` (so it starts once per worker).
 
 - `TETHER_TEST_FAKE_LAMBDA=run`: functions run their real handler code inside the local cloud
   until Tether's runtime lands; once it replaces `_invoke_lambda`, the fake steps aside and the
