@@ -8,7 +8,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from tether.deploy.quick import _update_all
+from tether.deploy.code_updates import update_all
 
 
 class FakeLambda:
@@ -42,10 +42,10 @@ class FakeCloud:
 def test_one_failing_function_is_reported_and_the_others_go_live() -> None:
     lam = FakeLambda(failing="app-dev-b")
     names = {f: f"app-dev-{f}" for f in ("a", "b", "c", "d")}
-    failures = _update_all(FakeCloud(lam), names, "bucket", "code/x.zip")  # type: ignore[arg-type]
+    failures = update_all(FakeCloud(lam), names, "bucket", "code/x.zip")  # type: ignore[arg-type]
     assert failures == {"b": "code too large"}
     assert sorted(lam.updated) == sorted(names.values())
 
 
 def test_nothing_to_update_is_fine() -> None:
-    assert _update_all(FakeCloud(FakeLambda("")), {}, "bucket", "key") == {}  # type: ignore[arg-type]
+    assert update_all(FakeCloud(FakeLambda("")), {}, "bucket", "key") == {}  # type: ignore[arg-type]

@@ -172,6 +172,10 @@ def deploy(
             f"deployed [bold]{stack}[/] in {result.seconds:.1f} s "
             f"({result.uploaded_bytes} bytes uploaded{why})"
         )
+    if result.functions:
+        out.print(f"code updated directly: {', '.join(result.functions)}")
+    for note in result.notes:
+        out.print(f"[yellow]warning:[/] {note}")
     for line in outputs_lines(result.outputs):
         out.print(line)
     return 0
@@ -239,10 +243,12 @@ def destroy(
         return True
 
     with progress:
-        deployed = run_destroy(
+        destroyed = run_destroy(
             project, stage=stage, target=target, delete=delete, confirm=confirm, progress=progress
         )
-    out.print(f"destroyed stack [bold]{deployed.name}[/]")
+    out.print(f"destroyed stack [bold]{destroyed.stack.name}[/]")
+    for note in destroyed.notes:
+        out.print(f"[yellow]warning:[/] {note}")
     return 0
 
 

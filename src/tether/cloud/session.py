@@ -42,14 +42,38 @@ _CREDENTIAL_ERRORS = {
     "AuthFailure",
 }
 _CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 3},
+    # Standard mode retries throttling, 5xx and transient errors with jittered exponential backoff.
+    retries={"mode": "standard", "max_attempts": 5},
     connect_timeout=5,
     read_timeout=120,
 )
 
 
 class CloudError(TetherError):
-    """The cloud could not be reached, refused the credentials, or rejected a request."""
+    """The cloud could not be reached, refused the credentials, or rejected a request.
+
+    `code` is AWS's error code when the cloud answered with one ("ThrottlingException"), else "".
+    """
+
+    def __init__(self, message: str, *, hint: str = "", code: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.code = code
+
+
+# Error codes that mean "the service is busy or briefly broken": botocore's standard retry mode
+# has already retried them with backoff by the time they reach `guard()`.
+_BUSY_ERRORS = {
+    "Throttling",
+    "ThrottlingException",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "SlowDown",
+    "ServiceException",
+    "ServiceUnavailable",
+    "InternalError",
+    "InternalFailure",
+    "ResourceNotReadyException",
+}
 
 
 @dataclass
@@ -120,8 +144,26 @@ class Cloud:
                 raise CloudError(
                     f"access denied: {message}",
                     hint="the credentials lack a permission Tether needs to deploy; see the message",
+                    code=code,
                 ) from None
-            raise
+            operation = getattr(exc, "operation_name", "") or "a request"
+            if code in _BUSY_ERRORS or exc.response.get("ResponseMetadata", {}).get(
+                "HTTPStatusCode", 0
+            ) >= 500:
+                attempts = exc.response.get("ResponseMetadata", {}).get("RetryAttempts", 0)
+                raise CloudError(
+                    f"{self.where()} failed {operation} ({code}: {message}), "
+                    f"still after {attempts + 1} attempts",
+                    hint="the service is busy or briefly unavailable; nothing more was changed, "
+                    "try again in a minute",
+                    code=code,
+                ) from None
+            raise CloudError(
+                f"{self.where()} refused {operation} ({code}: {message})",
+                hint="see the message; if it names something Tether created, this may be a bug "
+                "worth reporting",
+                code=code,
+            ) from None
         except BotoCoreError as exc:
             raise CloudError(f"talking to {self.where()} failed: {exc}", hint="try again") from None
 

@@ -62,21 +62,43 @@ def holds_data(cloud: Cloud, cfn_type: str, physical_id: str) -> str | None:
             raise
 
 
-def empty_bucket(cloud: Cloud, name: str) -> int:
-    """Delete every object version and delete marker, so CloudFormation can delete the bucket."""
+def delete_bucket(cloud: Cloud, name: str) -> int:
+    """Delete every object version and delete marker, then the bucket; return the objects
+    deleted. Called only once the bucket is out of the stack (kept by DeletionPolicy Retain
+    while the change that removes it ran), so a failed change never costs the user data."""
     s3 = cloud.client("s3")
     deleted = 0
     with cloud.guard():
-        for page in s3.get_paginator("list_object_versions").paginate(Bucket=name):
-            objects = [
-                {"Key": v["Key"], "VersionId": v["VersionId"]}
-                for v in page.get("Versions", []) + page.get("DeleteMarkers", [])
-            ]
-            for start in range(0, len(objects), 1000):
-                batch = objects[start : start + 1000]
-                s3.delete_objects(Bucket=name, Delete={"Objects": batch, "Quiet": True})
-                deleted += len(batch)
+        try:
+            for page in s3.get_paginator("list_object_versions").paginate(Bucket=name):
+                objects = [
+                    {"Key": v["Key"], "VersionId": v["VersionId"]}
+                    for v in page.get("Versions", []) + page.get("DeleteMarkers", [])
+                ]
+                for start in range(0, len(objects), 1000):
+                    batch = objects[start : start + 1000]
+                    s3.delete_objects(Bucket=name, Delete={"Objects": batch, "Quiet": True})
+                    deleted += len(batch)
+            s3.delete_bucket(Bucket=name)
+        except s3.exceptions.ClientError as exc:
+            if not _missing(exc.response):
+                raise
     return deleted
+
+
+def bucket_exists(cloud: Cloud, name: str) -> bool:
+    """Whether a bucket of that name exists (in this account or, on AWS, anyone's)."""
+    s3 = cloud.client("s3")
+    with cloud.guard():
+        try:
+            s3.head_bucket(Bucket=name)
+        except s3.exceptions.ClientError as exc:
+            if _missing(exc.response):
+                return False
+            if str(exc.response.get("Error", {}).get("Code")) in {"403", "AccessDenied"}:
+                return True  # someone else's: creating it would fail just the same
+            raise
+    return True
 
 
 def _missing(response: dict[str, Any]) -> bool:
@@ -87,4 +109,5 @@ def _missing(response: dict[str, Any]) -> bool:
         "AWS.SimpleQueueService.NonExistentQueue",
         "QueueDoesNotExist",
         "404",
+        "NotFound",
     }

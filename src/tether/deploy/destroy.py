@@ -1,22 +1,32 @@
 """`tether destroy`: remove a stage's stack, with the same data-loss protection as a deploy.
 
 External resources are never in the stack, so they are never touched. A bucket, table or queue
-that holds data is deleted only when the user says so (`--delete NAME`); one deployed with
-`retain: true` stays in the account.
+that holds data is deleted only when the user says so (`--delete NAME`), checked again after the
+confirmation; one deployed with `retain: true` stays in the account. Buckets to delete are kept
+by the stack's deletion and emptied only once it has succeeded.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
-from tether.deploy.data import DATA_TYPES, empty_bucket, holds_data
-from tether.deploy.execute import Progress, destroy_stack
+from tether.cloud import Cloud
+from tether.deploy.data import DATA_TYPES, holds_data
+from tether.deploy.execute import Progress, destroy_stack, finish, mark_retained
+from tether.deploy.journal import clear_journal
 from tether.deploy.pipeline import AbortedError, open_target
 from tether.deploy.plan import DataLossError, DataRisk
 from tether.deploy.stack import DeployedStack, owner_resource, read_stack
 from tether.deploy.state import clear_state, stage_lock
 from tether.errors import TetherError
 from tether.model import Project
+
+
+@dataclass(frozen=True)
+class Destroyed:
+    stack: DeployedStack  # what was deployed
+    notes: tuple[str, ...]  # buckets chosen for deletion that could not be deleted
 
 
 def destroy(
@@ -27,8 +37,8 @@ def destroy(
     delete: Iterable[str] = (),
     confirm: Callable[[DeployedStack, list[DataRisk]], bool] = lambda stack, risks: True,
     progress: Progress | None = None,
-) -> DeployedStack:
-    """Delete the stage's stack; return what was deployed."""
+) -> Destroyed:
+    """Delete the stage's stack; return what was deployed, and what could not be cleaned up."""
     delete = set(delete)
     with stage_lock(project.root, stage):
         cloud = open_target(project, target)
@@ -38,34 +48,47 @@ def destroy(
                 f"stage '{stage}' has no stack on {cloud.where()}",
                 hint="nothing to destroy; `tether outputs` shows what is deployed",
             )
-        risks = []
-        for logical_id, resource in deployed.template.get("Resources", {}).items():
-            if resource.get("Type") not in DATA_TYPES or resource.get("DeletionPolicy") == "Retain":
-                continue
-            physical = deployed.physical_ids.get(logical_id)
-            holds = holds_data(cloud, resource["Type"], physical) if physical else None
-            if holds is None or physical is None:
-                continue
-            name = owner_resource(resource) or logical_id
-            risks.append(
-                DataRisk(
-                    resource=name,
-                    type_name=DATA_TYPES[resource["Type"]],
-                    logical_id=logical_id,
-                    physical_id=physical,
-                    holds=holds,
-                    action="remove",
-                    decision="delete" if name in delete else "blocked",
-                )
-            )
+        risks = _risks(cloud, deployed, delete)
         blocked = [r for r in risks if r.decision == "blocked"]
         if blocked:
             raise DataLossError(blocked)
         if not confirm(deployed, risks):
             raise AbortedError("destroy cancelled; nothing was changed")
-        for risk in risks:
-            if risk.type_name == "s3.bucket":
-                empty_bucket(cloud, risk.physical_id)
+        # Data written while the question was on screen counts too.
+        late = [r for r in _risks(cloud, deployed, delete) if r.decision == "blocked"]
+        if late:
+            raise DataLossError(late, since_plan=True)
+        doomed = [r.logical_id for r in risks if r.type_name == "s3.bucket"]
+        if doomed:
+            # Kept by the stack's deletion, emptied and deleted once it has succeeded.
+            mark_retained(cloud, deployed, doomed)
         destroy_stack(cloud, deployed.name, progress=progress, template=deployed.template)
         clear_state(project.root, stage)
-    return deployed
+        clear_journal(project.root, stage)
+        notes = finish(cloud, risks)
+    return Destroyed(deployed, tuple(notes))
+
+
+def _risks(cloud: Cloud, deployed: DeployedStack, delete: set[str]) -> list[DataRisk]:
+    """Every data-holding resource the stack's deletion would delete (not the retained ones)."""
+    risks = []
+    for logical_id, resource in deployed.template.get("Resources", {}).items():
+        if resource.get("Type") not in DATA_TYPES or resource.get("DeletionPolicy") == "Retain":
+            continue
+        physical = deployed.physical_ids.get(logical_id)
+        holds = holds_data(cloud, resource["Type"], physical) if physical else None
+        if holds is None or physical is None:
+            continue
+        name = owner_resource(resource) or logical_id
+        risks.append(
+            DataRisk(
+                resource=name,
+                type_name=DATA_TYPES[resource["Type"]],
+                logical_id=logical_id,
+                physical_id=physical,
+                holds=holds,
+                action="remove",
+                decision="delete" if name in delete else "blocked",
+            )
+        )
+    return risks

@@ -1,9 +1,10 @@
 """Execute stage of the pipeline: Plan -> a CloudFormation change set, executed, with progress.
 
-Before the change set runs, the data choices of the plan are carried out: resources that become
-external are first marked `DeletionPolicy: Retain` in the deployed stack (so removing them from
-the stack leaves them in the account), and buckets the user chose to delete are emptied (so
-CloudFormation can delete them). Stack events stream to a callback while the change set runs.
+Before the change set runs, the data choices of the plan are prepared: resources that become
+external, and buckets the user chose to delete, are first marked `DeletionPolicy: Retain` in the
+deployed stack, so removing them from the stack leaves them in the account. Only once the change
+set has succeeded are those buckets emptied and deleted (`finish`): a change that fails and rolls
+back never costs the user data. Stack events stream to a callback while the change set runs.
 A failed deploy leaves the previous stack in place (CloudFormation rolls back) and is reported
 with the failing resources and reasons in the user's words.
 """
@@ -12,15 +13,15 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from tether.cloud import Cloud
 from tether.cloud.session import CloudError
-from tether.deploy.data import empty_bucket
-from tether.deploy.plan import Plan
+from tether.deploy.data import delete_bucket
+from tether.deploy.plan import DataRisk, Plan
 from tether.deploy.stack import DeployedStack, owner_words
 from tether.errors import TetherError
 
@@ -95,28 +96,56 @@ def delete_change_set(cloud: Cloud, plan: Plan, change_set: str) -> None:
 
 
 def prepare(cloud: Cloud, plan: Plan, deployed: DeployedStack | None) -> None:
-    """Carry out the plan's data choices before the change set runs."""
-    keep = [r.logical_id for r in plan.risks if r.decision == "external"]
+    """Mark what the plan removes but must not be deleted by CloudFormation as kept: resources
+    that become external, and buckets to be deleted only once the change has succeeded."""
+    keep = [r.logical_id for r in plan.risks if r.decision == "external" or _deleted_after(r)]
     if keep and deployed is not None:
-        template = json.loads(json.dumps(deployed.template))
-        for logical_id in keep:
-            template["Resources"][logical_id]["DeletionPolicy"] = "Retain"
-            template["Resources"][logical_id]["UpdateReplacePolicy"] = "Retain"
-        cfn = cloud.client("cloudformation")
-        with cloud.guard():
-            cfn.update_stack(
-                StackName=plan.stack,
-                TemplateBody=json.dumps(template, sort_keys=True, separators=(",", ":")),
-                Parameters=[
-                    {"ParameterKey": k, "UsePreviousValue": True}
-                    for k in sorted(deployed.parameters)
-                ],
-                Capabilities=CAPABILITIES,
+        mark_retained(cloud, deployed, keep)
+
+
+def mark_retained(cloud: Cloud, deployed: DeployedStack, logical_ids: list[str]) -> None:
+    """Update the deployed stack so that removing or replacing these resources keeps them."""
+    template = json.loads(json.dumps(deployed.template))
+    for logical_id in logical_ids:
+        template["Resources"][logical_id]["DeletionPolicy"] = "Retain"
+        template["Resources"][logical_id]["UpdateReplacePolicy"] = "Retain"
+    if template == deployed.template:
+        return
+    cfn = cloud.client("cloudformation")
+    with cloud.guard():
+        cfn.update_stack(
+            StackName=deployed.name,
+            TemplateBody=json.dumps(template, sort_keys=True, separators=(",", ":")),
+            Parameters=[
+                {"ParameterKey": k, "UsePreviousValue": True} for k in sorted(deployed.parameters)
+            ],
+            Capabilities=CAPABILITIES,
+        )
+    _wait_for(cloud, deployed.name, terminal={"UPDATE_COMPLETE"})
+
+
+def finish(cloud: Cloud, risks: Iterable[DataRisk]) -> list[str]:
+    """After the change succeeded: delete the buckets the user chose to delete (now out of the
+    stack). Returns what could not be done, for the user; the deploy itself is done either way."""
+    notes = []
+    for risk in risks:
+        if not _deleted_after(risk):
+            continue
+        try:
+            delete_bucket(cloud, risk.physical_id)
+        except TetherError as exc:
+            notes.append(
+                f"bucket {risk.resource} ({risk.physical_id}) is out of the stack but could not "
+                f"be deleted: {exc.message}; it is still in the account with its data (delete "
+                f"it with `aws s3 rb s3://{risk.physical_id} --force`, or adopt it as external)"
             )
-        _wait_for(cloud, plan.stack, terminal={"UPDATE_COMPLETE"})
-    for risk in plan.risks:
-        if risk.decision == "delete" and risk.type_name == "s3.bucket":
-            empty_bucket(cloud, risk.physical_id)
+    return notes
+
+
+def _deleted_after(risk: DataRisk) -> bool:
+    """Buckets cannot be deleted while they hold objects: Tether deletes those it was told to
+    delete itself, after the change (tables and queues CloudFormation deletes with their data)."""
+    return risk.decision == "delete" and risk.type_name == "s3.bucket"
 
 
 def execute(
@@ -145,12 +174,17 @@ def destroy_stack(
     progress: Progress | None = None,
     template: dict[str, Any] | None = None,
 ) -> None:
+    """Delete the stack and follow it to DELETE_COMPLETE, by its id: once deleted, a stack can
+    no longer be found by its name, and its last events would be missed."""
     started = datetime.now(UTC)
+    cfn = cloud.client("cloudformation")
     with cloud.guard():
-        cloud.client("cloudformation").delete_stack(StackName=stack)
+        stack_id = str(cfn.describe_stacks(StackName=stack)["Stacks"][0]["StackId"])
+        cfn.delete_stack(StackName=stack_id)
     _wait_for(
         cloud,
-        stack,
+        stack_id,
+        name=stack,
         terminal={"DELETE_COMPLETE"},
         since=started,
         progress=progress,
@@ -163,6 +197,7 @@ def _wait_for(
     cloud: Cloud,
     stack: str,
     *,
+    name: str = "",
     terminal: set[str],
     since: datetime | None = None,
     progress: Progress | None = None,
@@ -170,7 +205,9 @@ def _wait_for(
     gone_ok: bool = False,
     timeout: float = 3600,
 ) -> dict[str, Any]:
-    """Poll the stack until it reaches a final state; report new events; raise on failure."""
+    """Poll the stack (a name or an id; `name` is its name when `stack` is an id) until it
+    reaches a final state; report new events; raise on failure."""
+    name = name or stack
     cfn = cloud.client("cloudformation")
     seen: set[str] = set()
     failures: list[StackEvent] = []
@@ -194,13 +231,13 @@ def _wait_for(
                 timestamp=raw["Timestamp"],
                 logical_id=logical,
                 owner=owner_words(resources.get(logical, {}), logical)
-                if logical != stack
-                else f"stack {stack}",
+                if logical != name
+                else f"stack {name}",
                 resource_type=raw.get("ResourceType", ""),
                 status=raw.get("ResourceStatus", ""),
                 reason=raw.get("ResourceStatusReason", "") or "",
             )
-            if event.status.endswith("_FAILED") and logical != stack:
+            if event.status.endswith("_FAILED") and logical != name:
                 failures.append(event)
             if progress is not None:
                 progress(event)
@@ -208,10 +245,10 @@ def _wait_for(
         if status in terminal:
             return dict(described)
         if not status.endswith("_IN_PROGRESS") or status.endswith("ROLLBACK_COMPLETE"):
-            raise _failure(stack, status, failures)
+            raise _failure(name, status, failures)
         if time.monotonic() > deadline:
             raise CloudError(
-                f"stack {stack} is still {status} after {int(timeout)} s",
+                f"stack {name} is still {status} after {int(timeout)} s",
                 hint="check it in the console",
             )
         time.sleep(POLL_SECONDS)

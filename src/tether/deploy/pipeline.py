@@ -1,6 +1,8 @@
 """The full deploy, as a pipeline of the stages in DESIGN.md:
 
-    build -> synth -> bootstrap + upload -> plan -> (confirm) -> prepare -> change set -> execute
+    build -> synth -> bootstrap + upload -> plan -> (confirm) -> data check again -> prepare
+      -> change set -> data check again -> execute -> finish (delete chosen buckets)
+      -> settle code (every function runs the built code) -> record
 
 Each stage takes one input and returns one output; this module only chains them, holds the
 stage's lock, and records the result in the stage's state. `tether plan`, `tether deploy` and
@@ -20,8 +22,17 @@ from tether.cloud import Cloud, connect
 from tether.deploy.artifacts import upload
 from tether.deploy.bootstrap import ensure_bootstrap
 from tether.deploy.changes import FileRecord, Snapshot, snapshot
-from tether.deploy.execute import Progress, create_change_set, delete_change_set, execute, prepare
-from tether.deploy.plan import DataLossError, Plan, make_plan
+from tether.deploy.execute import (
+    Progress,
+    create_change_set,
+    delete_change_set,
+    execute,
+    finish,
+    prepare,
+)
+from tether.deploy.journal import Journal, clear_journal, read_journal, reconcile
+from tether.deploy.live import SettledCode, settle_code
+from tether.deploy.plan import DataLossError, Plan, make_plan, recheck
 from tether.deploy.quick import QuickRefused, quick_deploy, quick_plan
 from tether.deploy.stack import DeployedStack, read_stack
 from tether.deploy.state import StageState, load_state, save_state, stage_lock
@@ -57,9 +68,10 @@ class DeployResult:
     seconds: float
     path: str = "full"  # full | quick | none (nothing changed)
     reason: str = ""  # why this path: "only code changed", "tether.yaml changed", ...
-    functions: tuple[str, ...] = ()  # functions updated by a quick deploy
+    functions: tuple[str, ...] = ()  # functions whose code Tether updated directly
     patched: str = ""  # quick path: "local" or "remote" (where the code zip was patched)
     sent_bytes: int = 0  # quick path: bytes sent for the code (upload, or delta + invoke)
+    notes: tuple[str, ...] = ()  # what the user should know: drift repaired, a bucket kept...
 
 
 def open_target(project: Project, target: str, *, say: Say | None = None) -> Cloud:
@@ -142,10 +154,14 @@ def deploy(
     started = time.monotonic()
     with stage_lock(project.root, stage):
         state = load_state(project.root, stage)
+        interrupted = ""
+        journal = read_journal(project.root, stage)
+        if journal is not None:
+            state, interrupted = _reconcile(project, stage, target, state, journal, say)
         previous = {p: FileRecord.from_json(r) for p, r in state.files.items()} if state else {}
         files = snapshot(project, previous)
-        reason = "first deploy of the stage" if state is None else ""
-        if mode != "full" and state is not None:
+        reason = "first deploy of the stage" if state is None else interrupted
+        if mode != "full" and state is not None and not interrupted:
             try:
                 return _quick(
                     project,
@@ -158,34 +174,114 @@ def deploy(
                     say=say,
                 )
             except QuickRefused as refused:
-                if mode == "quick":
-                    raise TetherError(
-                        f"cannot quick deploy: {refused.reason}",
-                        hint="deploy without --quick to take the full path",
-                    ) from None
                 reason = refused.reason
+        if mode == "quick" and state is not None:
+            raise TetherError(
+                f"cannot quick deploy: {reason}",
+                hint="deploy without --quick to take the full path",
+            )
         if mode == "full":
-            reason = "--full"
-        staged = stage_plan(project, stage=stage, target=target, delete=delete, say=say)
-        plan = staged.plan
-        if plan.blocked:
-            raise DataLossError(plan.blocked)
-        outputs = staged.deployed.outputs if staged.deployed is not None else {}
-        if not plan.noop:
-            if not confirm(plan):
-                raise AbortedError("deploy cancelled; nothing was changed")
-            prepare(staged.cloud, plan, staged.deployed)
-            change_set = create_change_set(staged.cloud, plan)
-            outputs = execute(staged.cloud, plan, change_set, progress=progress)
-        _record(project, staged, outputs, files)
+            reason = interrupted or "--full"
+        return _full(
+            project,
+            stage=stage,
+            target=target,
+            state=state,
+            files=files,
+            delete=delete,
+            confirm=confirm,
+            progress=progress,
+            say=say,
+            started=started,
+            reason=reason,
+        )
+
+
+def _reconcile(
+    project: Project,
+    stage: str,
+    target: str,
+    state: StageState | None,
+    journal: Journal,
+    say: Say | None,
+) -> tuple[StageState | None, str]:
+    """Record what an interrupted quick deploy left live; returns the state and why the full
+    path must now check every function."""
+    if state is not None:
+        reconciled = reconcile(open_target(project, target, say=say), state, journal)
+        state = reconciled.state
+        save_state(project.root, state)
+        note = reconciled.note
+    else:
+        note = "a quick deploy was interrupted"
+    clear_journal(project.root, stage)
+    if say is not None:
+        say(f"{note}; checking the code of every function")
+    return state, note
+
+
+def _full(
+    project: Project,
+    *,
+    stage: str,
+    target: str,
+    state: StageState | None,
+    files: Snapshot,
+    delete: Iterable[str],
+    confirm: Callable[[Plan], bool],
+    progress: Progress | None,
+    say: Say | None,
+    started: float,
+    reason: str,
+) -> DeployResult:
+    staged = stage_plan(project, stage=stage, target=target, delete=delete, say=say)
+    plan = staged.plan
+    if plan.blocked:
+        raise DataLossError(plan.blocked)
+    outputs = staged.deployed.outputs if staged.deployed is not None else {}
+    notes: list[str] = []
+    if not plan.noop:
+        if not confirm(plan):
+            raise AbortedError("deploy cancelled; nothing was changed")
+        _stop_if_data_appeared(staged, project)
+        prepare(staged.cloud, plan, staged.deployed)
+        change_set = create_change_set(staged.cloud, plan)
+        try:
+            _stop_if_data_appeared(staged, project)
+        except DataLossError:
+            delete_change_set(staged.cloud, plan, change_set)
+            raise
+        outputs = execute(staged.cloud, plan, change_set, progress=progress)
+        notes += finish(staged.cloud, plan.risks)
+    settled = settle_code(
+        staged.cloud,
+        project,
+        state,
+        stage=stage,
+        target=target,
+        bucket=staged.parameters[CODE_BUCKET_PARAMETER],
+        key=staged.build.code.key,
+        sha256=staged.build.code.sha256,
+    )
+    _record(project, staged, outputs, files, settled)
+    notes += settled.notes()
+    settled.raise_failures()
     return DeployResult(
         plan=plan,
         outputs=outputs,
         uploaded_bytes=staged.uploaded_bytes,
         seconds=time.monotonic() - started,
-        path="none" if plan.noop else "full",
+        path="none" if plan.noop and not settled.updated else "full",
         reason=reason,
+        functions=settled.updated,
+        notes=tuple(notes),
     )
+
+
+def _stop_if_data_appeared(staged: Staged, project: Project) -> None:
+    late = recheck(staged.cloud, project, staged.plan, staged.deployed)
+    if late:
+        raise DataLossError(late, since_plan=True)
 
 
 def _quick(
@@ -207,7 +303,7 @@ def _quick(
     plan = quick_plan(
         project, state, files, template, lambda paths: analysis_of(project).affected(paths)
     )
-    if not plan.changes:
+    if not plan.functions:
         raise QuickRefused("no code changed")
     cloud = open_target(project, target, say=say)
     if cloud.endpoint != state.endpoint:
@@ -224,6 +320,14 @@ def _quick(
         say=say,
     )
     save_state(project.root, new_state)
+    clear_journal(project.root, stage)
+    result.raise_failures()
+    count = len(plan.changes.paths)
+    why = (
+        f"only code changed: {count} file{'s' if count != 1 else ''}"
+        if plan.changes
+        else f"retrying the update of {', '.join(plan.functions)}"
+    )
     return DeployResult(
         plan=None,
         outputs=state.outputs,
@@ -232,7 +336,7 @@ def _quick(
         path="quick",
         patched=result.patched,
         sent_bytes=result.sent_bytes,
-        reason=f"only code changed: {len(plan.changes.paths)} file{'s' if len(plan.changes.paths) != 1 else ''}",
+        reason=why,
         functions=plan.functions,
     )
 
@@ -258,7 +362,13 @@ def preview(
         return staged.plan, change_set
 
 
-def _record(project: Project, staged: Staged, outputs: dict[str, Any], files: Snapshot) -> None:
+def _record(
+    project: Project,
+    staged: Staged,
+    outputs: dict[str, Any],
+    files: Snapshot,
+    settled: SettledCode,
+) -> None:
     plan = staged.plan
     save_state(
         project.root,
@@ -279,5 +389,7 @@ def _record(project: Project, staged: Staged, outputs: dict[str, Any], files: Sn
             requirements_sha256=files.requirements,
             code_path=staged.build.code.path.relative_to(project.root).as_posix(),
             artifact_bucket=staged.parameters[CODE_BUCKET_PARAMETER],
+            function_code=settled.function_code,
+            stale=sorted(settled.failures),
         ),
     )

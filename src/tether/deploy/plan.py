@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tether.cloud import Cloud
-from tether.deploy.data import DATA_TYPES, holds_data
+from tether.deploy.data import DATA_TYPES, bucket_exists, holds_data
 from tether.deploy.stack import DeployedStack, owner_resource, owner_words
 from tether.errors import TetherError
 from tether.model import Project
@@ -109,12 +109,17 @@ class Plan:
 class DataLossError(TetherError):
     """The deploy would delete data the user has not chosen to delete."""
 
-    def __init__(self, risks: Iterable[DataRisk]) -> None:
+    def __init__(self, risks: Iterable[DataRisk], *, since_plan: bool = False) -> None:
         risks = list(risks)
         lines = "\n".join(f"  - {r.describe()}" for r in risks)
         names = " ".join(f"--delete {r.resource}" for r in risks)
+        why = (
+            "data was written after the plan was shown, and this deploy would lose it"
+            if since_plan
+            else "this deploy would lose data"
+        )
         super().__init__(
-            f"stopped: this deploy would lose data; nothing was changed\n{lines}",
+            f"stopped: {why}; nothing was deleted\n{lines}",
             hint=f"choose for each: really delete it ({names}), keep it in the account by deploying "
             "`retain: true` on it first, or keep using it as an external resource "
             "(`external: <its name or ARN>`)",
@@ -146,6 +151,8 @@ def make_plan(
     risks: list[DataRisk] = []
     if alive and deployed is not None:
         risks = _data_risks(cloud, project, deployed, changes, delete)
+    if changes:
+        _refuse_taken_names(cloud, changes, template, project.file)
     at_risk = {r.resource for r in risks}
     unknown = sorted(delete - at_risk)
     if unknown:
@@ -308,3 +315,61 @@ def _data_risks(
             )
         )
     return risks
+
+
+def recheck(
+    cloud: Cloud, project: Project, plan: Plan, deployed: DeployedStack | None
+) -> tuple[DataRisk, ...]:
+    """The plan's removals and replacements whose data the user has not chosen to lose, checked
+    again now: data written while the plan was on screen (or since) must stop the deploy.
+    Called right before anything is deleted; returns what would be lost (empty: go on)."""
+    if deployed is None or not plan.exists:
+        return ()
+    chosen = {r.resource for r in plan.risks if r.decision == "delete"}
+    risks = _data_risks(cloud, project, deployed, list(plan.changes), chosen)
+    return tuple(r for r in risks if r.decision == "blocked")
+
+
+class NameTakenError(TetherError):
+    """A resource the deploy would create already exists under its fixed name."""
+
+
+def _refuse_taken_names(
+    cloud: Cloud, changes: list[Change], template: dict[str, Any], project_file: str
+) -> None:
+    """Buckets have fixed names: one that is still in the account (kept by `retain: true` when
+    it left the project, then added back) would make the create fail and the deploy roll back
+    with an obscure BucketAlreadyExists. Say what it is and how to go on, before anything runs."""
+    resources = template.get("Resources", {})
+    taken = []
+    for change in changes:
+        if change.action != "add" or change.resource_type != "AWS::S3::Bucket":
+            continue
+        resource = resources[change.logical_id]
+        name = _resolve(resource.get("Properties", {}).get("BucketName"), cloud)
+        if name and bucket_exists(cloud, name):
+            taken.append((owner_resource(resource) or change.logical_id, name))
+    if taken:
+        lines = "\n".join(f"  - bucket {r}: {name}" for r, name in taken)
+        first_resource, first_name = taken[0]
+        raise NameTakenError(
+            f"cannot create {len(taken)} bucket{'s' if len(taken) != 1 else ''}: the name is "
+            f"already taken (kept in the account by `retain: true` when it left the project?); "
+            f"nothing was changed\n{lines}",
+            hint=f"adopt it: give the resource `external: {first_name}` in {project_file}"
+            f" (the project keeps using it and its data, and never deletes it), or delete it "
+            f"(`aws s3 rb s3://{first_name} --force`) and deploy again to create {first_resource} "
+            "empty",
+        )
+
+
+def _resolve(value: Any, cloud: Cloud) -> str | None:
+    """A bucket name as synth writes it: a string, or a Fn::Sub of account and region."""
+    if isinstance(value, str):
+        return value
+    pattern = value.get("Fn::Sub") if isinstance(value, dict) else None
+    if isinstance(pattern, str):
+        return pattern.replace("${AWS::AccountId}", cloud.account_id()).replace(
+            "${AWS::Region}", cloud.region
+        )
+    return None

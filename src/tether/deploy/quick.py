@@ -1,8 +1,9 @@
 """QuickDeploy: the short path for code-only edits.
 
     compare files (stat, then hash) -> refuse unless only code changed -> affected functions
-    (import closures) -> check the live code is what we deployed -> patch the code zip (no
-    unchanged entry recompressed) -> upload -> UpdateFunctionCode in parallel -> poll until live
+    (import closures, plus any a failed update left stale) -> check the live code is what we
+    recorded -> patch the code zip (no unchanged entry recompressed, in a scratch file of its
+    own) -> upload -> journal -> UpdateFunctionCode in parallel -> poll until live -> state
 
 The code zip is patched locally and uploaded whole, or, for artifacts over 5 MB (or with
 `--patch remote`), patched in the bucket by the bootstrap stack's patcher function
@@ -19,11 +20,11 @@ because any change of permissions changes the template.
 
 from __future__ import annotations
 
-import base64
+import os
+import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,8 @@ from tether.build.patch import Delta, PatchResult, apply_delta, make_delta
 from tether.cloud import Cloud
 from tether.deploy.artifacts import upload
 from tether.deploy.changes import CodeChanges, FileRecord, Snapshot, compare
+from tether.deploy.code_updates import live_code, update_all
+from tether.deploy.journal import Journal, write_journal
 from tether.deploy.plan import template_hash
 from tether.deploy.remote_patch import (
     PATCH_MODES,
@@ -44,10 +47,6 @@ from tether.deploy.state import StageState
 from tether.errors import TetherError
 from tether.model import Project
 from tether.synth.template import Context
-
-MAX_PARALLEL_UPDATES = 8
-POLL_SECONDS = 0.1
-UPDATE_TIMEOUT = 120.0
 
 
 class QuickRefused(Exception):
@@ -76,6 +75,19 @@ class QuickResult:
     seconds: float
     patched: str = "local"  # local | remote: where the code zip was patched
     sent_bytes: int = 0  # bytes sent for the code: the zip, or the delta and the invoke payload
+    failures: dict[str, str] = field(default_factory=dict)  # function -> why its update failed
+
+    def raise_failures(self) -> None:
+        """QuickDeployError naming each function that could not be updated, if any."""
+        if not self.failures:
+            return
+        lines = "\n".join(f"  - {f}: {reason}" for f, reason in sorted(self.failures.items()))
+        total = len(self.plan.functions)
+        raise QuickDeployError(
+            f"{len(self.failures)} of {total} functions could not be updated\n{lines}",
+            hint="the others are live; deploy again to retry these (it is safe to repeat), "
+            "or use --full",
+        )
 
 
 def quick_plan(
@@ -85,7 +97,8 @@ def quick_plan(
     template: dict[str, Any],
     affected: Callable[[tuple[str, ...]], list[str]],
 ) -> QuickPlan:
-    """What a quick deploy would update, or QuickRefused with the reason it cannot."""
+    """What a quick deploy would update, or QuickRefused with the reason it cannot: the
+    functions the changed files affect, and those a failed update left behind."""
     if state is None or not state.files or not state.code_path:
         raise QuickRefused("the stage has no quick-deploy record yet")
     if state.project_file_sha256 != snapshot.project_file:
@@ -95,13 +108,14 @@ def quick_plan(
     if state.template_sha256 != template_hash(template):
         raise QuickRefused("the template changed (resources, permissions or environment)")
     changes = compare({p: FileRecord.from_json(r) for p, r in state.files.items()}, snapshot.code)
+    stale = {f for f in state.stale if f in project.functions}
     if not changes:
-        return QuickPlan(changes, ())
+        return QuickPlan(changes, tuple(sorted(stale)))
     python = tuple(p for p in changes.paths if p.endswith(".py"))
     data_files = [p for p in changes.paths if not p.endswith(".py")]
     # A data file may be read by any function at run time; imports cannot tell which.
-    functions = sorted(project.functions) if data_files else affected(python)
-    return QuickPlan(changes, tuple(functions))
+    functions = set(project.functions) if data_files else set(affected(python))
+    return QuickPlan(changes, tuple(sorted(functions | stale)))
 
 
 def quick_deploy(
@@ -118,7 +132,11 @@ def quick_deploy(
 ) -> tuple[QuickResult, StageState]:
     """Patch, upload and update the plan's functions; return the result and the new state.
 
-    `patch` is "local", "remote" or "auto" (remote when the live zip is over
+    The new state is returned even when some updates failed (`QuickResult.failures`): it then
+    records those functions as stale, so the next deploy updates them. A journal is written
+    before the first update; the caller clears it once the new state is saved.
+
+    `patch` is "local", "remote" or "auto" (remote when the zip being deployed is over
     REMOTE_PATCH_THRESHOLD); `patcher` gives the patcher function's name ("" when there is none),
     looked up only when patching remotely."""
     if patch not in PATCH_MODES:
@@ -128,20 +146,68 @@ def quick_deploy(
     started = time.monotonic()
     ctx = Context(project=project, stage=state.stage, target=state.target)
     names = {f: ctx.function_name(project.functions[f]) for f in plan.functions}
-    lam = cloud.client("lambda")
-    expected = base64.b64encode(bytes.fromhex(state.code_sha256)).decode()
-    with cloud.guard():
-        for function, name in names.items():
-            try:
-                live = lam.get_function_configuration(FunctionName=name)["CodeSha256"]
-            except lam.exceptions.ResourceNotFoundException:
-                raise QuickRefused(f"function {function} is not deployed there any more") from None
-            if live != expected:
-                raise QuickRefused(f"function {function} runs code deployed from elsewhere (drift)")
+    _check_live_code(cloud, state, names)
     root = Path(project.root)
     source = root / state.code_path
     if not source.is_file():
         raise QuickRefused("the local copy of the live code zip is gone")
+    if plan.changes:
+        artifact, sha256, remote = _patched(
+            cloud, project, state, snapshot, plan, bucket, patch, patcher, say
+        )
+    else:  # only stale functions: they get the stage's current zip, already in the bucket
+        artifact, sha256, remote = source, state.code_sha256, None
+    key = f"code/{sha256}.zip"
+    if remote is not None:
+        uploaded = sent = remote.sent_bytes
+    else:
+        uploaded = upload(cloud, bucket, key, artifact)
+        sent = uploaded
+    write_journal(root, state.stage, Journal(key, sha256, names, time.time()))
+    failures = update_all(cloud, names, bucket, key)
+    live = {f: state.code_of(f) for f in project.functions}
+    live.update({f: sha256 for f in names if f not in failures})
+    new_state = replace(
+        state,
+        code_key=key,
+        code_sha256=sha256,
+        code_path=artifact.relative_to(root).as_posix(),
+        files={p: r.as_json() for p, r in snapshot.code.items()},
+        deployed_at=time.time(),
+        function_code={f: code for f, code in sorted(live.items()) if code != sha256},
+        stale=sorted(failures),
+    )
+    seconds = time.monotonic() - started
+    where = "local" if remote is None else "remote"
+    result = QuickResult(plan, key, uploaded, seconds, where, sent, failures)
+    return result, new_state
+
+
+def _check_live_code(cloud: Cloud, state: StageState, names: dict[str, str]) -> None:
+    """QuickRefused unless every function runs the code Tether recorded for it."""
+    for function, live in live_code(cloud, names).items():
+        if live is None:
+            raise QuickRefused(f"function {function} is not deployed there any more")
+        if live != state.code_of(function):
+            raise QuickRefused(f"function {function} runs code deployed from elsewhere (drift)")
+
+
+def _patched(
+    cloud: Cloud,
+    project: Project,
+    state: StageState,
+    snapshot: Snapshot,
+    plan: QuickPlan,
+    bucket: str,
+    patch: str,
+    patcher: Callable[[], str] | None,
+    say: Callable[[str], None] | None,
+) -> tuple[Path, str, RemotePatch | None]:
+    """Patch the changed files into the live zip: the local copy always (it is the next quick
+    deploy's base), and the bucket's copy too when patching remotely. Returns the patched local
+    zip, its sha256, and the remote patch (None when the zip is to be uploaded)."""
+    root = Path(project.root)
+    source = root / state.code_path
     contents = {
         path: (None if path in plan.changes.removed else snapshot.sources[path].read_bytes())
         for path in plan.changes.paths
@@ -150,41 +216,23 @@ def quick_deploy(
         p for p in plan.changes.paths if p in snapshot.executable and contents[p] is not None
     ]
     build_dir = root.joinpath(*BUILD_DIR)
-    staging = build_dir / "code-patching.zip"
+    build_dir.mkdir(parents=True, exist_ok=True)
     delta = make_delta(contents, executable=executable)
-    # The local copy of the live zip is patched either way: it is the next quick deploy's base.
-    result = apply_delta(source, staging, delta)
-    artifact = build_dir / f"code-{result.sha256[:12]}.zip"
-    staging.replace(artifact)
-    key = f"code/{result.sha256}.zip"
+    # A scratch name of this deploy's own: other stages, or other deploys on this machine, may
+    # be patching in the same folder at the same moment.
+    fd, scratch = tempfile.mkstemp(prefix=".patching-", suffix=".zip", dir=build_dir)
+    os.close(fd)
+    staging = Path(scratch)
+    try:
+        result = apply_delta(source, staging, delta)
+        artifact = build_dir / f"code-{result.sha256[:12]}.zip"
+        staging.replace(artifact)  # content-addressed: a concurrent writer writes the same bytes
+    finally:
+        staging.unlink(missing_ok=True)
     remote = None
-    if patch == "remote" or (patch == "auto" and source.stat().st_size > REMOTE_PATCH_THRESHOLD):
+    if patch == "remote" or (patch == "auto" and result.size > REMOTE_PATCH_THRESHOLD):
         remote = _patch_remotely(cloud, patcher, bucket, state.code_key, delta, result, patch, say)
-    if remote is not None:
-        uploaded = sent = remote.sent_bytes
-    else:
-        uploaded = upload(cloud, bucket, key, artifact)
-        sent = uploaded
-    failures = _update_all(cloud, names, bucket, key)
-    new_state = replace(
-        state,
-        code_key=key,
-        code_sha256=result.sha256,
-        code_path=artifact.relative_to(root).as_posix(),
-        files={p: r.as_json() for p, r in snapshot.code.items()},
-        deployed_at=time.time(),
-    )
-    if failures:
-        lines = "\n".join(
-            f"  - {function}: {reason}" for function, reason in sorted(failures.items())
-        )
-        raise QuickDeployError(
-            f"{len(failures)} of {len(names)} functions could not be updated\n{lines}",
-            hint="the others are live; run the deploy again (it is safe to repeat), or use --full",
-        )
-    seconds = time.monotonic() - started
-    where = "local" if remote is None else "remote"
-    return QuickResult(plan, key, uploaded, seconds, where, sent), new_state
+    return artifact, result.sha256, remote
 
 
 def _patch_remotely(
@@ -221,33 +269,3 @@ def _patch_remotely(
             hint="deploy with --patch local, or --full",
         )
     return remote
-
-
-def _update_all(cloud: Cloud, names: dict[str, str], bucket: str, key: str) -> dict[str, str]:
-    """UpdateFunctionCode for every function at once (bounded), each polled until live."""
-
-    def update(function: str) -> tuple[str, str | None]:
-        lam = cloud.client("lambda")
-        try:
-            with cloud.guard():
-                lam.update_function_code(FunctionName=names[function], S3Bucket=bucket, S3Key=key)
-                deadline = time.monotonic() + UPDATE_TIMEOUT
-                while time.monotonic() < deadline:
-                    config = lam.get_function_configuration(FunctionName=names[function])
-                    status = config.get("LastUpdateStatus", "Successful")
-                    if status == "Successful":
-                        return function, None
-                    if status == "Failed":
-                        return function, config.get("LastUpdateStatusReason", "update failed")
-                    time.sleep(POLL_SECONDS)
-            return function, f"not live after {UPDATE_TIMEOUT:.0f} s"
-        except TetherError as exc:
-            return function, exc.message
-        except Exception as exc:
-            return function, str(exc)
-
-    if not names:
-        return {}
-    with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_UPDATES, len(names))) as pool:
-        results = list(pool.map(update, sorted(names)))
-    return {function: reason for function, reason in results if reason is not None}

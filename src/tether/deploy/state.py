@@ -48,9 +48,20 @@ class StageState:
     requirements_sha256: str = ""
     code_path: str = ""  # the local copy of the live code zip, relative to the project
     artifact_bucket: str = ""
+    # The sha256 of the code zip each function runs, where it differs from `code_sha256`: a quick
+    # deploy updates only the functions a change affects, so the others run an older zip (with
+    # the same code for them). The drift check compares the live code with this.
+    function_code: dict[str, str] = field(default_factory=dict)
+    # Functions whose update failed: their code is older than the files say, and the next
+    # deploy, quick or full, updates them.
+    stale: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    def code_of(self, function: str) -> str:
+        """The sha256 of the code zip `function` runs, as far as Tether knows."""
+        return self.function_code.get(function, self.code_sha256)
 
 
 def stage_dir(root: Path, stage: str) -> Path:
@@ -61,14 +72,45 @@ def load_state(root: Path, stage: str) -> StageState | None:
     path = stage_dir(root, stage) / "state.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return StageState(**data)
+        return _checked(StageState(**data))
     except FileNotFoundError:
         return None
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, RecursionError, OSError) as exc:
         raise TetherError(
             f"the deploy state {path} is unreadable: {exc}",
             hint="delete it; the next deploy compares against the stack itself",
         ) from None
+
+
+_FIELD_TYPES: dict[str, type | tuple[type, ...]] = {
+    "endpoint": (str, type(None)),
+    "outputs": dict,
+    "deployed_at": (int, float),
+    "files": dict,
+    "function_code": dict,
+    "stale": list,
+}
+
+
+def _checked(state: StageState) -> StageState:
+    """The state, if every field has the type Tether writes (a hand-edited or damaged file
+    must not crash a deploy half-way); TypeError naming the first field that does not."""
+    for name in StageState.__dataclass_fields__:
+        value = getattr(state, name)
+        if not isinstance(value, _FIELD_TYPES.get(name, str)):
+            raise TypeError(f"'{name}' is {type(value).__name__}, not what Tether writes")
+    for path, record in state.files.items():
+        if not (
+            isinstance(record, list)
+            and len(record) == 3
+            and all(isinstance(n, int) and not isinstance(n, bool) for n in record[:2])
+            and isinstance(record[2], str)
+        ):
+            raise TypeError(f"the record of {path!r} in 'files' is not [size, mtime, sha256]")
+    strings = [*state.outputs.values(), *state.function_code.values(), *state.stale]
+    if not all(isinstance(v, str) for v in strings):
+        raise TypeError("'outputs', 'function_code' and 'stale' must hold strings")
+    return state
 
 
 def save_state(root: Path, state: StageState) -> None:

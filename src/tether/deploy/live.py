@@ -1,0 +1,90 @@
+"""The last stage of a full deploy: make sure every function runs the code that was just built.
+
+CloudFormation updates a function's code only when the template's reference to it changes, so
+code that changed behind its back stays live through any number of "no changes" deploys: code
+deployed from elsewhere, an update that failed, or a quick deploy that was killed half-way. This
+stage reads every function's live CodeSha256 and updates each one that runs neither the built
+code nor the code Tether recorded for it, or that a failed update left stale. The result says
+which functions were updated, which of them ran code Tether never deployed (reported as drift),
+and what each function now runs, for the stage's state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tether.cloud import Cloud
+from tether.deploy.code_updates import live_code, update_all
+from tether.deploy.state import StageState
+from tether.errors import TetherError
+from tether.model import Project
+from tether.synth.template import Context
+
+
+class CodeUpdateError(TetherError):
+    """The deploy is done, but some functions could not be brought to the new code."""
+
+
+@dataclass(frozen=True)
+class SettledCode:
+    updated: tuple[str, ...] = ()  # functions whose code was updated here
+    drifted: tuple[str, ...] = ()  # of those: functions that ran code Tether did not deploy
+    failures: dict[str, str] = field(default_factory=dict)  # function -> why its update failed
+    function_code: dict[str, str] = field(default_factory=dict)  # for StageState.function_code
+
+    def notes(self) -> list[str]:
+        return [
+            f"function {f} ran code that Tether did not deploy (changed from elsewhere, or "
+            "left by an interrupted deploy); it now runs the code of your files"
+            for f in self.drifted
+        ]
+
+    def raise_failures(self) -> None:
+        if not self.failures:
+            return
+        lines = "\n".join(f"  - {f}: {reason}" for f, reason in sorted(self.failures.items()))
+        raise CodeUpdateError(
+            f"the stack is deployed, but {len(self.failures)} function"
+            f"{'s' if len(self.failures) != 1 else ''} could not be given the new code\n{lines}",
+            hint="deploy again to retry them (it is safe to repeat)",
+        )
+
+
+def settle_code(
+    cloud: Cloud,
+    project: Project,
+    state: StageState | None,
+    *,
+    stage: str,
+    target: str,
+    bucket: str,
+    key: str,
+    sha256: str,
+) -> SettledCode:
+    """Update every function that should run `bucket/key` (whose sha256 is `sha256`) but does
+    not. A function a quick deploy left on an older zip on purpose (the change did not affect
+    it) stays as it is while the stage's code is unchanged."""
+    ctx = Context(project=project, stage=stage, target=target)
+    names = {f.name: ctx.function_name(f) for f in project.functions.values()}
+    live = live_code(cloud, names)
+    current = state is not None and state.code_sha256 == sha256
+    update: dict[str, str] = {}
+    drifted = []
+    for function, code in live.items():
+        if code is None or code == sha256:
+            continue
+        recorded = state.code_of(function) if state is not None else sha256
+        if code != recorded:
+            drifted.append(function)
+        elif current and state is not None and function not in state.stale:
+            continue  # on an older zip on purpose: its code is the same
+        update[function] = names[function]
+    failures = update_all(cloud, update, bucket, key)
+    runs = {f: code for f, code in live.items() if code is not None}
+    runs.update({f: sha256 for f in update if f not in failures})
+    return SettledCode(
+        updated=tuple(sorted(f for f in update if f not in failures)),
+        drifted=tuple(sorted(drifted)),
+        failures=failures,
+        function_code={f: code for f, code in sorted(runs.items()) if code != sha256},
+    )
