@@ -103,7 +103,12 @@ def reconcile(cloud: Cloud, state: StageState, journal: Journal) -> Reconciled:
             if live_hex == journal.code_sha256 and live_hex != state.code_of(function):
                 recorded[function] = live_hex
                 moved.append(function)
-    updated = replace(state, function_code=_trimmed(recorded, state.code_sha256))
+    # Those that moved run code the recorded files do not describe: stale until updated.
+    updated = replace(
+        state,
+        function_code=_trimmed(recorded, state.code_sha256),
+        stale=sorted(set(state.stale) | set(moved)),
+    )
     total = len(journal.functions)
     note = (
         f"a quick deploy started at {when} was interrupted after updating "
