@@ -105,7 +105,7 @@ def remote_patch(
         except BaseException:
             s3.delete_object(Bucket=bucket, Key=delta_key)  # the patcher may never have run
             raise
-    body = answer["Payload"].read()
+        body = answer["Payload"].read()
     try:
         result: Any = json.loads(body) if body else None
     except ValueError:
