@@ -29,6 +29,7 @@ class CodeUpdateError(TetherError):
 class SettledCode:
     updated: tuple[str, ...] = ()  # functions whose code was updated here
     drifted: tuple[str, ...] = ()  # of those: functions that ran code Tether did not deploy
+    missing: tuple[str, ...] = ()  # functions the stack has but the cloud does not (deleted)
     failures: dict[str, str] = field(default_factory=dict)  # function -> why its update failed
     function_code: dict[str, str] = field(default_factory=dict)  # for StageState.function_code
 
@@ -37,6 +38,11 @@ class SettledCode:
             f"function {f} ran code that Tether did not deploy (changed from elsewhere, or "
             "left by an interrupted deploy); it now runs the code of your files"
             for f in self.drifted
+        ] + [
+            f"function {f} is in the stack but not in the cloud (deleted from elsewhere?); "
+            "CloudFormation cannot see that: rename the function in the project file and deploy, "
+            "or destroy the stage and deploy it again"
+            for f in self.missing
         ]
 
     def raise_failures(self) -> None:
@@ -85,6 +91,7 @@ def settle_code(
     return SettledCode(
         updated=tuple(sorted(f for f in update if f not in failures)),
         drifted=tuple(sorted(drifted)),
+        missing=tuple(sorted(f for f, code in live.items() if code is None)),
         failures=failures,
         function_code={f: code for f, code in sorted(runs.items()) if code != sha256},
     )
