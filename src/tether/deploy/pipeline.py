@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tether.build import BuildResult, build_project
+from tether.build.limits import zip_sizes
 from tether.cloud import Cloud, connect
 from tether.deploy.artifacts import upload
 from tether.deploy.bootstrap import ensure_bootstrap
@@ -381,6 +382,9 @@ def _record(
             code_key=staged.build.code.key,
             code_sha256=staged.build.code.sha256,
             layer_key=staged.build.layer.key if staged.build.layer else "",
+            layer_unzipped=sum(size for _, size in zip_sizes(staged.build.layer.path))
+            if staged.build.layer
+            else 0,
             template_sha256=plan.template_sha256(),
             outputs={str(k): str(v) for k, v in outputs.items()},
             deployed_at=time.time(),

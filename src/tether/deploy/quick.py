@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from tether.build.code import BUILD_DIR
+from tether.build.limits import Part, check_unzipped, zip_sizes
 from tether.build.patch import Delta, PatchResult, apply_delta, make_delta
 from tether.cloud import Cloud
 from tether.deploy.artifacts import upload
@@ -225,6 +226,11 @@ def _patched(
     staging = Path(scratch)
     try:
         result = apply_delta(source, staging, delta)
+        # A quick deploy must not send what Lambda would refuse: the build's size check, again.
+        check_unzipped(
+            Part("code", zip_sizes(staging)),
+            Part("layer", [("dependencies (requirements.txt)", state.layer_unzipped)]),
+        )
         artifact = build_dir / f"code-{result.sha256[:12]}.zip"
         staging.replace(artifact)  # content-addressed: a concurrent writer writes the same bytes
     finally:

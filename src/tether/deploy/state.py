@@ -38,6 +38,7 @@ class StageState:
     code_key: str = ""
     code_sha256: str = ""
     layer_key: str = ""
+    layer_unzipped: int = 0  # bytes: the layer's share of Lambda's unzipped size limit
     template_sha256: str = ""
     outputs: dict[str, str] = field(default_factory=dict)
     deployed_at: float = 0.0
@@ -86,6 +87,7 @@ _FIELD_TYPES: dict[str, type | tuple[type, ...]] = {
     "endpoint": (str, type(None)),
     "outputs": dict,
     "deployed_at": (int, float),
+    "layer_unzipped": int,
     "files": dict,
     "function_code": dict,
     "stale": list,

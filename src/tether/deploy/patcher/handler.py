@@ -7,6 +7,12 @@ recompressed, the result is byte-identical to a full rebuild), stores the result
 content address `code/<sha256>.zip` and deletes the delta. It runs in Lambda (and in the local
 cloud's runtime) with only the stdlib, boto3 and the Tether modules packaged next to it.
 
+Each invocation works in its own private directory (`tempfile.mkdtemp`, mode 0o700), removed
+when it returns, whether it succeeded or not. Nothing is shared through a fixed path: the local
+cloud runs several workers of one function side by side on one /tmp, and a fixed scratch file
+would let two patches overwrite each other's halves. The price is one download of the live
+artifact per patch, from S3 in the same region.
+
 Event: {"bucket", "source_key", "delta_key", "removed": [...]}.
 Result: {"key", "sha256", "size"}.
 """
@@ -14,7 +20,7 @@ Result: {"key", "sha256", "size"}.
 from __future__ import annotations
 
 import contextlib
-import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -23,7 +29,7 @@ import boto3
 
 from tether.build.patch import Delta, apply_delta
 
-CACHE = "tether-patcher"  # under the temporary directory: the last artifact, by its key
+SCRATCH_PREFIX = "tether-patcher-"  # of each invocation's private directory under /tmp
 ABSENT = {"404", "403", "NoSuchKey", "NotFound", "Forbidden"}  # 403: no s3:ListBucket
 
 _s3: Any = None
@@ -42,44 +48,21 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     delta_key = str(event["delta_key"])
     removed = tuple(str(name) for name in event.get("removed", ()))
     s3 = _client()
+    scratch = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX))
     try:
         delta = s3.get_object(Bucket=bucket, Key=delta_key)["Body"].read()
-        cache = Path(tempfile.gettempdir()) / CACHE
-        cache.mkdir(parents=True, exist_ok=True)
-        source = _source(s3, bucket, source_key, cache)
-        staging = cache / "patched.zip"
-        result = apply_delta(source, staging, Delta(bytes(delta), removed))
+        source = scratch / source_key.replace("/", "_")  # the key names it in any error
+        s3.download_file(bucket, source_key, str(source))
+        patched = scratch / "patched.zip"
+        result = apply_delta(source, patched, Delta(bytes(delta), removed))
         key = f"code/{result.sha256}.zip"
         if not _exists(s3, bucket, key):
-            s3.upload_file(str(staging), bucket, key)
-        # keep the result as the next patch's source: a dev loop patches the last result
-        kept = cache / _file_name(key)
-        os.replace(staging, kept)
-        for old in cache.glob("*.zip"):
-            if old != kept and old != source:
-                with contextlib.suppress(OSError):
-                    old.unlink()
-        if source != kept:
-            with contextlib.suppress(OSError):
-                source.unlink()
+            s3.upload_file(str(patched), bucket, key)
         return {"key": key, "sha256": result.sha256, "size": result.size}
     finally:
+        shutil.rmtree(scratch, ignore_errors=True)
         with contextlib.suppress(Exception):
             s3.delete_object(Bucket=bucket, Key=delta_key)
-
-
-def _file_name(key: str) -> str:
-    return key.replace("/", "_")
-
-
-def _source(s3: Any, bucket: str, key: str, cache: Path) -> Path:
-    """The artifact at `key`, from the cache (keys are content addresses) or downloaded."""
-    path = cache / _file_name(key)
-    if not path.is_file():
-        partial = cache / "download.part"
-        s3.download_file(bucket, key, str(partial))
-        os.replace(partial, path)
-    return path
 
 
 def _exists(s3: Any, bucket: str, key: str) -> bool:
