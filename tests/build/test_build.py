@@ -25,6 +25,10 @@ def test_build_without_requirements_gives_code_only(make_project: ProjectFactory
     assert result.code.sha256 not in text  # short hashes only
     assert lines[0].endswith(f".tether/build/{result.code.path.name}")
     assert lines[1] == "layer  none: no requirements in requirements.txt"
+    assert lines[2].startswith("total  ") and lines[2].endswith(" unzipped, of Lambda's 250.0 MiB")
+    assert lines[3] == (
+        "excluded 2 paths (1 by Tether's rules, 1 credentials); tether build --verbose lists them"
+    )
     assert ".env" not in text
 
 
@@ -39,7 +43,7 @@ def test_verbose_lists_every_exclusion_with_its_reason(make_project: ProjectFact
             for line in text.splitlines()
         )
     width = len("tether.yaml")  # the longest excluded path sets the column
-    assert f"\n  {'.env':<{width}}  environment file (may hold secrets)\n" in text
+    assert f"\n  {'.env':<{width}}  credentials (.env)\n" in text
 
 
 def with_layer(make_project: ProjectFactory) -> Project:

@@ -5,17 +5,23 @@ content-addressed.
 every function, same sources => same bytes), and `layer.build_layer` installs requirements.txt
 for Lambda into a layer zip, cached by the requirements' hash. Each artifact's `key`
 (`code/<sha256>.zip`, `layers/<sha256>.zip`) is its object key in the artifact bucket, so an
-unchanged artifact is never uploaded twice. `format_build` renders the result for the CLI.
+unchanged artifact is never uploaded twice. The build refuses what Lambda would refuse after
+the upload: code and layer over 250 MB unzipped (`limits.py`). `format_build` renders the result
+for the CLI; files shipped although they look like credentials (re-included by name in
+`.tetherignore`) are reported through `progress` on every build, so `tether deploy` shows them too.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from tether.build import limits
 from tether.build.code import CodeArtifact, build_code
 from tether.build.layer import REQUIREMENTS, LayerArtifact, build_layer
+from tether.build.limits import Part, check_unzipped, size_text, zip_sizes
 from tether.model.project import Project
 
 __all__ = [
@@ -44,8 +50,12 @@ def build_project(
     """Build the code zip, then the dependency layer (None when there are no requirements)."""
     code = build_code(project)
     if progress is not None:
-        progress(f"code: {_count(len(code.files), 'file')}, {_size(code.size)}")
+        progress(f"code: {_count(len(code.files), 'file')}, {size_text(code.size)}")
+        for path, warning in code.flagged:
+            progress(f"warning: {path} {warning}")
     layer = build_layer(project, progress=progress)
+    if layer is not None:
+        check_unzipped(Part("code", zip_sizes(code.path)), Part("layer", zip_sizes(layer.path)))
     return BuildResult(project.root, code, layer)
 
 
@@ -53,7 +63,8 @@ def format_build(result: BuildResult, verbose: bool) -> str:
     """Sizes, file counts and short hashes; with `verbose`, every excluded path and its reason."""
     code = result.code
     lines = [
-        f"code   {_count(len(code.files), 'file')}, {_size(code.size)}, "
+        f"code   {_count(len(code.files), 'file')}, {size_text(code.size)} "
+        f"({size_text(code.unzipped_size)} unzipped), "
         f"sha256 {code.sha256[:12]}  {_relative(code.path, result.root)}"
     ]
     layer = result.layer
@@ -65,27 +76,53 @@ def format_build(result: BuildResult, verbose: bool) -> str:
         if len(layer.packages) > len(shown):
             names += f", +{len(layer.packages) - len(shown)} more"
         lines.append(
-            f"layer  {_count(len(layer.packages), 'package')} ({names}), {_size(layer.size)}, "
+            f"layer  {_count(len(layer.packages), 'package')} ({names}), "
+            f"{size_text(layer.size)} ({size_text(layer.unzipped_size)} unzipped), "
             f"sha256 {layer.sha256[:12]}{', cached' if layer.cached else ''}  "
             f"{_relative(layer.path, result.root)}"
         )
-    if verbose:
-        lines.append(f"excluded from the code zip: {_count(len(code.excluded), 'path')}")
-        width = max((len(path) for path, _ in code.excluded), default=0)
-        lines += [f"  {path:<{width}}  {reason}" for path, reason in code.excluded]
+    total = code.unzipped_size + (layer.unzipped_size if layer else 0)
+    lines.append(
+        f"total  {size_text(total)} unzipped, of Lambda's {size_text(limits.UNZIPPED_LIMIT)}"
+    )
+    if not verbose:
+        if code.excluded:
+            lines.append(
+                f"excluded {_count(len(code.excluded), 'path')} ({_by_kind(code.excluded)}); "
+                "tether build --verbose lists them"
+            )
+        return "\n".join(lines)
+    lines.append(f"excluded from the code zip: {_count(len(code.excluded), 'path')}")
+    width = max((len(path) for path, _ in (*code.excluded, *code.flagged)), default=0)
+    lines += [f"  {path:<{width}}  {reason}" for path, reason in code.excluded]
+    if code.flagged:
+        lines.append(
+            f"shipped although they look like credentials: {_count(len(code.flagged), 'path')}"
+        )
+        lines += [f"  {path:<{width}}  {warning}" for path, warning in code.flagged]
     return "\n".join(lines)
+
+
+_GITIGNORE_REASON = re.compile(r"^(?:\S*/)?\.gitignore:\d+ ")
+
+
+def _by_kind(excluded: tuple[tuple[str, str], ...]) -> str:
+    """`3 by Tether's rules, 2 credentials, 1 by .gitignore`: what left the paths out."""
+    counts = {"by Tether's rules": 0, "credentials": 0, "by .gitignore": 0, "by .tetherignore": 0}
+    for _, reason in excluded:
+        if reason.startswith("credentials"):
+            counts["credentials"] += 1
+        elif _GITIGNORE_REASON.match(reason):
+            counts["by .gitignore"] += 1
+        elif reason.startswith(".tetherignore:"):
+            counts["by .tetherignore"] += 1
+        else:
+            counts["by Tether's rules"] += 1
+    return ", ".join(f"{n} {kind}" for kind, n in counts.items() if n)
 
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
-
-
-def _size(n: int) -> str:
-    if n < 1024:
-        return f"{n} B"
-    if n < 1024 * 1024:
-        return f"{n / 1024:.1f} KiB"
-    return f"{n / (1024 * 1024):.1f} MiB"
 
 
 def _relative(path: Path, root: Path) -> str:

@@ -1,11 +1,25 @@
 """Build stage, code half: the project's files -> one deterministic, content-addressed code zip.
 
-Every function of the project ships the same zip: every file under the project root except what
-is not code (the project file, requirements, tests, saved events, caches, virtual environments,
-version control) and what must never leave the machine (.env files, keys, credentials). Each
-exclusion is recorded with its reason for `tether build --verbose`. An optional `.tetherignore`
-adds gitignore-style patterns. Symbolic links are followed only inside the project; one pointing
-outside is refused, since Lambda would get a copy of a file the user never meant to ship.
+Every function of the project ships the same zip: every file under the project root except
+
+- what is not code: the project file, requirements, tests, saved events, caches, virtual
+  environments, version control (fixed rules, below);
+- what looks like credentials and must never leave the machine: `.env` files, keys, cloud and
+  registry credentials, Terraform state (`secrets.py` decides, by name and by content);
+- what the project's `.gitignore` files ignore, and what `.tetherignore` lists (`ignore.py`:
+  git's pattern syntax and precedence; `.tetherignore` overrides `.gitignore` and may re-include
+  with `!` what `.gitignore` ignores).
+
+A file that looks like credentials is shipped only when `.tetherignore` re-includes it by name
+(a `!` line without wildcards); it is then reported as a warning on every build. Each exclusion
+is recorded with its reason for `tether build --verbose`. A handler file (or its package) left
+out by any rule stops the build with the rule that left it out. Symbolic links are followed
+only inside the project; one pointing outside is refused, since Lambda would get a copy of a
+file the user never meant to ship. The code is checked against Lambda's unzipped size limit
+before it is zipped (`limits.py`).
+
+`collect(project, Rules.for_project(project))` lists the files; deploy's change detection uses
+the same call, so a quick deploy ships exactly what a full build would.
 """
 
 from __future__ import annotations
@@ -13,19 +27,23 @@ from __future__ import annotations
 import itertools
 import os
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tether.build.archive import Entry, is_executable, write_zip, zip_name
+from tether.build.ignore import GITIGNORE, TETHERIGNORE, IgnoreFile, IgnorePattern, glob_regex
+from tether.build.limits import Part, check_unzipped
+from tether.build.secrets import credential
+from tether.build.text import decode_utf8
 from tether.errors import TetherError
 from tether.model.project import Project
 
 BUILD_DIR = (".tether", "build")
-IGNORE_FILE = ".tetherignore"
+IGNORE_FILE = TETHERIGNORE
 
 # Directories skipped wherever they are, by name. Their contents are never read.
 _VCS = "version control"
+_VENV = "virtual environment (dependencies go into the layer)"
 _DIRS: dict[str, str] = {
     ".tether": "Tether's build cache and deploy state",
     ".git": _VCS,
@@ -36,11 +54,10 @@ _DIRS: dict[str, str] = {
     "_darcs": _VCS,
     "CVS": _VCS,
     "__pycache__": "compiled bytecode",
-    ".venv": "virtual environment (dependencies go into the layer)",
-    "venv": "virtual environment (dependencies go into the layer)",
+    ".venv": _VENV,
+    "venv": _VENV,
     "node_modules": "Node packages, not Python code",
     "tests": "tests are not deployed",
-    ".aws": "AWS credentials and configuration (secrets)",
     ".pytest_cache": "tool cache",
     ".mypy_cache": "tool cache",
     ".ruff_cache": "tool cache",
@@ -51,17 +68,10 @@ _DIRS: dict[str, str] = {
 # Directories skipped only at the top of the project.
 _ROOT_DIRS: dict[str, str] = {"events": "saved test events are not deployed"}
 
-_SECRET = "looks like a secret; never deployed"
 # File names skipped wherever they are: exact names, then glob patterns (matched on the name).
 _FILES: dict[str, str] = {
     "conftest.py": "test code is not deployed",
-    ".env": "environment file (may hold secrets)",
-    "credentials": _SECRET,
-    ".npmrc": _SECRET,
-    ".pypirc": _SECRET,
-    ".netrc": _SECRET,
-    ".git-credentials": _SECRET,
-    ".gitignore": _VCS,
+    GITIGNORE: _VCS,
     ".gitattributes": _VCS,
     ".gitmodules": _VCS,
     ".DS_Store": "operating-system metadata",
@@ -72,137 +82,132 @@ _FILE_GLOBS: tuple[tuple[str, str], ...] = (
     ("*.pyo", "compiled bytecode"),
     ("test_*.py", "test code is not deployed"),
     ("*_test.py", "test code is not deployed"),
-    (".env.*", "environment file (may hold secrets)"),
     ("requirements*.txt", "dependency list, not code: its packages go into the layer"),
 )
-
-
-def _glob_regex(pattern: str) -> str:
-    """A gitignore-style glob as a regex: `*` and `?` stop at `/`, `**` crosses directories."""
-    out: list[str] = []
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        elif pattern[i] == "[" and (end := pattern.find("]", i + 2)) != -1:
-            body = pattern[i + 1 : end].replace("\\", "\\\\")
-            out.append("[" + ("^" + body[1:] if body.startswith("!") else body) + "]")
-            i = end + 1
-        elif pattern[i] == "\\" and i + 1 < len(pattern):
-            out.append(re.escape(pattern[i + 1]))
-            i += 2
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return "".join(out)
-
-
 _GLOB_RES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(_glob_regex(glob)), reason) for glob, reason in _FILE_GLOBS
+    (re.compile(glob_regex(glob)), reason) for glob, reason in _FILE_GLOBS
 )
-# Private keys and certificates, in any letter case: *.pem, *.key, *.p12, *.pfx, id_rsa*, ...
-_SECRET_NAME = re.compile(r"(?i)^(id_(rsa|dsa|ecdsa|ed25519).*|.*\.(pem|key|p12|pfx))$")
 
 
 @dataclass(frozen=True)
-class IgnorePattern:
-    """One line of `.tetherignore`."""
+class Decision:
+    """Whether one path goes into the code zip."""
 
-    text: str
-    line: int
-    regex: re.Pattern[str]
-    dir_only: bool  # `dir/`: matches directories only
-    anchored: bool  # contains a `/`: matched against the project-relative path, else the name
-    negated: bool  # `!pattern`: re-includes what an earlier line excluded
-
-    @classmethod
-    def parse(cls, text: str, line: int) -> IgnorePattern | None:
-        body = text.strip()
-        if not body or body.startswith("#"):
-            return None
-        negated = body.startswith("!")
-        body = body.removeprefix("!")
-        dir_only = body.endswith("/")
-        body = body.rstrip("/")
-        anchored = "/" in body
-        body = body.lstrip("/")
-        if not body:
-            return None
-        return cls(text.strip(), line, re.compile(_glob_regex(body)), dir_only, anchored, negated)
-
-    def matches(self, rel: str, name: str, is_dir: bool) -> bool:
-        if self.dir_only and not is_dir:
-            return False
-        return self.regex.fullmatch(rel if self.anchored else name) is not None
+    reason: str | None = None  # why it is left out; None: it goes in
+    warning: str | None = None  # it goes in although it looks like credentials
+    pattern: IgnorePattern | None = None  # the ignore line that decided, if one did
 
 
 class Rules:
-    """Decides, for each path, whether it goes into the code zip, and if not, why."""
+    """Decides, for each path, whether it goes into the code zip, and if not, why.
 
-    def __init__(self, project_file: str, ignore: Iterable[IgnorePattern] = ()) -> None:
+    It reads `.gitignore` files as it meets their folders and keeps them for its own life, so
+    make a new `Rules` for each build (`for_project`): an edited `.gitignore` is read again.
+    """
+
+    def __init__(
+        self, root: Path, project_file: str, tetherignore: IgnoreFile | None = None
+    ) -> None:
+        self.root = root
         self.root_files = {
             project_file: "the project file: Tether reads it, the functions do not",
-            IGNORE_FILE: "Tether's ignore file, not code",
+            TETHERIGNORE: "Tether's ignore file, not code",
         }
-        self.ignore = tuple(ignore)
+        self.tetherignore = tetherignore
+        self._gitignore_chains: dict[str, tuple[IgnoreFile, ...]] = {}
 
     @classmethod
     def for_project(cls, project: Project) -> Rules:
-        path = project.root / IGNORE_FILE
-        patterns: list[IgnorePattern] = []
+        path = project.root / TETHERIGNORE
+        tetherignore = None
         if path.is_file():
             try:
-                text = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
+                raw = path.read_bytes()
+            except OSError as exc:
                 raise TetherError(
-                    f"cannot read {IGNORE_FILE}: {exc}", hint="save it as UTF-8 text"
+                    f"cannot read {TETHERIGNORE}: {exc.strerror or exc}",
+                    hint="check its permissions",
                 ) from exc
-            for number, line in enumerate(text.splitlines(), start=1):
-                pattern = IgnorePattern.parse(line, number)
-                if pattern is not None:
-                    patterns.append(pattern)
-        return cls(project.file, patterns)
+            tetherignore = IgnoreFile.parse(decode_utf8(raw, TETHERIGNORE), TETHERIGNORE)
+        return cls(project.root, project.file, tetherignore)
 
-    def reason(self, rel: str, name: str, is_dir: bool) -> str | None:
-        """Why `rel` (a POSIX path under the root, whose last part is `name`) is left out."""
-        top = "/" not in rel
+    def decide(self, rel: str, name: str, is_dir: bool) -> Decision:
+        """Whether `rel` (a POSIX path under the root, whose last part is `name`) goes in.
+
+        Order: the fixed rules (final), then credentials (re-included only by a `!` line of
+        .tetherignore naming them), then .tetherignore, then the .gitignore files.
+        """
         if is_dir:
-            found = _DIRS.get(name) or (_ROOT_DIRS.get(name) if top else None)
+            found = _DIRS.get(name) or (_ROOT_DIRS.get(name) if "/" not in rel else None)
         else:
             found = self.root_files.get(rel) or _FILES.get(name)
             if found is None:
                 found = next((why for regex, why in _GLOB_RES if regex.fullmatch(name)), None)
-            if found is None and _SECRET_NAME.match(name):
-                found = _SECRET
         if found is not None:
-            return found
-        matched: IgnorePattern | None = None
-        for pattern in self.ignore:
-            if pattern.matches(rel, name, is_dir):
-                matched = None if pattern.negated else pattern
-        if matched is not None:
-            return f"{IGNORE_FILE}:{matched.line}: {matched.text}"
+            return Decision(found)
+        chosen = self.tetherignore.match(rel, name, is_dir) if self.tetherignore else None
+        secret = credential(name, is_dir, os.path.join(self.root, rel))
+        if secret is not None:
+            if chosen is not None and chosen.negated and chosen.literal:
+                warning = (
+                    f"looks like {secret.reason}; shipped because {chosen.where} re-includes it"
+                )
+                return Decision(warning=warning, pattern=chosen)
+            if chosen is not None and chosen.negated:
+                return Decision(
+                    f"{secret.reason}; {chosen.where} re-includes only credentials it names "
+                    "without wildcards",
+                    pattern=chosen,
+                )
+            return Decision(secret.reason)
+        if chosen is not None:
+            return Decision(None if chosen.negated else chosen.where, pattern=chosen)
+        for ignore in reversed(self._gitignores(rel.rpartition("/")[0])):
+            pattern = ignore.match(rel, name, is_dir)
+            if pattern is not None:
+                return Decision(None if pattern.negated else pattern.where, pattern=pattern)
+        return Decision()
+
+    def reason(self, rel: str, name: str, is_dir: bool) -> str | None:
+        """Why `rel` (a POSIX path under the root, whose last part is `name`) is left out."""
+        return self.decide(rel, name, is_dir).reason
+
+    def excluded_by(self, rel: str, is_dir: bool) -> tuple[str, Decision] | None:
+        """The first of `rel` and the folders above it that is left out, and the decision."""
+        parts = rel.split("/")
+        for depth in range(1, len(parts) + 1):
+            path = "/".join(parts[:depth])
+            last = depth == len(parts)
+            decision = self.decide(path, parts[depth - 1], is_dir if last else True)
+            if decision.reason is not None:
+                return (path if last else path + "/"), decision
         return None
 
     def reason_for_path(self, rel: str, is_dir: bool) -> str | None:
         """Like `reason`, but also checks every directory above `rel`."""
-        parts = rel.split("/")
-        for depth in range(1, len(parts)):
-            folder = "/".join(parts[:depth])
-            why = self.reason(folder, parts[depth - 1], True)
-            if why is not None:
-                return f"{folder}/: {why}"
-        return self.reason(rel, parts[-1], is_dir)
+        found = self.excluded_by(rel, is_dir)
+        if found is None:
+            return None
+        path, decision = found
+        return f"{path}: {decision.reason}" if path.endswith("/") else decision.reason
+
+    def _gitignores(self, folder: str) -> tuple[IgnoreFile, ...]:
+        """The .gitignore files that apply to paths in `folder`, outermost first."""
+        chain = self._gitignore_chains.get(folder)
+        if chain is not None:
+            return chain
+        chain = self._gitignores(folder.rpartition("/")[0]) if folder else ()
+        rel = f"{folder}/{GITIGNORE}" if folder else GITIGNORE
+        path = self.root / rel
+        if path.is_file():
+            try:
+                chain = (*chain, IgnoreFile.read(path, rel))
+            except OSError as exc:
+                raise TetherError(
+                    f"cannot read {rel}: {exc.strerror or exc}", hint="check its permissions"
+                ) from exc
+        self._gitignore_chains[folder] = chain
+        return chain
 
 
 @dataclass(frozen=True)
@@ -214,6 +219,9 @@ class CodeArtifact:
     size: int  # bytes
     files: tuple[str, ...]  # entries in the zip, sorted
     excluded: tuple[tuple[str, str], ...]  # (path, reason); directories end with "/"
+    unzipped_size: int = 0  # bytes, the files' sizes added up
+    # (path, warning): shipped although it looks like credentials (.tetherignore re-includes it)
+    flagged: tuple[tuple[str, str], ...] = ()
 
     @property
     def key(self) -> str:
@@ -221,13 +229,22 @@ class CodeArtifact:
         return f"code/{self.sha256}.zip"
 
 
+@dataclass
+class Collected:
+    """What `collect_files` found: the zip's entries, and the paths left out or flagged."""
+
+    entries: list[Entry] = field(default_factory=list)
+    sizes: dict[str, int] = field(default_factory=dict)  # entry name -> bytes
+    excluded: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    flagged: list[tuple[str, str]] = field(default_factory=list)  # (path, warning)
+
+
 class _Walker:
     def __init__(self, root: Path, rules: Rules) -> None:
         self.root = root
         self.real_root = os.path.realpath(root)
         self.rules = rules
-        self.entries: list[Entry] = []
-        self.excluded: list[tuple[str, str]] = []
+        self.found = Collected()
 
     def walk(
         self, directory: str, prefix: tuple[str, ...], seen: frozenset[tuple[int, int]]
@@ -239,40 +256,46 @@ class _Walker:
             shown = "/".join(prefix) or "the project directory"
             raise TetherError(
                 f"cannot list {shown}: {exc.strerror or exc}",
-                hint="check its permissions, or exclude it in .tetherignore",
+                hint=f"check its permissions, or exclude it in {TETHERIGNORE}",
             ) from exc
+        found = self.found
         for item in items:
             parts = (*prefix, item.name)
             rel = "/".join(parts)
             link = item.is_symlink()
             target = os.path.realpath(item.path) if link else item.path
             is_dir = os.path.isdir(target) if link else item.is_dir(follow_symlinks=False)
-            why = self.rules.reason(rel, item.name, is_dir)
+            shown = rel + "/" if is_dir else rel
+            decision = self.rules.decide(rel, item.name, is_dir)
+            why = decision.reason
             if why is None and is_dir and os.path.isfile(os.path.join(target, "pyvenv.cfg")):
                 why = "virtual environment (it has pyvenv.cfg; dependencies go into the layer)"
-            shown = rel + "/" if is_dir else rel
             if why is not None:
-                self.excluded.append((shown, why))
+                found.excluded.append((shown, why))
                 continue
             if link:
                 why = self._check_link(rel, target, is_dir)
                 if why is not None:
-                    self.excluded.append((shown, why))
+                    found.excluded.append((shown, why))
                     continue
+            if decision.warning is not None:
+                found.flagged.append((shown, decision.warning))
             if is_dir:
                 info = os.stat(target)
                 key = (info.st_dev, info.st_ino)
                 if key in seen:
                     raise TetherError(
                         f"{rel} is a symbolic link to a directory that contains it (a loop)",
-                        hint=f"remove the link, or exclude it: add '{rel}' to {IGNORE_FILE}",
+                        hint=f"remove the link, or exclude it: add '{rel}' to {TETHERIGNORE}",
                     )
                 self.walk(item.path, parts, seen | {key})
             elif item.is_file():
-                mode = item.stat().st_mode
-                self.entries.append(Entry(zip_name(parts), Path(item.path), is_executable(mode)))
+                info = item.stat()
+                name = zip_name(parts)
+                found.entries.append(Entry(name, Path(item.path), is_executable(info.st_mode)))
+                found.sizes[name] = info.st_size
             else:
-                self.excluded.append((rel, "not a regular file (a socket, pipe or device)"))
+                found.excluded.append((rel, "not a regular file (a socket, pipe or device)"))
 
     def _check_link(self, rel: str, target: str, is_dir: bool) -> str | None:
         """Refuse a link leaving the project; skip a broken one or one into an excluded path."""
@@ -281,7 +304,7 @@ class _Walker:
             raise TetherError(
                 f"{rel} is a symbolic link to {target}, outside the project",
                 hint="Lambda gets only the project's files: copy what the code needs into the "
-                f"project, or exclude the link: add '{rel}' to {IGNORE_FILE}",
+                f"project, or exclude the link: add '{rel}' to {TETHERIGNORE}",
             )
         if not os.path.exists(target):
             return f"broken symbolic link (its target {os.readlink(self.root / rel)} is missing)"
@@ -291,33 +314,64 @@ class _Walker:
 
 
 def _check_handlers(project: Project, files: set[str], rules: Rules) -> None:
-    """Every handler's file must be in the zip, or the function fails on its first call."""
+    """Every handler's file, and its packages' `__init__.py`, must be in the zip, or the
+    function fails on its first call (or imports a different package)."""
     for function in project.functions.values():
         module = function.handler_module
         rel = module if "/" in module else module.replace(".", "/")
         candidates = (f"{rel}.py", f"{rel}/__init__.py")
-        if any(c in files for c in candidates):
-            continue
-        why = next((w for c in candidates if (w := rules.reason_for_path(c, False))), None)
-        if why is None:
-            raise TetherError(
-                f"function '{function.name}': handler file {rel}.py is not in the project",
-                hint=f"create {rel}.py, or fix the handler in {project.file}",
-            )
-        raise TetherError(
-            f"function '{function.name}': handler file {candidates[0]} is excluded from the "
-            f"code zip ({why})",
-            hint=f"move the handler to another file, or change {IGNORE_FILE}",
+        if not any(c in files for c in candidates):
+            found = next((f for c in candidates if (f := rules.excluded_by(c, False))), None)
+            if found is None:
+                raise TetherError(
+                    f"function '{function.name}': handler file {rel}.py is not in the project",
+                    hint=f"create {rel}.py, or fix the handler in {project.file}",
+                )
+            _refuse_handler(project, function.name, f"handler file {candidates[0]}", *found)
+        folders = rel.split("/")[:-1]
+        for depth in range(1, len(folders) + 1):
+            init = "/".join(folders[:depth]) + "/__init__.py"
+            if init not in files and (project.root / init).is_file():
+                found = rules.excluded_by(init, False)
+                if found is not None:
+                    _refuse_handler(project, function.name, f"its package's {init}", *found)
+
+
+def _refuse_handler(
+    project: Project, function: str, what: str, path: str, decision: Decision
+) -> None:
+    why = f"{path}: {decision.reason}" if path.endswith("/") else decision.reason
+    pattern = decision.pattern
+    if pattern is not None and pattern.source == TETHERIGNORE:
+        hint = f"change line {pattern.line} of {TETHERIGNORE} so that it leaves the handler in"
+    elif pattern is not None:
+        hint = (
+            f"the handler must ship: narrow line {pattern.line} of {pattern.source}, or "
+            f"re-include it with the line '!/{path}' in {TETHERIGNORE}"
         )
+    else:
+        hint = f"move the handler to another file, and change the handler in {project.file}"
+    raise TetherError(
+        f"function '{function}': {what} is excluded from the code zip ({why})", hint=hint
+    )
+
+
+def collect_files(project: Project, rules: Rules) -> Collected:
+    """The files that go into the code zip (sorted), the ones left out with their reasons, and
+    the ones that go in although they look like credentials."""
+    walker = _Walker(project.root, rules)
+    walker.walk(str(project.root), (), frozenset({_inode(project.root)}))
+    found = walker.found
+    found.entries.sort(key=lambda e: e.name)
+    found.excluded.sort()
+    found.flagged.sort()
+    return found
 
 
 def collect(project: Project, rules: Rules) -> tuple[list[Entry], list[tuple[str, str]]]:
     """The files that go into the code zip and the ones left out with their reasons, sorted."""
-    walker = _Walker(project.root, rules)
-    walker.walk(str(project.root), (), frozenset({_inode(project.root)}))
-    walker.entries.sort(key=lambda e: e.name)
-    walker.excluded.sort()
-    return walker.entries, walker.excluded
+    found = collect_files(project, rules)
+    return found.entries, found.excluded
 
 
 def _inode(path: Path) -> tuple[int, int]:
@@ -328,8 +382,8 @@ def _inode(path: Path) -> tuple[int, int]:
 def build_code(project: Project) -> CodeArtifact:
     """Zip the project's code deterministically into `<root>/.tether/build/code-<sha12>.zip`."""
     rules = Rules.for_project(project)
-    entries, excluded = collect(project, rules)
-    names = [e.name for e in entries]
+    found = collect_files(project, rules)
+    names = [e.name for e in found.entries]
     clashes = sorted({n for n, m in itertools.pairwise(names) if n == m})
     if clashes:
         raise TetherError(
@@ -338,13 +392,16 @@ def build_code(project: Project) -> CodeArtifact:
             hint="rename one of them",
         )
     _check_handlers(project, set(names), rules)
+    check_unzipped(Part("code", list(found.sizes.items())))
     written = write_zip(
-        entries, project.root.joinpath(*BUILD_DIR), lambda sha: f"code-{sha[:12]}.zip"
+        found.entries, project.root.joinpath(*BUILD_DIR), lambda sha: f"code-{sha[:12]}.zip"
     )
     return CodeArtifact(
         path=written.path,
         sha256=written.sha256,
         size=written.size,
         files=tuple(names),
-        excluded=tuple(excluded),
+        excluded=tuple(found.excluded),
+        unzipped_size=sum(found.sizes.values()),
+        flagged=tuple(found.flagged),
     )

@@ -5,7 +5,8 @@ runtime, wheels only) into a temporary `python/` directory, which is zipped dete
 as `python/...` entries, where Lambda layers put packages. The zip is cached under
 `.tether/cache/layers/<key>.zip`, the key being a hash of the normalised requirements (with any
 `-r`/`-c` files they include), the runtime and the platform: an unchanged requirements file
-never runs pip again.
+never runs pip again. Requirements files are read as UTF-8 (with or without a byte-order mark,
+as pip reads them); any other encoding stops the build naming the file, line and byte.
 
 Extra pip options (`--find-links`, `--index-url`, `--no-index`, ...) go into requirements.txt,
 where pip reads them and where they are part of the cache key, so that the same project builds
@@ -28,6 +29,8 @@ from email.parser import HeaderParser
 from pathlib import Path
 
 from tether.build.archive import Entry, file_sha256, is_executable, write_zip, zip_name
+from tether.build.limits import zip_sizes
+from tether.build.text import decode_utf8
 from tether.errors import TetherError
 from tether.model.project import Project
 
@@ -62,6 +65,7 @@ class LayerArtifact:
     size: int
     packages: tuple[str, ...]  # installed distributions, "name==version", sorted
     cached: bool  # True when the zip came from the cache and pip did not run
+    unzipped_size: int = 0  # bytes, what Lambda unzips into /opt
 
     @property
     def key(self) -> str:
@@ -107,11 +111,12 @@ def read_requirements(
     shown = _shown(path, root)
     ancestors = seen | {path.resolve()}
     try:
-        raw = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        data = path.read_bytes()
+    except OSError as exc:
         raise TetherError(
-            f"cannot read {shown}: {exc}", hint="save it as UTF-8 text, or fix the path"
+            f"cannot read {shown}: {exc.strerror or exc}", hint="check the path and permissions"
         ) from exc
+    raw = decode_utf8(data, shown)
     lines: list[RequirementLine] = []
     pending = ""
     start = 0
@@ -207,7 +212,10 @@ def build_layer(
         packages = _packages_on_disk(target)
         written = write_zip(entries, cache, lambda _sha: f"{key}.zip")
     say(f"layer: {len(packages)} packages, {len(entries)} files")
-    return LayerArtifact(written.path, written.sha256, written.size, packages, cached=False)
+    unzipped = sum(size for _, size in zip_sizes(written.path))
+    return LayerArtifact(
+        written.path, written.sha256, written.size, packages, cached=False, unzipped_size=unzipped
+    )
 
 
 def _from_cache(path: Path) -> LayerArtifact | None:
@@ -216,11 +224,14 @@ def _from_cache(path: Path) -> LayerArtifact | None:
     try:
         with zipfile.ZipFile(path) as archive:
             packages = _packages_in_zip(archive)
+            unzipped = sum(info.file_size for info in archive.infolist())
     except (OSError, zipfile.BadZipFile):
         with contextlib.suppress(OSError):
             path.unlink()  # damaged: build it again
         return None
-    return LayerArtifact(path, file_sha256(path), path.stat().st_size, packages, cached=True)
+    return LayerArtifact(
+        path, file_sha256(path), path.stat().st_size, packages, cached=True, unzipped_size=unzipped
+    )
 
 
 def _run_pip(

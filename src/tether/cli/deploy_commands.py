@@ -29,10 +29,17 @@ def _say(message: str) -> None:
 @click.command()
 @project_option
 @click.option(
-    "-v", "--verbose", is_flag=True, help="List every file left out of the code zip, and why."
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="List every file left out of the code zip and why (credentials, .gitignore, "
+    ".tetherignore, Tether's rules), and any shipped although it looks like credentials.",
 )
 def build(project_path: Path | None, verbose: bool) -> int:
-    """Build the code zip and the dependency layer (cached by requirements.txt's hash)."""
+    """Build the code zip and the dependency layer (cached by requirements.txt's hash).
+
+    Refuses code and layer over Lambda's 250 MB unzipped limit, and a handler left out by an
+    ignore rule, before anything is uploaded."""
     from tether.build import build_project, format_build
 
     project = load(project_path)
