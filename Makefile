@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/deploy.py
 	$(BIN)/python bench/invoke.py
 	$(BIN)/python bench/quick.py
+	$(BIN)/python bench/http_api.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -3,6 +3,8 @@
 The HTTP router, the scheduler and EventBridge targets call `invoke`, which goes through
 `LambdaBackend.invoke` and so `LambdaFunction._invoke_lambda`: whatever runs function code in
 the local cloud (Tether's runtime) runs it for them too. Runs in the server process only.
+A caller that may stop waiting (the HTTP router) passes a `Cancellation`: moto's backend is in
+between, so it travels to the runtime in the thread's context (`tether.runtime.cancel.scope`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any
+
+from tether.runtime.cancel import Cancellation, scope
 
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -62,11 +66,13 @@ def invoke(
     asynchronous: bool = False,
     account: str | None = None,
     region: str | None = None,
+    cancellation: Cancellation | None = None,
 ) -> Invocation:
     """Invoke the function with `event` (any JSON value); FunctionNotFound if it is missing.
 
     `asynchronous` is Lambda's `Event` invocation type (as EventBridge uses); it still runs
-    in the calling thread: callers that must not wait run it in a thread of their own.
+    in the calling thread: callers that must not wait run it in a thread of their own, and
+    `cancellation` lets them give up on a synchronous one (its worker is stopped).
     """
     from moto.awslambda.exceptions import UnknownFunctionException
     from moto.awslambda.utils import get_backend
@@ -76,7 +82,10 @@ def invoke(
     headers = {"x-amz-invocation-type": "Event" if asynchronous else "RequestResponse"}
     response_headers: dict[str, str] = {}
     try:
-        payload = backend.invoke(arn_or_name, None, json.dumps(event), headers, response_headers)
+        with scope(cancellation):
+            payload = backend.invoke(
+                arn_or_name, None, json.dumps(event), headers, response_headers
+            )
     except UnknownFunctionException as exc:
         raise FunctionNotFound(f"function {arn_or_name} not found") from exc
     if isinstance(payload, str):

@@ -15,8 +15,18 @@ integration with payload format 2.0: the function is invoked through moto's lamb
 (`lambda_invoke`) with the event of `router_event`, and its result mapped by
 `router_response`. API Gateway's own answers: 404 `{"message":"Not Found"}` (no route,
 deleted API), 403 (execute-api endpoint disabled), 413 (body over 10 MB), 500 (function error,
-unreadable result, a route without a Lambda integration), 503 (the integration timed out,
-30 s by default). Requests are served on threads; listeners bind the loopback host only.
+unreadable result, a route without a Lambda integration), 503 (the integration timed out:
+`TimeoutInMillis`, 30 s by default); for a request it cannot read, a JSON message too: 400,
+408 (not arrived whole within 30 s), 413 (a body, chunked or not, over the limit), 414 and 431
+(request line, header lines too long), 501 (unknown method); `router_request` reads requests.
+
+Requests are served on threads, one per connection; listeners bind the loopback host only and
+keep a listen backlog of `socket.SOMAXCONN`, so hundreds of clients connecting at once are
+queued by the kernel rather than refused or left to retry their SYNs. An invocation the router
+stops waiting for is cancelled (`tether.runtime.cancel`): at the integration timeout, or as
+soon as the client hangs up (end of input on its connection while the function runs; a client
+that half-closes its connection after sending the request is taken for gone too), the
+function's worker is killed as at a Lambda timeout, so the next request finds a free one.
 
 `start()` (the server calls it) enables the router; the `http_router` extension calls
 `open_api`/`close_api` when APIs are created and deleted. Without a started router (moto used
@@ -25,23 +35,37 @@ in-process) APIs keep moto's `https://<id>.execute-api...` endpoint.
 
 from __future__ import annotations
 
+import io
 import logging
+import select
 import socket
 import socketserver
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tether.localcloud import router_request
 from tether.localcloud.endpoint import endpoint_for
 from tether.localcloud.lambda_invoke import FunctionNotFound, Invocation, function_arn, invoke
 from tether.localcloud.router_event import HttpRequest, Target, build_event, new_request_id
 from tether.localcloud.router_match import select_route
+from tether.localcloud.router_request import (
+    BadRequest,
+    BodyTooLarge,
+    RequestInput,
+    RequestTimeout,
+    read_body,
+)
 from tether.localcloud.router_response import (
+    BAD_REQUEST,
     FORBIDDEN,
     INTERNAL_ERROR,
     NOT_FOUND,
+    REQUEST_TIMEOUT,
     SERVICE_UNAVAILABLE,
     TOO_LARGE,
     HttpResponse,
@@ -49,11 +73,20 @@ from tether.localcloud.router_response import (
     from_lambda,
     message,
 )
+from tether.runtime.cancel import Cancellation
 
-MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
 PORT_RANGE = 100  # ports tried after the first one before falling back to an ephemeral port
 DEFAULT_TIMEOUT_MS = 30_000
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+LISTEN_BACKLOG = socket.SOMAXCONN  # the kernel caps it (net.core.somaxconn)
+WATCH_EVERY = 0.1  # seconds between two looks at the client while its function runs
+CANCEL_GRACE = 1.0  # how long a cancelled invocation may take to give its worker back (a
+# worker still starting is let finish, and the 503 does not wait for it)
+LINGER_SECONDS = 1.0  # after a refusal, how long unread input is drained before closing
+LINGER_BYTES = 16 * 1024 * 1024
+PIECE = 1 << 16
+
+ClientGone = Callable[[], bool]
 
 log = logging.getLogger(__name__)
 
@@ -65,17 +98,10 @@ class ApiRef:
     api_id: str
 
 
-class _BodyTooLarge(Exception):
-    pass
-
-
-class _BadRequest(Exception):
-    pass
-
-
 class _ApiServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
+    request_queue_size = LISTEN_BACKLOG
 
     def __init__(self, address: tuple[str, int], api: ApiRef, family: int) -> None:
         self.address_family = family
@@ -92,6 +118,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = 120  # an idle keep-alive connection gives its thread back after this
     server: _ApiServer
+    rfile: RequestInput
 
     def version_string(self) -> str:
         return "tether-local-cloud"
@@ -99,18 +126,87 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s " + format, self.address_string(), *args)
 
+    def setup(self) -> None:
+        super().setup()
+        raw = self.rfile
+        assert isinstance(raw, io.BufferedReader)
+        self.rfile = RequestInput(
+            raw,
+            self.connection,
+            idle_timeout=self.timeout,
+            request_timeout=router_request.REQUEST_TIMEOUT,
+        )
+
+    def parse_request(self) -> bool:
+        try:
+            return super().parse_request()
+        except RequestTimeout:  # the headers did not come in time
+            self._refuse(REQUEST_TIMEOUT)
+            return False
+
+    def handle_expect_100(self) -> bool:
+        """No `100 Continue` for a body that would be refused anyway."""
+        try:
+            router_request.is_chunked(self.headers)
+            router_request.declared_length(self.headers)
+        except BodyTooLarge:
+            self._refuse(TOO_LARGE)
+            return False
+        except BadRequest:
+            self._refuse(BAD_REQUEST)
+            return False
+        return super().handle_expect_100()
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The standard library's refusals (request line or headers too long, unreadable), as
+        API Gateway words its own: a JSON message."""
+        log.debug("refused with %d: %s %s", code, message or "", explain or "")
+        answer = TOO_LARGE if code == 413 else _message(code)
+        self._refuse(answer)
+
+    def _refuse(self, response: HttpResponse) -> None:
+        """Answer and close: what is left of the request cannot be trusted."""
+        self.close_connection = True
+        if not str(self.request_version).startswith("HTTP/1."):
+            self.request_version = "HTTP/1.1"  # unreadable, not HTTP/0.9: answer with a status line
+        self._send(response, new_request_id())
+        self._linger()
+
+    def _linger(self) -> None:
+        """Read what the client still sends, for a moment, before the connection closes:
+        closing with unread input resets it, and the client may lose the answer."""
+        try:
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_WR)
+            deadline = time.monotonic() + LINGER_SECONDS
+            drained = 0
+            while drained < LINGER_BYTES:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self.connection.settimeout(remaining)
+                data = self.connection.recv(PIECE)
+                if not data:
+                    break
+                drained += len(data)
+        except OSError:  # gone, reset or timed out: nothing more to do
+            pass
+
     def _serve(self) -> None:
         request_id = new_request_id()
         try:
-            body = self._read_body()
-        except _BodyTooLarge:
-            self.close_connection = True
-            self._send(TOO_LARGE, request_id)
+            body = read_body(self.headers, self.rfile)
+        except BodyTooLarge:
+            self._refuse(TOO_LARGE)
             return
-        except _BadRequest:
-            self.close_connection = True
-            self._send(message(400, "Bad Request"), request_id)
+        except RequestTimeout:
+            self._refuse(REQUEST_TIMEOUT)
             return
+        except (BadRequest, OSError) as exc:  # OSError: the client went away mid-body
+            log.debug("unreadable request body: %s", exc)
+            self._refuse(BAD_REQUEST)
+            return
+        self.rfile.finish()
         raw_path, _, raw_query = self.path.partition("?")
         if not raw_path.startswith("/"):  # an absolute-form target: keep its path
             raw_path = "/" + raw_path.split("://", 1)[-1].partition("/")[2]
@@ -131,8 +227,9 @@ class _Handler(BaseHTTPRequestHandler):
             protocol=self.request_version,
         )
         started = time.monotonic()
+        gone = _ClientWatch(self.connection)
         try:
-            response = handle(self.server.api, request, request_id)
+            response = handle(self.server.api, request, request_id, gone=gone)
         except Exception:  # a bug here or in moto: the client still gets API Gateway's 500
             log.exception("%s %s", self.command, raw_path)
             response = INTERNAL_ERROR
@@ -144,62 +241,84 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.api.api_id,
             (time.monotonic() - started) * 1000,
         )
+        if gone.seen:
+            self.close_connection = True  # nobody to answer
+            return
         self._send(response, request_id)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 
-    def _read_body(self) -> bytes:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            return self._read_chunked()
-        length_text = self.headers.get("Content-Length")
-        if not length_text:
-            return b""
-        try:
-            length = int(length_text)
-        except ValueError:
-            raise _BadRequest from None
-        if length < 0:
-            raise _BadRequest
-        if length > MAX_BODY:
-            raise _BodyTooLarge
-        return self.rfile.read(length)
-
-    def _read_chunked(self) -> bytes:
-        parts: list[bytes] = []
-        total = 0
-        while True:
-            line = self.rfile.readline(1024)
-            try:
-                size = int(line.split(b";", 1)[0].strip(), 16)
-            except ValueError:
-                raise _BadRequest from None
-            if size == 0:
-                break
-            total += size
-            if total > MAX_BODY:
-                raise _BodyTooLarge
-            parts.append(self.rfile.read(size))
-            self.rfile.readline(1024)  # the CRLF after the chunk
-        while self.rfile.readline(8192).strip():  # trailers, up to the blank line
-            pass
-        return b"".join(parts)
-
     def _send(self, response: HttpResponse, request_id: str) -> None:
-        self.send_response(response.status)
-        for name, value in response.headers:
-            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(response.body)))
-        self.send_header("apigw-requestid", request_id)
-        if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(response.body)
+        self.rfile.finish()  # the answer is written under the idle timeout, not what is left
+        try:
+            self.send_response(response.status)
+            for name, value in response.headers:
+                if name.lower() not in ("content-length", "connection", "transfer-encoding"):
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(response.body)))
+            self.send_header("apigw-requestid", request_id)
+            if self.close_connection:
+                self.send_header("Connection", "close")
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(response.body)
+        except OSError as exc:  # the client is gone: nothing to tell it
+            log.debug("could not answer %s: %s", self.address_string(), exc)
+            self.close_connection = True
 
 
-def handle(api_ref: ApiRef, request: HttpRequest, request_id: str) -> HttpResponse:
-    """Route one request of the API to its integration and map the answer."""
+def _message(status: int) -> HttpResponse:
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Error"
+    return message(status, phrase)
+
+
+class _ClientWatch:
+    """Whether the client hung up: end of input (or an error) on its connection.
+
+    A request pipelined behind this one is input too, not a hang-up; the standard library's
+    buffer may hold some of it already, which is fine: only the socket's end of input counts.
+    """
+
+    def __init__(self, connection: socket.socket) -> None:
+        self._connection = connection
+        self.seen = False
+
+    def __call__(self) -> bool:
+        if self.seen:
+            return True
+        try:
+            events = _poll(self._connection.fileno())
+        except (OSError, ValueError):
+            events = select.POLLERR
+        if not events:
+            return False
+        if events & (select.POLLERR | select.POLLHUP | select.POLLNVAL):
+            self.seen = True
+            return True
+        try:
+            data = self._connection.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+        except (BlockingIOError, InterruptedError):
+            return False
+        except OSError:
+            data = b""
+        self.seen = not data
+        return self.seen
+
+
+def _poll(fd: int) -> int:
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLPRI)
+    return sum(event for _, event in poller.poll(0))
+
+
+def handle(
+    api_ref: ApiRef, request: HttpRequest, request_id: str, *, gone: ClientGone | None = None
+) -> HttpResponse:
+    """Route one request of the API to its integration and map the answer; `gone` tells
+    whether the client hung up (its invocation is then cancelled)."""
     from moto.apigatewayv2.models import apigatewayv2_backends
 
     api = apigatewayv2_backends[api_ref.account][api_ref.region].apis.get(api_ref.api_id)
@@ -230,9 +349,9 @@ def handle(api_ref: ApiRef, request: HttpRequest, request_id: str) -> HttpRespon
     event = build_event(request, target, request_id=request_id)
     timeout = (integration.timeout_in_millis or DEFAULT_TIMEOUT_MS) / 1000
     arn = function_arn(str(integration.integration_uri))
-    outcome = _invoke_with_timeout(arn, event, timeout, api_ref.region)
-    if outcome is None:
-        log.warning("%s: %s did not answer within %.0f s", found.route_key, arn, timeout)
+    outcome = _invoke_with_timeout(arn, event, timeout, api_ref.region, gone=gone)
+    if isinstance(outcome, Cancellation):
+        log.warning("%s: %s cancelled: %s", found.route_key, arn, outcome.reason)
         return SERVICE_UNAVAILABLE
     if isinstance(outcome, Exception):
         log.warning("%s: invoking %s failed: %s", found.route_key, arn, outcome)
@@ -282,24 +401,45 @@ def _integration(api: Any, route: Any) -> Any:
 
 
 def _invoke_with_timeout(
-    arn: str, event: dict[str, Any], timeout: float, region: str
-) -> Invocation | Exception | None:
-    """The invocation, the exception it raised, or None if it took longer than `timeout`."""
+    arn: str,
+    event: dict[str, Any],
+    timeout: float,
+    region: str,
+    *,
+    gone: ClientGone | None = None,
+) -> Invocation | Exception | Cancellation:
+    """The invocation, the exception it raised, or its Cancellation if the router gave up on
+    it: it took longer than `timeout` or the client hung up (`gone`). A cancelled invocation
+    is given `CANCEL_GRACE` seconds to stop, so its worker is free before the 503 goes out."""
+    cancellation = Cancellation.after(
+        timeout, reason=f"the HTTP API's integration timed out after {timeout:.2f} seconds"
+    )
     outcome: list[Invocation | Exception] = []
+    done = threading.Event()
 
     def run() -> None:
         try:
-            outcome.append(invoke(arn, event, region=None if ":" in arn else region))
+            where = None if ":" in arn else region
+            outcome.append(invoke(arn, event, region=where, cancellation=cancellation))
         except FunctionNotFound as exc:
             outcome.append(exc)
         except Exception as exc:  # a failure inside moto or the runtime: the client gets a 500
             log.exception("invoking %s", arn)
             outcome.append(exc)
+        finally:
+            done.set()
 
-    worker = threading.Thread(target=run, name="http-api-invoke", daemon=True)
-    worker.start()
-    worker.join(timeout)
-    return outcome[0] if outcome else None
+    threading.Thread(target=run, name="http-api-invoke", daemon=True).start()
+    while not done.wait(min(WATCH_EVERY, cancellation.wait())):
+        if cancellation.stopped():
+            break
+        if gone is not None and gone():
+            cancellation.cancel("the HTTP client disconnected")
+            break
+    if cancellation.cancelled:
+        done.wait(CANCEL_GRACE)
+        return cancellation
+    return outcome[0]
 
 
 # ---------------------------------------------------------------------------------------------

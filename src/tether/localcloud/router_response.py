@@ -41,8 +41,10 @@ def message(status: int, text: str) -> HttpResponse:
     return HttpResponse(status, (("content-type", "application/json"),), body)
 
 
+BAD_REQUEST = message(400, "Bad Request")
 NOT_FOUND = message(404, "Not Found")
 FORBIDDEN = message(403, "Forbidden")
+REQUEST_TIMEOUT = message(408, "Request Timeout")
 TOO_LARGE = message(413, "Request Entity Too Large")
 INTERNAL_ERROR = message(500, "Internal Server Error")
 SERVICE_UNAVAILABLE = message(503, "Service Unavailable")

@@ -9,6 +9,7 @@ its other parts call `invoke()`.
     spec.py         what a function version is (FunctionSpec)
     service.py      the runtime: invoke, logs, retirement; the process-wide `invoke()`
     pool.py         warm workers per version, concurrency limit
+    cancel.py       a caller's deadline and cancel (HTTP integration timeout, hang-up)
     process.py      one worker process seen from the local cloud
     spare.py        the spare worker process, boto3 already imported
     worker.py       the worker's bootstrap (runs in the worker, standard library only)

@@ -78,6 +78,13 @@ def timeout(request_id: str, seconds: float, when: float) -> Payload:
     return {"errorMessage": timeout_message(request_id, seconds, when)}
 
 
+def cancelled(request_id: str, reason: str, when: float) -> Payload:
+    """Not Lambda's (it runs on after API Gateway gives up): the local cloud stops an invocation
+    its caller no longer waits for (`cancel.Cancellation`)."""
+    message = f"{timestamp(when)} {request_id} Invocation cancelled: {reason}"
+    return {"errorMessage": message, "errorType": "Runtime.Cancelled"}
+
+
 def exit_reason(returncode: int | None) -> str:
     """Go's wording (Lambda's runtime is written in Go): `exit status 1`, `signal: killed`."""
     if returncode is None:

@@ -8,6 +8,7 @@ no idle worker waits for it rather than starting another cold one. The `Registry
 function's key changes (new code, layers or configuration), or the function is deleted, its old
 pools are retired: idle workers are killed at once, busy ones when their invocation ends.
 Workers idle for longer than `idle_seconds` are killed too (Lambda recycles them as well).
+An invocation whose caller gives up while it waits (`cancel.Cancellation`) leaves the queue.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from tether.runtime.cancel import Cancellation, Cancelled
 from tether.runtime.process import WorkerProcess
 from tether.runtime.spec import FunctionSpec
 
@@ -41,8 +43,9 @@ class Pool:
     def retired(self) -> bool:
         return self._retired
 
-    def checkout(self) -> WorkerProcess:
-        """An idle worker, or a new unstarted one; waits while `limit` workers are busy."""
+    def checkout(self, cancellation: Cancellation | None = None) -> WorkerProcess:
+        """An idle worker, or a new unstarted one; waits while `limit` workers are busy.
+        Raises Cancelled if the caller gives up (`cancellation`) while it waits."""
         awaiting = False  # this call waits for a warming worker (one call per such worker)
         with self._changed:
             try:
@@ -53,7 +56,7 @@ class Pool:
                         if not awaiting:
                             awaiting = True
                             self._awaiting += 1
-                        self._changed.wait()
+                        self._wait(cancellation)
                         continue
                     if awaiting:  # it failed to start, or was retired: make one after all
                         awaiting = False
@@ -61,10 +64,21 @@ class Pool:
                     if self._count < self.limit:
                         self._count += 1
                         return self._factory(self.spec)
-                    self._changed.wait()
+                    self._wait(cancellation)
             finally:
                 if awaiting:
                     self._awaiting -= 1
+
+    def _wait(self, cancellation: Cancellation | None) -> None:
+        """Wait for a change (the lock held); Cancelled once the caller gives up."""
+        if cancellation is None:
+            self._changed.wait()
+            return
+        if not cancellation.stopped():
+            self._changed.wait(cancellation.wait())
+        if cancellation.stopped():
+            self._changed.notify()  # a worker handed to this call goes to the next in line
+            raise Cancelled(cancellation.reason)
 
     def reserve(self) -> WorkerProcess | None:
         """A new worker to start in the background, if the pool has none at all yet (then

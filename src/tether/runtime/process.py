@@ -5,7 +5,9 @@ requests in, answers out (both `protocol` frames) and its stdout+stderr, read he
 function's output. Each phase (init, each invocation) ends with the worker's output sentinel
 followed by its answer frame, so the output lines read up to the sentinel belong to that
 phase. Reading waits on both pipes with poll(2) under the phase's deadline: past it the worker
-is killed (a timeout); end of file on the answer pipe means the worker exited.
+is killed (a timeout); end of file on the answer pipe means the worker exited. An invocation
+run for a caller that gives up (`cancel.Cancellation`: an HTTP API's integration timeout, a
+client that hung up) ends the same way, when the caller's deadline or cancel comes first.
 
 The worker runs in its own session, so killing its process group also ends processes the
 function started. Not thread-safe: one invocation at a time per worker (the pool sees to it).
@@ -27,6 +29,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tether.runtime import protocol
+from tether.runtime.cancel import Cancellation
 from tether.runtime.logs import Event, now_ms
 
 WORKER_SCRIPT = str(Path(__file__).with_name("worker.py"))
@@ -35,7 +38,7 @@ SENTINEL_GRACE = 1.0  # how long to wait for the output marker once the answer i
 REAP_TIMEOUT = 2.0
 READ_SIZE = 1 << 16
 
-Ending = Literal["answered", "exited", "timeout"]
+Ending = Literal["answered", "exited", "timeout", "cancelled"]
 
 
 @dataclass
@@ -154,8 +157,10 @@ class WorkerProcess:
         arn: str,
         timeout: float,
         client_context: Any = None,
+        cancellation: Cancellation | None = None,
     ) -> Phase:
-        """One invocation: `result` / `error` answered, or the worker exited or timed out."""
+        """One invocation: `result` / `error` answered, or the worker exited or timed out, or
+        was killed because its caller gave up (`cancellation`)."""
         self.invocations += 1
         deadline = time.monotonic() + timeout
         request = {
@@ -166,7 +171,7 @@ class WorkerProcess:
             "deadline_ms": now_ms() + int(timeout * 1000),
             "client_context": client_context,
         }
-        return self._exchange(request, deadline)
+        return self._exchange(request, deadline, cancellation)
 
     def kill(self) -> int | None:
         """End the worker and everything it started; returns its exit status."""
@@ -176,18 +181,20 @@ class WorkerProcess:
 
     # -----------------------------------------------------------------------------------------
 
-    def _exchange(self, message: dict[str, Any], deadline: float) -> Phase:
+    def _exchange(
+        self, message: dict[str, Any], deadline: float, cancellation: Cancellation | None = None
+    ) -> Phase:
         started = time.perf_counter()
         try:
             protocol.write_frame(self._request_fd, message)
         except OSError:  # the worker is gone already (broken pipe)
             phase = self._ended("exited", [])
         else:
-            phase = self._collect(deadline)
+            phase = self._collect(deadline, cancellation)
         phase.elapsed_ms = (time.perf_counter() - started) * 1000
         return phase
 
-    def _collect(self, deadline: float) -> Phase:
+    def _collect(self, deadline: float, cancellation: Cancellation | None = None) -> Phase:
         """Read answers and output until the phase ends (see the module docstring)."""
         output: list[Event] = []
         frame: dict[str, Any] | None = None
@@ -197,11 +204,16 @@ class WorkerProcess:
         poller.register(self._output_fd, select.POLLIN)
         open_fds = {self._answer_fd, self._output_fd}
         while frame is None or not ended:
-            remaining = deadline - time.monotonic()
+            now = time.monotonic()
+            remaining = deadline - now
+            if frame is None and cancellation is not None and cancellation.stopped(now):
+                return self._ended("cancelled", output)
             if remaining <= 0:
                 if frame is not None:
                     break  # answered, but the output marker never came: keep what we have
                 return self._ended("timeout", output)
+            if cancellation is not None:
+                remaining = min(remaining, cancellation.wait(now))
             for fd, _ in poller.poll(remaining * 1000):
                 chunk = os.read(fd, READ_SIZE)
                 if fd == self._answer_fd:

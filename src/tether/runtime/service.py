@@ -11,10 +11,15 @@
 A worker starts from the runtime's spare process when it fits (`spare`: boto3 and botocore
 already imported). After a code or configuration update, `prewarm` starts the new version's
 first worker in the background. Every invocation is logged to CloudWatch Logs through the
-`LogSink`. A timed-out or crashed
-worker is killed and replaced on the next invocation. Module functions give the one runtime of
-the local cloud process to its other parts (triggers, the scheduler, the HTTP router):
-`invoke(function_name_or_arn, event, invocation_type=...)`.
+`LogSink`. A timed-out or crashed worker is killed and replaced on the next invocation.
+
+A caller that stops waiting (`cancel`: the HTTP router's integration timeout, a client that
+hung up) has its invocation cancelled: taken out of the queue for a worker, or its worker
+killed as at a timeout (`Status: cancelled` in the log), so its place is free at once.
+
+Module functions give the one runtime of the local cloud process to its other parts
+(triggers, the scheduler, the HTTP router): `invoke(function_name_or_arn, event,
+invocation_type=...)`.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tether.runtime import artifacts, failures
+from tether.runtime import artifacts, cancel, failures
 from tether.runtime.environment import worker_environment
 from tether.runtime.logs import InvocationLog, LogSink, stream_name, tail
 from tether.runtime.pool import Pool, Registry
@@ -141,8 +146,11 @@ class Runtime:
         request_id: str | None = None,
         client_context: Any = None,
         invoked_arn: str | None = None,
+        cancellation: cancel.Cancellation | None = None,
     ) -> Invocation:
-        """Run one invocation now and return its result (see the module docstring)."""
+        """Run one invocation now and return its result (see the module docstring).
+
+        `cancellation` (else the one of this thread's `cancel.scope`) is the caller's say."""
         request_id = request_id or str(uuid.uuid4())
         record = InvocationLog(request_id)
         problem = self._unsupported(spec)
@@ -150,8 +158,13 @@ class Runtime:
             result = self._failed(spec, record, failures.unsupported(request_id, problem), None)
             self._write(spec, stream_name(spec.version), record)
             return result
+        cancellation = cancellation or cancel.current()
         pool = self.registry.pool_for(spec)
-        worker = pool.checkout()
+        try:
+            worker = pool.checkout(cancellation)
+        except cancel.Cancelled as exc:  # never reached a worker: nothing ran, nothing to log
+            payload = failures.cancelled(request_id, str(exc), time.time())
+            return Invocation(request_id, 200, json.dumps(payload), "Unhandled")
         reusable = False
         try:
             init_ms: float | None = None
@@ -167,6 +180,11 @@ class Runtime:
                 if init.ending != "answered" or (init.frame or {}).get("type") != "ready":
                     payload = self._init_problem(init, request_id)
                     return self._failed(spec, record, payload, init_ms)
+            if cancellation is not None and cancellation.stopped():
+                # Given up while the worker started: it stays warm, the handler does not run.
+                reusable = True
+                payload = failures.cancelled(request_id, cancellation.reason, time.time())
+                return self._failed(spec, record, payload, init_ms)
             record.start(spec.version)
             started = time.perf_counter()
             phase = worker.run(
@@ -175,11 +193,13 @@ class Runtime:
                 arn=invoked_arn or spec.arn,
                 timeout=float(spec.timeout_s),
                 client_context=client_context,
+                cancellation=cancellation,
             )
             elapsed_ms = (time.perf_counter() - started) * 1000
             record.extend(phase.output)
             reusable = phase.ending == "answered"
-            return self._finish(spec, record, phase, worker, elapsed_ms, init_ms)
+            reason = cancellation.reason if cancellation is not None else ""
+            return self._finish(spec, record, phase, worker, elapsed_ms, init_ms, reason)
         finally:
             self._write(spec, worker.log_stream, record)  # before the worker serves another
             pool.checkin(worker, reusable=reusable)
@@ -298,15 +318,25 @@ class Runtime:
         worker: WorkerProcess,
         elapsed_ms: float,
         init_ms: float | None,
+        cancel_reason: str = "",
     ) -> Invocation:
         request_id = record.request_id
         frame = phase.frame or {}
         status: str | None = None
         error_type: str | None = None
-        if phase.ending == "timeout":
-            payload: failures.Payload = failures.timeout(request_id, spec.timeout_s, time.time())
+        payload: failures.Payload
+        if phase.ending in ("cancelled", "timeout"):
+            if phase.ending == "cancelled":
+                payload = failures.cancelled(request_id, cancel_reason, time.time())
+            else:
+                payload = failures.timeout(request_id, spec.timeout_s, time.time())
             record.add(payload["errorMessage"])
-            body, error, duration, status = json.dumps(payload), "Unhandled", elapsed_ms, "timeout"
+            body, error, duration, status = (
+                json.dumps(payload),
+                "Unhandled",
+                elapsed_ms,
+                phase.ending,
+            )
         elif phase.ending == "exited":
             payload = failures.exit_error(request_id, phase.returncode)
             record.add(f"{payload['errorMessage']}\n{payload['errorType']}")
