@@ -148,7 +148,7 @@ def main() -> int:
 
         from tether import load_project
         from tether.deploy.pipeline import deploy
-        from tether.localcloud import process
+        from tether.localcloud import home_credentials, process
 
         cloud = process.start(free_port())
         try:
@@ -159,8 +159,11 @@ def main() -> int:
             (root / "app" / "tiny.py").write_text(TINY.format(version=0))
             (root / "app" / "count.py").write_text(COUNT)
             outputs = deploy(load_project(root), stage="bench", target="local").outputs
+            keys = home_credentials()
             session = boto3.Session(
-                aws_access_key_id="bench", aws_secret_access_key="bench", region_name="us-east-1"
+                aws_access_key_id=keys.access_key_id,
+                aws_secret_access_key=keys.secret_access_key,
+                region_name="us-east-1",
             )
             config = Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"})
             lam = session.client("lambda", endpoint_url=cloud.endpoint, config=config)
@@ -191,8 +194,8 @@ def main() -> int:
                 "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
                 "AWS_REGION": "us-east-1",
                 "AWS_DEFAULT_REGION": "us-east-1",
-                "AWS_ACCESS_KEY_ID": "bench",
-                "AWS_SECRET_ACCESS_KEY": "bench",
+                "AWS_ACCESS_KEY_ID": keys.access_key_id,
+                "AWS_SECRET_ACCESS_KEY": keys.secret_access_key,
                 "AWS_ENDPOINT_URL": cloud.endpoint,
                 "SINK_BUCKET": outputs["SinkBucketName"],
             }

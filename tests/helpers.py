@@ -1,4 +1,5 @@
-"""Test helpers: write a throwaway project to disk, run the real `tether` command."""
+"""Test helpers: write a throwaway project to disk, run the real `tether` command, talk to the
+local cloud with its credentials."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "photos"
@@ -42,4 +44,19 @@ def tether(
         capture_output=True,
         text=True,
         timeout=120,
+    )
+
+
+def local_session(home: Path | None = None, region: str = "us-east-1") -> Any:
+    """A boto3 Session signed with the credentials of the local cloud of `home` (default:
+    TETHER_HOME), as `eval "$(tether local env)"` gives a user's scripts."""
+    import boto3
+
+    from tether.localcloud import home_credentials
+
+    keys = home_credentials(home)
+    return boto3.Session(
+        aws_access_key_id=keys.access_key_id,
+        aws_secret_access_key=keys.secret_access_key,
+        region_name=region,
     )

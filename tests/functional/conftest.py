@@ -12,7 +12,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from tests.helpers import EXAMPLE
+from tests.helpers import EXAMPLE, local_session
 
 
 def _free_port() -> int:
@@ -50,9 +50,8 @@ def photos_copy(tmp_path: Path) -> Path:
 @pytest.fixture
 def aws(local_cloud: str) -> boto3.session.Session:
     """boto3 pointed at the local cloud, as a user's script would be."""
-    return boto3.session.Session(
-        aws_access_key_id="x", aws_secret_access_key="x", region_name="us-east-1"
-    )
+    session: boto3.session.Session = local_session()
+    return session
 
 
 def client(session: boto3.session.Session, service: str, endpoint: str) -> object:

@@ -10,22 +10,14 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-import boto3
-
-from tests.helpers import tether
+from tests.helpers import local_session, tether
 
 # A tiny baseline JPEG: SOI, then a SOF0 frame header for 32 x 24 pixels.
 JPEG = bytes.fromhex("ffd8ffc0000b080018002003012200ffd9")
 
 
 def aws(endpoint: str, service: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-    )
+    return local_session().client(service, endpoint_url=endpoint)
 
 
 def wait_for(check: Any, timeout: float = 15.0) -> Any:

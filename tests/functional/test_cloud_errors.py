@@ -122,7 +122,7 @@ def test_an_execute_change_set_error_is_a_message_and_changes_nothing(
     (tiny / "tether.yaml").write_text(
         (tiny / "tether.yaml")
         .read_text()
-        .replace("handler: app/beta.handler", "handler: app/beta.handler\n    memory: 256")
+        .replace("handler: app/beta.handler", "handler: app/beta.handler\n    memory: 640")
     )
     fault = Fault("InvalidChangeSetStatus", 400, times=-1)
     with (
@@ -134,10 +134,10 @@ def test_an_execute_change_set_error_is_a_message_and_changes_nothing(
         failed.value.message
     )
     lam = cloud(tiny).client("lambda")
-    assert lam.get_function_configuration(FunctionName="tiny-exec-beta")["MemorySize"] == 128
+    assert lam.get_function_configuration(FunctionName="tiny-exec-beta")["MemorySize"] == 256
     result = deploy(project(tiny), stage="exec", target="local")  # and the next one goes through
     assert result.path == "full"
-    assert lam.get_function_configuration(FunctionName="tiny-exec-beta")["MemorySize"] == 256
+    assert lam.get_function_configuration(FunctionName="tiny-exec-beta")["MemorySize"] == 640
 
 
 def test_throttled_stack_reads_are_retried_and_the_deploy_goes_through(

@@ -9,9 +9,9 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
+from tests.helpers import local_session
 from tether import load_project
 from tether.deploy.execute import DeployFailedError
 from tether.deploy.pipeline import deploy
@@ -21,9 +21,7 @@ from tether.errors import TetherError
 
 
 def clients(endpoint: str) -> Any:
-    session = boto3.session.Session(
-        aws_access_key_id="x", aws_secret_access_key="x", region_name="us-east-1"
-    )
+    session = local_session()
 
     class Clients:
         def __getattr__(self, service: str) -> Any:

@@ -8,8 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-import boto3
-
+from tests.helpers import local_session
 from tether import load_project
 from tether.build import build_code
 from tether.deploy.bootstrap import BOOTSTRAP_STACK, PATCHER_FUNCTION
@@ -20,9 +19,7 @@ JSON_SLACK = 512  # the invoke payload: bucket and key names
 
 
 def clients(endpoint: str) -> Any:
-    session = boto3.session.Session(
-        aws_access_key_id="x", aws_secret_access_key="x", region_name="us-east-1"
-    )
+    session = local_session()
 
     class Clients:
         def __getattr__(self, service: str) -> Any:

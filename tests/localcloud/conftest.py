@@ -8,19 +8,26 @@ import io
 import json
 import zipfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.config import Config
 
+from tests.helpers import local_session
 from tests.localcloud.helpers import REGION, Client, free_port, unique
 from tether.localcloud import LocalCloud, process
 
 
 @pytest.fixture(scope="session")
-def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
-    home = tmp_path_factory.mktemp("tether-home")
+def cloud_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The TETHER_HOME of `cloud` (its credentials live there)."""
+    return tmp_path_factory.mktemp("tether-home")
+
+
+@pytest.fixture(scope="session")
+def cloud(cloud_home: Path) -> Iterator[LocalCloud]:
+    home = cloud_home
     with pytest.MonkeyPatch.context() as env:
         env.setenv("TETHER_HOME", str(home))
         started = process.start(free_port())
@@ -33,11 +40,9 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
 
 
 @pytest.fixture(scope="session")
-def aws(cloud: LocalCloud) -> Client:
-    """`aws("s3")` is a boto3 client of the local cloud, with dummy credentials."""
-    session = boto3.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
-    )
+def aws(cloud: LocalCloud, cloud_home: Path) -> Client:
+    """`aws("s3")` is a boto3 client of the local cloud, with its credentials."""
+    session = local_session(cloud_home, REGION)
     config = Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"})
     clients: dict[str, Any] = {}
 

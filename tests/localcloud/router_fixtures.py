@@ -14,18 +14,18 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-import boto3
 import pytest
 from botocore.config import Config
 
+from tests.helpers import local_session
 from tests.localcloud.helpers import REGION, free_port
-from tether.localcloud import LocalCloud, process
+from tether.localcloud import LocalCloud, client, home_credentials, process
 
 CLOCK_SPEED = 60
 
@@ -40,11 +40,12 @@ class HookedCloud:
         return self.cloud.endpoint
 
     def client(self, service: str) -> Any:
-        session = boto3.Session(
-            aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
-        )
+        session = local_session(self.home, REGION)
         config = Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"})
         return session.client(service, endpoint_url=self.endpoint, config=config)
+
+    def request_json(self, url: str, method: str = "GET") -> tuple[int, Any]:
+        return request_json(url, method, home=self.home)
 
 
 @pytest.fixture(scope="session")
@@ -63,14 +64,15 @@ def hooked_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HookedClo
             process.stop()
 
 
-def request_json(url: str, method: str = "GET") -> tuple[int, Any]:
-    """(status, JSON body) of a request; HTTP errors are answers too."""
-    req = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)
-    try:
-        with urllib.request.urlopen(req, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+def request_json(url: str, method: str = "GET", *, home: Path | None = None) -> tuple[int, Any]:
+    """(status, JSON body) of a request to the local cloud's own endpoints, signed with the
+    credentials of `home` (default: TETHER_HOME); HTTP errors are answers too."""
+    parts = urlsplit(url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    status, body = client.request(
+        f"{parts.scheme}://{parts.netloc}", method, path, credentials=home_credentials(home)
+    )
+    return status, json.loads(body)
 
 
 def wait_for(condition: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:

@@ -19,7 +19,7 @@ import pytest
 
 from tests.helpers import write_project
 from tests.localcloud.helpers import ACCOUNT, REGION, unique
-from tests.localcloud.router_fixtures import HookedCloud, request_json, wait_for
+from tests.localcloud.router_fixtures import HookedCloud, wait_for
 from tether import load_project
 from tether.deploy.pipeline import deploy
 
@@ -149,7 +149,7 @@ def test_fire_now_invokes_each_target_and_reports_what_it_returned(
     deployed: Deployed, hooked_cloud: HookedCloud
 ) -> None:
     rule = urllib.parse.quote(deployed.rule_arn, safe="")
-    status, answer = request_json(
+    status, answer = hooked_cloud.request_json(
         f"{hooked_cloud.endpoint}/_tether/schedules/{rule}/fire?wait=1", "POST"
     )
     assert status == 200, answer
@@ -168,7 +168,7 @@ def test_fire_now_for_one_target_by_function_name_in_the_background(
     deployed: Deployed, hooked_cloud: HookedCloud
 ) -> None:
     function = deployed.outputs["GivenFunctionArn"].rsplit(":", 1)[1]
-    status, answer = request_json(
+    status, answer = hooked_cloud.request_json(
         f"{hooked_cloud.endpoint}/_tether/schedules/{deployed.rule_name}/fire?target={function}",
         "POST",
     )
@@ -179,22 +179,24 @@ def test_fire_now_for_one_target_by_function_name_in_the_background(
 
 def test_fire_now_errors(hooked_cloud: HookedCloud, deployed: Deployed) -> None:
     base = f"{hooked_cloud.endpoint}/_tether/schedules"
-    status, answer = request_json(f"{base}/no-such-rule/fire", "POST")
+    status, answer = hooked_cloud.request_json(f"{base}/no-such-rule/fire", "POST")
     assert status == 404 and "no-such-rule" in answer["message"]
-    status, answer = request_json(f"{base}/{deployed.rule_name}/fire?target=nobody", "POST")
+    status, answer = hooked_cloud.request_json(
+        f"{base}/{deployed.rule_name}/fire?target=nobody", "POST"
+    )
     assert status == 404 and "nobody" in answer["message"]
-    status, _ = request_json(f"{base}/{deployed.rule_name}/fire")
+    status, _ = hooked_cloud.request_json(f"{base}/{deployed.rule_name}/fire")
     assert status == 405
 
 
 def test_the_schedule_list_and_the_preview(hooked_cloud: HookedCloud, deployed: Deployed) -> None:
-    status, answer = request_json(f"{hooked_cloud.endpoint}/_tether/schedules")
+    status, answer = hooked_cloud.request_json(f"{hooked_cloud.endpoint}/_tether/schedules")
     assert status == 200
     [listed] = [s for s in answer["schedules"] if s["arn"] == deployed.rule_arn]
     assert listed["expression"] == "rate(1 minute)"
     assert listed["state"] == "ENABLED"
     assert listed["next"] is None or ISO_TIME.match(listed["next"])
-    status, preview = request_json(
+    status, preview = hooked_cloud.request_json(
         f"{hooked_cloud.endpoint}/_tether/schedules/{deployed.rule_name}/event"
     )
     assert status == 200

@@ -22,6 +22,12 @@ def runtime_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def cloud_home(runtime_home: Path) -> Path:
+    """The home whose credentials `aws` signs with."""
+    return runtime_home
+
+
+@pytest.fixture(scope="session")
 def cloud(runtime_home: Path) -> Iterator[LocalCloud]:
     with pytest.MonkeyPatch.context() as env:
         env.setenv("TETHER_HOME", str(runtime_home))

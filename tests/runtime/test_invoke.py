@@ -20,7 +20,8 @@ from tests.runtime.helpers import (
     stage,
     wait_for,
 )
-from tether.localcloud import LocalCloud
+from tether.localcloud import LocalCloud, home_credentials
+from tether.localcloud.credentials import function_credentials
 
 PROJECT = """
 name: rtbasic
@@ -136,7 +137,7 @@ def basic(
 
 
 def test_invoke_returns_the_handlers_value_with_lambdas_environment_and_context(
-    aws: Client, basic: dict[str, str], cloud: LocalCloud
+    aws: Client, basic: dict[str, str], cloud: LocalCloud, runtime_home: Path
 ) -> None:
     result, response = invoke(aws("lambda"), basic["probe"], {})
     assert response["StatusCode"] == 200
@@ -158,7 +159,13 @@ def test_invoke_returns_the_handlers_value_with_lambdas_environment_and_context(
     assert env["GREETING"] == "hello"
     assert env["FILES_BUCKET"] == basic["bucket"]
     assert env["AWS_ENDPOINT_URL"] == cloud.endpoint
-    assert env["AWS_ACCESS_KEY_ID"] and env["AWS_SECRET_ACCESS_KEY"] and env["AWS_SESSION_TOKEN"]
+    # The function signs as itself: a key pair the local cloud issued for its ARN (never the
+    # user's real credentials, nor the home's own key pair).
+    issued = function_credentials(home_credentials(runtime_home), basic["probe_arn"])
+    assert env["AWS_ACCESS_KEY_ID"] == issued.access_key_id
+    assert env["AWS_SECRET_ACCESS_KEY"] == issued.secret_access_key
+    assert env["AWS_SESSION_TOKEN"] == issued.session_token
+    assert env["AWS_ACCESS_KEY_ID"] != home_credentials(runtime_home).access_key_id
     # Built from scratch: nothing of the local cloud's own environment leaks in.
     assert env["AWS_ACCESS_KEY_ID"] != LEAKED_ENV["AWS_ACCESS_KEY_ID"]
     assert env["AWS_SECRET_ACCESS_KEY"] != LEAKED_ENV["AWS_SECRET_ACCESS_KEY"]

@@ -21,7 +21,7 @@ from tests.runtime.helpers import invoke as call
 from tests.runtime.test_workers import ListSink, spec
 from tether.localcloud import LocalCloud
 from tether.runtime import FunctionSpec, Runtime, spare
-from tether.runtime.environment import CREDENTIALS
+from tether.runtime.environment import PLACEHOLDER_CREDENTIALS
 from tether.runtime.pool import Pool
 from tether.runtime.process import WorkerProcess
 
@@ -217,7 +217,7 @@ def test_a_worker_from_the_spare_is_exactly_a_fresh_worker(
     assert comparable(env) == comparable(fresh["env"])  # type: ignore[arg-type]
     assert "FIRST_SECRET" not in env and env["SECOND"] == "2"
     assert "TETHER_TEST_PRIVATE" not in env
-    assert env["AWS_ACCESS_KEY_ID"] == CREDENTIALS["AWS_ACCESS_KEY_ID"]
+    assert env["AWS_ACCESS_KEY_ID"] == PLACEHOLDER_CREDENTIALS["AWS_ACCESS_KEY_ID"]  # none given
     assert one["env"]["FIRST_SECRET"] == "only-for-first"  # type: ignore[index]
     for key in ("cwd", "path", "fresh_session", "region"):
         assert two[key] == fresh[key], key

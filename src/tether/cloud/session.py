@@ -1,10 +1,11 @@
 """Cloud sessions for the two targets, and the translation of connection and credential failures
 into user errors.
 
-`local` points boto3 at the embedded local cloud with dummy credentials, so a user's real AWS
-credentials never reach it. `aws` uses boto3's standard credential chain and the project's
-region (AWS_PROFILE, AWS_REGION and AWS_ENDPOINT_URL are honoured as boto3 honours them).
-Every call that may fail for reasons outside Tether runs inside `cloud.guard()`.
+`local` points boto3 at the embedded local cloud with the credentials it issued for this
+TETHER_HOME (`tether.localcloud.credentials`), so a user's real AWS credentials never reach it.
+`aws` uses boto3's standard credential chain and the project's region (AWS_PROFILE, AWS_REGION
+and AWS_ENDPOINT_URL are honoured as boto3 honours them). Every call that may fail for reasons
+outside Tether runs inside `cloud.guard()`.
 """
 
 from __future__ import annotations
@@ -30,8 +31,6 @@ from botocore.exceptions import (
 
 from tether.errors import TetherError
 
-LOCAL_ACCESS_KEY = "tether-local"
-LOCAL_SECRET_KEY = "tether-local"
 _CREDENTIAL_ERRORS = {
     "InvalidClientTokenId",
     "SignatureDoesNotMatch",
@@ -43,7 +42,7 @@ _CREDENTIAL_ERRORS = {
 }
 _CONFIG = Config(
     # Standard mode retries throttling, 5xx and transient errors with jittered exponential backoff.
-    retries={"mode": "standard", "max_attempts": 5},
+    retries={"mode": "standard", "total_max_attempts": 5},
     connect_timeout=5,
     read_timeout=120,
 )
@@ -147,9 +146,10 @@ class Cloud:
                     code=code,
                 ) from None
             operation = getattr(exc, "operation_name", "") or "a request"
-            if code in _BUSY_ERRORS or exc.response.get("ResponseMetadata", {}).get(
-                "HTTPStatusCode", 0
-            ) >= 500:
+            if (
+                code in _BUSY_ERRORS
+                or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500
+            ):
                 attempts = exc.response.get("ResponseMetadata", {}).get("RetryAttempts", 0)
                 raise CloudError(
                     f"{self.where()} failed {operation} ({code}: {message}), "
@@ -168,26 +168,36 @@ class Cloud:
             raise CloudError(f"talking to {self.where()} failed: {exc}", hint="try again") from None
 
 
-_CONNECTED: dict[tuple[str, str, str | None], Cloud] = {}
+_CONNECTED: dict[tuple[str, str, str | None, str], Cloud] = {}
 
 
 def connect(target: str, region: str, *, endpoint: str | None = None) -> Cloud:
     """A Cloud for `target`, reused within the process: creating boto3 clients costs ~100 ms
     each, which a long-running `tether dev` or the IDE should pay once. For `local`,
     `endpoint` is the running local cloud's URL."""
-    key = (target, region, endpoint)
+    # The local cloud's credentials belong to a TETHER_HOME: a new home means new clients.
+    key = (target, region, endpoint, _local_key_id() if target == "local" else "")
     if key not in _CONNECTED:
         _CONNECTED[key] = _connect(target, region, endpoint=endpoint)
     return _CONNECTED[key]
+
+
+def _local_key_id() -> str:
+    from tether.localcloud.credentials import home_credentials
+
+    return home_credentials().access_key_id
 
 
 def _connect(target: str, region: str, *, endpoint: str | None = None) -> Cloud:
     if target == "local":
         if endpoint is None:
             raise ValueError("the local target needs the local cloud's endpoint")
+        from tether.localcloud.credentials import home_credentials
+
+        local = home_credentials()
         session = boto3.session.Session(
-            aws_access_key_id=LOCAL_ACCESS_KEY,
-            aws_secret_access_key=LOCAL_SECRET_KEY,
+            aws_access_key_id=local.access_key_id,
+            aws_secret_access_key=local.secret_access_key,
             region_name=region,
         )
         return Cloud(target="local", region=region, endpoint=endpoint, session=session)

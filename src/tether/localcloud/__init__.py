@@ -4,12 +4,14 @@ It deploys the CloudFormation template Tether synthesises, completely (create, u
 rollback), without Docker and without an AWS account. This package's top level only manages
 the server process and imports no moto; the server (`tether.localcloud.server`) installs the
 moto extensions (`tether.localcloud.extensions`) and runs the stack engine
-(`tether.localcloud.engine`).
+(`tether.localcloud.engine`). Every request to it is signed with the credentials of its
+TETHER_HOME (`home_credentials()`), which the server's gate (`tether.localcloud.gate`) checks.
 """
 
 from __future__ import annotations
 
-from tether.localcloud.endpoint import DEFAULT_PORT
+from tether.localcloud.credentials import LocalCredentials, home_credentials
+from tether.localcloud.endpoint import DEFAULT_PORT, DEFAULT_REGION
 from tether.localcloud.process import (
     LocalCloud,
     ensure_running,
@@ -23,8 +25,11 @@ from tether.localcloud.process import (
 
 __all__ = [
     "DEFAULT_PORT",
+    "DEFAULT_REGION",
     "LocalCloud",
+    "LocalCredentials",
     "ensure_running",
+    "home_credentials",
     "log_file",
     "start",
     "state_file",

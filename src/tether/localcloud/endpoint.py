@@ -8,6 +8,7 @@ from __future__ import annotations
 ALLOWED_HOSTS = ("127.0.0.1", "localhost", "::1")
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4599
+DEFAULT_REGION = "us-east-1"  # what `tether local env` sets; the local cloud serves every region
 HEALTH_PATH = "/_tether/health"
 SERVICE = "tether-local-cloud"
 

@@ -9,7 +9,11 @@ listens, and exits with status 0 on SIGTERM or SIGINT. It also answers `GET /_te
 so `tether.localcloud.process` can tell this server from another program on the port, and
 `/_tether/schedules` (`scheduler_http`). With it run the HTTP router (`router`: each HTTP API
 on its own port, from N + 1) and the scheduler (`scheduler`: schedule rules fire on time).
-Only loopback hosts are accepted: the emulator has no authentication.
+
+Every request passes the `gate` first: loopback `Host` with this server's port, no foreign
+`Origin`, no CORS, a body of at most 1 GiB, and a signature made with the credentials of this
+TETHER_HOME (`credentials`; only the health check is open). It listens on loopback only, with
+a listen backlog sized for bursts of concurrent clients (`LISTEN_BACKLOG`).
 
 This module imports moto only when the server runs.
 """
@@ -37,6 +41,7 @@ from tether.localcloud.endpoint import (
 )
 
 READY_LINE = "tether local cloud listening on {endpoint} (state in memory)"
+LISTEN_BACKLOG = 256  # socketserver's default is 5, werkzeug's 128
 
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -81,7 +86,7 @@ def serve(
     """
     if host not in ALLOWED_HOSTS:
         print(
-            f"error: refusing to listen on {host!r}: the local cloud has no authentication, "
+            f"error: refusing to listen on {host!r}: the local cloud serves this machine only, "
             f"so it only listens on {', '.join(ALLOWED_HOSTS)}",
             file=sys.stderr,
         )
@@ -89,25 +94,49 @@ def serve(
     # moto reads these when it builds URLs that point back at the server.
     os.environ.setdefault("MOTO_PORT", str(port))
     os.environ.setdefault("MOTO_HOST", host)
+    # No permissive CORS from moto (the gate strips what remains, e.g. a bucket's CORS rules).
+    os.environ["MOTO_DISABLE_GLOBAL_CORS"] = "true"
 
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,
         MotoRequestHandler,
         create_backend_app,
     )
-    from werkzeug.serving import make_server
+    from werkzeug.serving import DechunkedInput, ThreadedWSGIServer
 
     from tether.localcloud import router, scheduler
+    from tether.localcloud.credentials import Keyring, home_credentials
     from tether.localcloud.extensions import install_all
+    from tether.localcloud.gate import BoundedDechunkedInput, Gate, max_body
+    from tether.localcloud.origins import AllowedOrigins
+    from tether.localcloud.process import tether_home
     from tether.localcloud.scheduler_http import with_schedules
 
     install_all()
     # One line per request is noise in cloud.log; keep warnings and errors.
     logging.getLogger("werkzeug").setLevel(logging.INFO if verbose else logging.WARNING)
     _log_to_stderr("tether.localcloud", logging.INFO if verbose else logging.WARNING)
-    app = with_health(with_schedules(DomainDispatcherApplication(create_backend_app)))
+    home = tether_home()
+    limit = max_body()
+    gate = Gate(
+        with_health(with_schedules(DomainDispatcherApplication(create_backend_app))),
+        keyring=Keyring(home_credentials(home)),
+        origins=AllowedOrigins(home),
+        limit=limit,
+    )
+
+    class RequestHandler(MotoRequestHandler):
+        def make_environ(self) -> dict[str, Any]:
+            environ: dict[str, Any] = super().make_environ()
+            if isinstance(environ.get("wsgi.input"), DechunkedInput):
+                environ["wsgi.input"] = BoundedDechunkedInput(self.rfile, limit)
+            return environ
+
+    class Server(ThreadedWSGIServer):
+        request_queue_size = LISTEN_BACKLOG
+
     try:
-        server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
+        server = Server(host, port, gate, handler=RequestHandler)
     except OSError as exc:
         print(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
         return 1
@@ -118,6 +147,7 @@ def serve(
         stopping.set()
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    gate.listening_on(server.server_port)
     router.start(host, server.server_port + 1)  # before the first request can create an API
     worker = threading.Thread(target=server.serve_forever, name="local-cloud", daemon=True)
     worker.start()

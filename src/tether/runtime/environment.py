@@ -2,8 +2,10 @@
 
 Nothing of the local cloud's own environment reaches the function except a few basics (PATH,
 locale, HOME, TMPDIR): above all not the user's AWS credentials, profile or config files. The
-function sees its own variables, Lambda's reserved ones, dummy credentials and
-`AWS_ENDPOINT_URL`, so every boto3 call it makes lands in the local cloud.
+function sees its own variables, Lambda's reserved ones, `AWS_ENDPOINT_URL` and the credentials
+the local cloud issued to this function (`FunctionSpec.credentials`: a key pair derived from the
+home's secret, with a session token naming the function), so every boto3 call it makes lands in
+the local cloud, signed as that function.
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ from tether.runtime.spec import FunctionSpec
 BASICS = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "HOME", "TMPDIR")
 DEFAULTS = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
 
-# The local cloud accepts any credentials; these make sure no real ones are ever used.
-CREDENTIALS = {
+CREDENTIAL_NAMES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+# For a spec that brings no credentials (the runtime on its own, in tests): the local cloud
+# refuses them, and no real ones are ever used.
+PLACEHOLDER_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "ASIATETHERLOCAL00000",
-    "AWS_SECRET_ACCESS_KEY": "tether-local-cloud-dummy-secret",
-    "AWS_SESSION_TOKEN": "tether-local-cloud-dummy-session-token",
+    "AWS_SECRET_ACCESS_KEY": "tether-local-cloud-placeholder-secret",
+    "AWS_SESSION_TOKEN": "tether-local-cloud-placeholder-session-token",
 }
 
 # No profile, config or credentials file of the user's, and no instance metadata.
@@ -52,6 +56,7 @@ def worker_environment(
 ) -> dict[str, str]:
     """The complete environment of a worker of `spec` writing to `log_stream`."""
     source = os.environ if inherited is None else inherited
+    given = credentials_of(spec)
     env = {**DEFAULTS, **{name: source[name] for name in BASICS if name in source}}
     env.update({str(name): str(value) for name, value in spec.environment.items()})
     env.update(
@@ -69,8 +74,19 @@ def worker_environment(
             "LAMBDA_TASK_ROOT": code_dir,
             "TZ": TZ,
             "AWS_ENDPOINT_URL": endpoint,
-            **CREDENTIALS,
+            **given,
             **NO_USER_CONFIG,
         }
     )
+    for name in CREDENTIAL_NAMES:
+        if name not in given:
+            env.pop(name, None)  # no token of the function's own making
     return env
+
+
+def credentials_of(spec: FunctionSpec) -> dict[str, str]:
+    """The credential variables of `spec`'s workers (all three, or the placeholders)."""
+    given = {n: str(spec.credentials[n]) for n in CREDENTIAL_NAMES if n in spec.credentials}
+    if not given.get("AWS_ACCESS_KEY_ID") or not given.get("AWS_SECRET_ACCESS_KEY"):
+        return dict(PLACEHOLDER_CREDENTIALS)
+    return given

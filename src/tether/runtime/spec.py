@@ -40,6 +40,9 @@ class FunctionSpec:
     layers: tuple[CodeSource, ...] = ()
     environment: Mapping[str, str] = field(default_factory=dict)
     version: str = LATEST
+    # What its workers sign their AWS calls with (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+    # AWS_SESSION_TOKEN), issued by the local cloud for this ARN: not part of `key`.
+    credentials: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def log_group(self) -> str:

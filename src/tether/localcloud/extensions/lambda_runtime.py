@@ -2,11 +2,12 @@
 
 Every invoke path of moto ends in `LambdaFunction._invoke_lambda(event) -> (result, errored,
 logs)`; here it runs the function on a warm worker of `tether.runtime` (with the function's
-code, layers, environment and `AWS_ENDPOINT_URL` pointing back at this local cloud), logging
-to CloudWatch Logs in moto's logs backend. `LambdaFunction.invoke` (the Invoke API, and moto's
-own callers) honours the invocation type: `Event` is queued and answered with 202 at once,
-`DryRun` runs nothing (204), `RequestResponse` sets `X-Amz-Function-Error: Unhandled` on
-errors and `X-Amz-Log-Result` (for `LogType=Tail`) to the last 4 KB of the log.
+code, layers, environment, `AWS_ENDPOINT_URL` pointing back at this local cloud and the
+credentials this local cloud issues to the function, `credentials.function_credentials`),
+logging to CloudWatch Logs in moto's logs backend. `LambdaFunction.invoke` (the Invoke API,
+and moto's own callers) honours the invocation type: `Event` is queued and answered with 202
+at once, `DryRun` runs nothing (204), `RequestResponse` sets `X-Amz-Function-Error: Unhandled`
+on errors and `X-Amz-Log-Result` (for `LogType=Tail`) to the last 4 KB of the log.
 
 A new deploy retires the old workers: CreateFunction, UpdateFunctionCode and
 UpdateFunctionConfiguration (also through CloudFormation) retire every worker not running the
@@ -37,6 +38,7 @@ from moto.awslambda.utils import get_backend, make_function_arn
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.logs.models import logs_backends
 
+from tether.localcloud.credentials import LocalCredentials, function_credentials, home_credentials
 from tether.localcloud.endpoint import DEFAULT_HOST, DEFAULT_PORT, endpoint_for
 from tether.localcloud.extensions import lambda_pollers, lambda_push_events
 from tether.localcloud.extensions._patching import original, replace
@@ -92,13 +94,27 @@ def function_arn(fn: LambdaFunction) -> str:
     return arn if version == LATEST else f"{arn}:{version}"
 
 
+class _Issuer:
+    """The home's key pair, read once when the runtime is installed (as the server's gate
+    reads it): every function's credentials derive from it."""
+
+    home: LocalCredentials | None = None
+
+    @classmethod
+    def for_function(cls, arn: str) -> dict[str, str]:
+        if cls.home is None:
+            cls.home = home_credentials(tether_home())
+        return function_credentials(cls.home, arn).as_env()
+
+
 def spec_for(fn: LambdaFunction) -> FunctionSpec:
     """What the runtime runs for moto's function `fn`, as it is now."""
     data: bytes = getattr(fn, "code_bytes", b"") or b""
     sha = getattr(fn, "code_digest", "") or (hashlib.sha256(data).hexdigest() if data else "")
     runtime = (fn.run_time or "") if fn.package_type != "Image" else "a container image"
+    arn = function_arn(fn)
     return FunctionSpec(
-        arn=function_arn(fn),
+        arn=arn,
         name=fn.function_name,
         handler=fn.handler or "",
         runtime=runtime,
@@ -109,6 +125,7 @@ def spec_for(fn: LambdaFunction) -> FunctionSpec:
         layers=_layers(fn),
         environment={str(k): str(v) for k, v in (fn.environment_vars or {}).items()},
         version=str(fn.version),
+        credentials=_Issuer.for_function(arn),
     )
 
 
@@ -248,6 +265,7 @@ def _delete_function(self: LambdaBackend, function_name: str, qualifier: str | N
 
 
 def _configure() -> None:
+    _Issuer.home = home_credentials(tether_home())
     try:
         service.current()
     except RuntimeError:
