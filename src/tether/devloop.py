@@ -39,26 +39,51 @@ def relevant(root: Path, paths: Iterable[str]) -> list[str]:
     """The saved files that can matter to a deploy, relative to the project root."""
     result = []
     for path in paths:
-        rel = (
-            Path(path).resolve().relative_to(root.resolve())
-            if Path(path).is_absolute()
-            else Path(path)
-        )
+        rel = _inside(root, Path(path))
+        if rel is None:
+            continue
         if IGNORED_PARTS & set(rel.parts) or rel.name.endswith((".pyc", "~", ".swp")):
             continue
         result.append(rel.as_posix())
     return sorted(set(result))
 
 
+def _inside(root: Path, path: Path) -> Path | None:
+    """`path` relative to the project root, or None when it is not in the project.
+
+    Only the folders are resolved, never the saved file itself: a symbolic link saved in the
+    project is a change in the project wherever it points (the build refuses one that leaves
+    the project, and the deploy reports it)."""
+    if not path.is_absolute():
+        return path
+    for base in (root.absolute(), root.resolve()):
+        for full in (Path(os.path.abspath(path)), path.parent.resolve() / path.name):
+            try:
+                return full.relative_to(base)
+            except ValueError:
+                continue
+    return None
+
+
 def check_syntax(root: Path, files: Iterable[str]) -> str | None:
     """The first syntax error among the saved Python files, as `file:line: message`."""
+    real_root = os.path.realpath(root)
     for rel in files:
         path = root / rel
-        if rel.endswith(".py") and path.is_file():
-            try:
-                compile(path.read_bytes(), rel, "exec")
-            except SyntaxError as exc:
-                return f"{rel}:{exc.lineno or 1}: syntax error: {exc.msg}"
+        if not rel.endswith(".py") or not path.is_file():
+            continue
+        if not os.path.realpath(path).startswith(real_root + os.sep):
+            continue  # a link out of the project: the build refuses it, with the reason
+        try:
+            source = path.read_bytes()
+        except OSError as exc:
+            return f"{rel}: cannot read it: {exc.strerror or exc}"
+        try:
+            compile(source, rel, "exec")
+        except SyntaxError as exc:
+            return f"{rel}:{exc.lineno or 1}: syntax error: {exc.msg}"
+        except ValueError as exc:  # Python 3.11: "source code string cannot contain null bytes"
+            return f"{rel}:1: syntax error: {exc}"
     return None
 
 
@@ -80,9 +105,17 @@ def deploy_change(
         first = exc.problems[0].format().splitlines()[0] if exc.problems else exc.message
         return Outcome(False, f"{stamp} {first}; the previous version keeps serving")
     except TetherError as exc:
+        hint = f"\n    hint: {exc.hint}" if exc.hint else ""
         return Outcome(
             False,
-            f"{stamp} deploy failed: {exc.message.splitlines()[0]}; the previous version keeps serving",
+            f"{stamp} deploy failed: {exc.message.splitlines()[0]}; the previous version keeps "
+            f"serving{hint}",
+        )
+    except OSError as exc:  # a file the loader or the analysis cannot read (permissions...)
+        what = exc.filename or "a file"
+        return Outcome(
+            False,
+            f"{stamp} cannot read {what}: {exc.strerror or exc}; the previous version keeps serving",
         )
     elapsed = (time.time() - saved_at) * 1000
     changed = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
@@ -103,8 +136,8 @@ def saved_at(root: Path, files: Iterable[str]) -> float:
     times = []
     for rel in files:
         try:
-            times.append(os.stat(root / rel).st_mtime)
-        except FileNotFoundError:
+            times.append(os.lstat(root / rel).st_mtime)
+        except OSError:
             continue
     return max(times, default=time.time())
 

@@ -16,25 +16,16 @@ from tether.invoke.events import KINDS
 
 
 def _read_event(source: str | None) -> Any:
-    from tether.errors import OptionError
+    """The event of `--event FILE|-`, or {} without one; EventError says what is wrong."""
+    from tether.invoke.payload import read_event_file, read_event_stream
 
     if source is None:
         return {}
-    text = sys.stdin.read() if source == "-" else None
-    if text is None:
-        path = Path(source)
-        if not path.is_file():
-            raise OptionError(
-                f"--event {source}: no such file", hint="give a JSON file, or - for standard input"
-            )
-        text = path.read_text(encoding="utf-8")
-    try:
-        return json.loads(text)
-    except ValueError as exc:
-        where = "standard input" if source == "-" else source
-        raise OptionError(
-            f"the event in {where} is not valid JSON: {exc}", hint="fix the JSON"
-        ) from None
+    if source == "-":
+        if sys.stdin.isatty():
+            click.echo("reading the event from standard input (end it with Ctrl-D)", err=True)
+        return read_event_stream(sys.stdin.buffer)
+    return read_event_file(Path(source))
 
 
 @click.command()
@@ -71,6 +62,8 @@ def invoke(
     from tether.invoke.target import deployed_stage
 
     project = load(project_path, stage, target)
+    # a bad event is the user's to fix whatever the state of the stage: read it first
+    event = None if schedule else _read_event(event_source)
     deployed = deployed_stage(project, stage=stage, target=target)
     deployed.function(function)
     if schedule:
@@ -80,9 +73,8 @@ def invoke(
             if payload is not None
             else schedule_event(project, rule, deployed.output(rule.name, "Arn"))
         )
-    else:
-        event = _read_event(event_source)
-    result = run_invoke(deployed, function, event)
+    source = "standard input" if event_source == "-" else event_source
+    result = run_invoke(deployed, function, event, source=None if schedule else source)
     if as_json:
         click.echo(
             json.dumps(

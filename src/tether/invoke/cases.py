@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import os
 import time
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
@@ -28,8 +29,9 @@ from typing import Any
 
 from tether.errors import Problem, ProjectError
 from tether.invoke.invoker import invoke
+from tether.invoke.payload import EventError, encode, read_event_file
 from tether.invoke.target import Deployed
-from tether.model.yamlfile import YamlSyntaxError, key_pos, parse, plain
+from tether.model.yamlfile import MAX_FILE_BYTES, YamlSyntaxError, key_pos, parse, plain
 
 CASE_SUFFIXES = (".test.yaml", ".test.yml", ".test.json")
 CASE_KEYS = ("function", "event", "expect", "description")
@@ -83,7 +85,30 @@ def _read_case(root: Path, path: Path, rel: str, problems: list[Problem]) -> Cas
         problems.append(Problem(rel, at[0], at[1], "error", message, hint))
 
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            problem(
+                (1, 1),
+                f"the test case is {size / (1024 * 1024):.1f} MB; a case file may be at most "
+                f"{MAX_FILE_BYTES // (1024 * 1024)} MB",
+                "put a large event in a JSON file in events/ and name it: `event: big.json`",
+            )
+            return None
         document = parse(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        line = bytes(exc.object[: exc.start]).count(b"\n") + 1
+        problem(
+            (line, 1),
+            f"the test case is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset "
+            f"{exc.start})",
+            "save it as UTF-8 YAML or JSON",
+        )
+        return None
+    except OSError as exc:
+        problem(
+            (1, 1), f"cannot read the test case: {exc.strerror or exc}", "check its permissions"
+        )
+        return None
     except YamlSyntaxError as exc:
         problem(exc.pos, exc.message, exc.hint)
         return None
@@ -109,30 +134,30 @@ def _read_case(root: Path, path: Path, rel: str, problems: list[Problem]) -> Cas
         problem((1, 1), "a test case needs `function: NAME`", "name the function to invoke")
         return None
     event = document.get("event", {})
+    at = key_pos(document, "event", (1, 1))
     if isinstance(event, str):
         event_path = (
             (path.parent / event) if (path.parent / event).is_file() else root / "events" / event
         )
-        try:
-            event = json.loads(event_path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            problem(
-                key_pos(document, "event", (1, 1)),
-                f"event file {event} not found",
-                "put it in events/ or inline the event",
-            )
+        if not event_path.is_file():
+            problem(at, f"event file {event} not found", "put it in events/ or inline the event")
             return None
-        except ValueError as exc:
-            problem(
-                key_pos(document, "event", (1, 1)),
-                f"event file {event} is not valid JSON: {exc}",
-                "fix the JSON",
-            )
+        try:
+            event = read_event_file(event_path, shown=os.path.relpath(event_path, root))
+        except EventError as exc:
+            problem(at, exc.message, exc.hint)
+            return None
+    else:
+        event = plain(event)
+        try:
+            encode(event, where=rel)
+        except EventError as exc:
+            problem(at, exc.message, exc.hint)
             return None
     return Case(
         rel,
         str(document["function"]),
-        plain(event),
+        event,
         plain(expect) if isinstance(expect, dict) else {},
     )
 
@@ -144,7 +169,7 @@ def run_cases(deployed: Deployed, cases: list[Case]) -> list[Outcome]:
 def run_case(deployed: Deployed, case: Case) -> Outcome:
     outcome = Outcome(case)
     started = time.perf_counter()
-    invocation = invoke(deployed, case.function, case.event)
+    invocation = invoke(deployed, case.function, case.event, source=case.name)
     outcome.logs = invocation.logs
     expect = case.expect
     must_fail = bool(expect.get("error", False))

@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from tether.invoke.payload import encode
 from tether.invoke.target import Deployed
 
 
@@ -24,8 +25,13 @@ class Invocation:
         return self.error is not None
 
 
-def invoke(deployed: Deployed, function: str, event: Any) -> Invocation:
+def invoke(
+    deployed: Deployed, function: str, event: Any, *, source: str | None = None
+) -> Invocation:
+    """Invoke synchronously; an event over Lambda's 6 MB payload limit is refused before it is
+    sent (EventError naming `source`, where the event came from)."""
     name = deployed.function_name(function)
+    request = encode(event, where=source, kind="RequestResponse")
     client = deployed.cloud.client("lambda")
     started = time.perf_counter()
     with deployed.cloud.guard():
@@ -33,7 +39,7 @@ def invoke(deployed: Deployed, function: str, event: Any) -> Invocation:
             FunctionName=name,
             InvocationType="RequestResponse",
             LogType="Tail",
-            Payload=json.dumps(event).encode(),
+            Payload=request,
         )
         payload = response["Payload"].read()
     elapsed = (time.perf_counter() - started) * 1000

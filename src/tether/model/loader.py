@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tether.errors import Problem, ProjectError, Severity
-from tether.model import iam, rules
+from tether.model import iam, limits, rules
 from tether.model.naming import upper_snake
 from tether.model.project import (
     RESOURCE_TYPES,
@@ -41,6 +41,7 @@ from tether.model.project import (
     Trigger,
 )
 from tether.model.yamlfile import (
+    MAX_FILE_BYTES,
     Pos,
     YamlSyntaxError,
     describe,
@@ -138,6 +139,27 @@ class _Loader:
 
     def loc(self, pos: Pos) -> Location:
         return Location(self.file, pos[0], pos[1])
+
+    def requirements(self) -> tuple[str, ...]:
+        """The requirement lines of requirements.txt (comments and blank lines dropped); a file
+        that is not UTF-8 (as pip reads it; a byte-order mark is fine) is a problem."""
+        path = self.root / "requirements.txt"
+        if not path.is_file():
+            return ()
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line_start = raw.rfind(b"\n", 0, exc.start) + 1
+            self.report(
+                (raw.count(b"\n", 0, exc.start) + 1, exc.start - line_start + 1),
+                f"requirements.txt is not UTF-8 text: byte 0x{raw[exc.start]:02x} cannot be read",
+                "save it as UTF-8, as pip reads it (UTF-16, as PowerShell's `>` writes it, is not)",
+                file="requirements.txt",
+            )
+            return ()
+        lines = (line.split("#", 1)[0].strip() for line in text.splitlines())
+        return tuple(line for line in lines if line)
 
     # --- typed access to mapping entries ---------------------------------------------------
 
@@ -291,6 +313,16 @@ class _Loader:
     def load(self) -> Project | None:
         path = self.root / self.file
         try:
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                self.report(
+                    (1, 1),
+                    f"{self.file} is {size / (1024 * 1024):.1f} MB; a project file may be at most "
+                    f"{MAX_FILE_BYTES // (1024 * 1024)} MB",
+                    "a project file holds settings, not data: a real one is a few KB. Keep "
+                    "large values (schedule inputs, test events) in other files",
+                )
+                return None
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             self.report(
@@ -299,8 +331,20 @@ class _Loader:
                 "run `tether init NAME` to start a project",
             )
             return None
-        except UnicodeDecodeError:
-            self.report((1, 1), f"{self.file} is not UTF-8 text", "save the file as UTF-8")
+        except UnicodeDecodeError as exc:
+            line = bytes(exc.object[: exc.start]).count(b"\n") + 1
+            self.report(
+                (line, 1),
+                f"{self.file} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})",
+                "save the file as UTF-8",
+            )
+            return None
+        except OSError as exc:
+            self.report(
+                (1, 1),
+                f"cannot read {self.file}: {exc.strerror or exc}",
+                "check that the file is readable (its permissions, or that it is a file)",
+            )
             return None
         try:
             doc = parse(text)
@@ -346,8 +390,12 @@ class _Loader:
             resources=resources,
             functions=functions,
             description=description,
-            requirements=_requirements(self.root),
+            requirements=self.requirements(),
         )
+        if not any(p.severity == "error" for p in self.problems):
+            # only a valid project has a footprint worth counting
+            at = key_pos(doc, "functions", top) if "functions" in doc else top
+            self.problems.extend(limits.limit_problems(project, self.loc(at)))
         if not any(p.severity == "error" for p in self.problems):
             self.problems.extend(unused_warnings(project))
         warnings = tuple(sorted(p for p in self.problems if p.severity == "warning"))
@@ -1163,17 +1211,6 @@ def unused_warnings(project: Project) -> list[Problem]:
             )
         )
     return warnings
-
-
-def _requirements(root: Path) -> tuple[str, ...]:
-    """The requirement lines of requirements.txt (comments and blank lines dropped)."""
-    path = root / "requirements.txt"
-    if not path.is_file():
-        return ()
-    lines = (
-        line.split("#", 1)[0].strip() for line in path.read_text(encoding="utf-8").splitlines()
-    )
-    return tuple(line for line in lines if line)
 
 
 def _overlaps(a: BucketTrigger, b: BucketTrigger) -> bool:

@@ -256,6 +256,16 @@ def handler(root: Path, value: str) -> tuple[str, str, str, int] | None:
         return (f"syntax error in {shown}: {exc.msg}", "fix the code", shown, exc.lineno or 1)
     except UnicodeDecodeError:
         return (f"{shown} is not UTF-8 text", "save the file as UTF-8", shown, 1)
+    except (RecursionError, MemoryError):
+        # e.g. `x = 1 + 1 + ...` fifty thousand times: CPython's parser recurses per operator
+        return (
+            f"{shown} is nested too deeply for Python to parse",
+            "split the long expression into several statements",
+            shown,
+            1,
+        )
+    except OSError as exc:
+        return (f"cannot read {shown}: {exc.strerror or exc}", "check its permissions", shown, 1)
     defined = _top_level_names(tree)
     if function not in defined:
         found = ", ".join(sorted(n for n in defined if not n.startswith("_"))) or "none"

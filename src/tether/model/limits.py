@@ -1,0 +1,179 @@
+"""How much of one CloudFormation stack a project takes, against the limits AWS sets on a stack.
+
+Every command loads the project, so the loader checks these limits and `tether check` refuses a
+project no stack could hold, before synth, build or deploy. The counts mirror what synth makes
+of each function, trigger and project resource (see `tether.synth`); a synth test compares them
+with the templates synth writes, so the two cannot drift apart. Synth checks its template
+against the same limits too, with the exact counts.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from tether.errors import Problem
+from tether.model.project import (
+    Bucket,
+    BucketTrigger,
+    HttpApi,
+    HttpTrigger,
+    Location,
+    Project,
+    Queue,
+    Resource,
+    Schedule,
+    ScheduleTrigger,
+    Table,
+    Topic,
+    TopicTrigger,
+    Trigger,
+)
+
+# AWS CloudFormation quotas, per template (docs: "Understand CloudFormation quotas")
+MAX_RESOURCES = 500
+MAX_OUTPUTS = 200
+
+FUNCTION_RESOURCES = 3  # log group, role, function
+FUNCTION_OUTPUTS = 1  # its ARN
+# project resource -> (CloudFormation resources, outputs)
+RESOURCE_SHAPES: dict[type[Resource], tuple[int, int]] = {
+    Bucket: (1, 2),  # bucket; name, ARN
+    Table: (1, 2),  # table; name, ARN (+ stream ARN)
+    Topic: (1, 2),  # topic; ARN, name
+    Queue: (1, 2),  # queue; URL, ARN
+    Schedule: (1, 1),  # EventBridge rule; ARN
+    HttpApi: (2, 1),  # API and its stage; URL
+}
+SPLIT_HINT = (
+    "split the functions into several projects (each project deploys its own stack), or let one "
+    "function handle what several small ones do"
+)
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """CloudFormation resources and outputs per part of the project, in the user's words:
+    "function resize" (its triggers included), "s3.bucket uploads", "dependency layer"; and the
+    resources per kind of part: "functions", "triggers", "project resources"."""
+
+    resources: Counter[str]
+    outputs: Counter[str]
+    kinds: Counter[str]
+
+    @property
+    def resource_count(self) -> int:
+        return sum(self.resources.values())
+
+    @property
+    def output_count(self) -> int:
+        return sum(self.outputs.values())
+
+
+def footprint(project: Project) -> Footprint:
+    resources: Counter[str] = Counter()
+    outputs: Counter[str] = Counter()
+    kinds: Counter[str] = Counter()
+    if project.requirements:
+        resources["dependency layer"] += 1
+        kinds["dependency layer"] += 1
+    for resource in project.resources.values():
+        if resource.is_external:
+            continue
+        count, shown = RESOURCE_SHAPES[type(resource)]
+        owner = f"{resource.type_name} {resource.name}"
+        resources[owner] += count
+        kinds["project resources"] += count
+        outputs[owner] += shown + (isinstance(resource, Table) and bool(resource.stream))
+    for function in project.functions.values():
+        owner = f"function {function.name}"
+        wiring = _trigger_resources(function.triggers)
+        resources[owner] += FUNCTION_RESOURCES + wiring
+        kinds["functions"] += FUNCTION_RESOURCES
+        kinds["triggers"] += wiring
+        outputs[owner] += FUNCTION_OUTPUTS
+    return Footprint(resources, outputs, kinds)
+
+
+def _trigger_resources(triggers: tuple[Trigger, ...]) -> int:
+    """Invoke permissions are one per function and source (an S3 bucket, a schedule); HTTP
+    routes share one integration per function and API; the rest is one subscription (with its
+    permission) or one event source mapping per trigger."""
+    count = 0
+    sources: set[str] = set()
+    for trigger in triggers:
+        if isinstance(trigger, BucketTrigger | ScheduleTrigger):
+            count += trigger.resource not in sources
+        elif isinstance(trigger, HttpTrigger):
+            count += 2 + (trigger.resource not in sources)  # route, its permission
+        elif isinstance(trigger, TopicTrigger):
+            count += 2  # subscription, permission
+        else:
+            count += 1  # event source mapping of a queue or a stream
+        sources.add(trigger.resource)
+    return count
+
+
+def limit_problems(
+    project: Project,
+    at: Location,
+    *,
+    resources: int | None = None,
+    outputs: int | None = None,
+) -> list[Problem]:
+    """The stack limits the project goes over; `resources` and `outputs` override the counts
+    of the footprint (synth passes its template's)."""
+    used = footprint(project)
+    resources = used.resource_count if resources is None else resources
+    outputs = used.output_count if outputs is None else outputs
+    problems = []
+    if resources > MAX_RESOURCES:
+        problems.append(
+            Problem(
+                at.file,
+                at.line,
+                at.column,
+                "error",
+                f"the project needs {resources} CloudFormation resources, more than the "
+                f"{MAX_RESOURCES} AWS allows in one stack",
+                f"{SPLIT_HINT}. Here {_breakdown(project, used)}; the largest: "
+                + _largest(used.resources),
+            )
+        )
+    if outputs > MAX_OUTPUTS:
+        problems.append(
+            Problem(
+                at.file,
+                at.line,
+                at.column,
+                "error",
+                f"the project needs {outputs} CloudFormation outputs, more than the "
+                f"{MAX_OUTPUTS} AWS allows in one stack",
+                f"{SPLIT_HINT}. Each function has 1 output (its ARN); each project bucket, "
+                "table, topic and queue 2; each schedule and HTTP API 1; the most: "
+                + _largest(used.outputs),
+            )
+        )
+    return problems
+
+
+def _breakdown(project: Project, used: Footprint) -> str:
+    functions = len(project.functions)
+    triggers = sum(len(f.triggers) for f in project.functions.values())
+    parts = [
+        f"{functions} function{'s' if functions != 1 else ''} take {used.kinds['functions']} "
+        f"({FUNCTION_RESOURCES} each: log group, role, function)",
+        f"their {triggers} trigger{'s' if triggers != 1 else ''} {used.kinds['triggers']}",
+        f"project resources {used.kinds['project resources']}",
+    ]
+    if used.kinds["dependency layer"]:
+        parts.append("the dependency layer 1")
+    return ", ".join(parts)
+
+
+def _largest(counts: Counter[str], shown: int = 3) -> str:
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    words = [f"{owner} ({count})" for owner, count in ranked[:shown]]
+    if len(ranked) > shown:
+        words.append(f"... {len(ranked) - shown} more")
+    return ", ".join(words)
