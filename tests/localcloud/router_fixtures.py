@@ -1,6 +1,6 @@
 """Fixtures (no tests) for the HTTP router and scheduler tests: one local cloud process per
-xdist worker with the test-only hooks on, shared by the modules that declare
-`pytest_plugins = ["tests.localcloud.router_fixtures"]` (so it starts once per worker).
+xdist worker with the test-only hooks on, registered as a plugin by tests/conftest.py (so it
+starts once per worker, and only for the tests that use it).
 
 - `TETHER_TEST_FAKE_LAMBDA=run`: functions run their real handler code inside the local cloud
   until Tether's runtime lands; once it replaces `_invoke_lambda`, the fake steps aside and the

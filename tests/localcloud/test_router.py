@@ -22,8 +22,6 @@ from tests.localcloud.router_fixtures import HookedCloud, wait_for
 from tether import load_project
 from tether.deploy.pipeline import deploy
 
-pytest_plugins = ["tests.localcloud.router_fixtures"]
-
 PROJECT = """
 name: routes
 resources:

@@ -25,8 +25,6 @@ from tests.localcloud.router_fixtures import HookedCloud, wait_for
 from tether import load_project
 from tether.deploy.pipeline import deploy
 
-pytest_plugins = ["tests.localcloud.router_fixtures"]
-
 CLIENTS = 200
 
 PROJECT = """

@@ -11,6 +11,7 @@ with the failing resources and reasons in the user's words.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Callable, Iterable
@@ -24,9 +25,10 @@ from tether.deploy.data import delete_bucket
 from tether.deploy.plan import DataRisk, Plan
 from tether.deploy.stack import DeployedStack, owner_words
 from tether.errors import TetherError
+from tether.synth.functions import CODE_BUCKET_PARAMETER
 
 CAPABILITIES = ["CAPABILITY_IAM"]
-TEMPLATE_BODY_LIMIT = 51_200
+TEMPLATE_BODY_LIMIT = 51_200  # bytes: CloudFormation's limit for a template sent inline
 POLL_SECONDS = 0.5
 
 
@@ -49,11 +51,28 @@ class DeployFailedError(TetherError):
     """CloudFormation could not apply the change; the previous stack is still running."""
 
 
-def create_change_set(cloud: Cloud, plan: Plan, *, template_url: str | None = None) -> str:
+def template_source(cloud: Cloud, template: dict[str, Any], bucket: str) -> dict[str, str]:
+    """How to hand CloudFormation a template: inline up to its 51,200-byte limit, else from the
+    artifact bucket (content-addressed, so the same template is uploaded once)."""
+    body = json.dumps(template, sort_keys=True, separators=(",", ":"))
+    if len(body.encode()) <= TEMPLATE_BODY_LIMIT:
+        return {"TemplateBody": body}
+    if not bucket:
+        raise TetherError(
+            f"the template is {len(body.encode()):,} bytes, over CloudFormation's inline limit "
+            f"of {TEMPLATE_BODY_LIMIT:,}, and the stack names no artifact bucket to upload it to",
+            hint="deploy the stage again with `tether deploy --full`",
+        )
+    key = f"templates/{hashlib.sha256(body.encode()).hexdigest()}.json"
+    with cloud.guard():
+        cloud.client("s3").put_object(Bucket=bucket, Key=key, Body=body.encode())
+    return {"TemplateURL": f"https://{bucket}.s3.{cloud.region}.amazonaws.com/{key}"}
+
+
+def create_change_set(cloud: Cloud, plan: Plan) -> str:
     """Create the plan's change set, wait until it is ready, and return its ARN."""
     cfn = cloud.client("cloudformation")
-    body = json.dumps(plan.template, sort_keys=True, separators=(",", ":"))
-    source = {"TemplateURL": template_url} if template_url else {"TemplateBody": body}
+    source = template_source(cloud, plan.template, plan.parameters.get(CODE_BUCKET_PARAMETER, ""))
     with cloud.guard():
         if plan.replace_dead_stack:
             cfn.delete_stack(StackName=plan.stack)
@@ -112,10 +131,11 @@ def mark_retained(cloud: Cloud, deployed: DeployedStack, logical_ids: list[str])
     if template == deployed.template:
         return
     cfn = cloud.client("cloudformation")
+    source = template_source(cloud, template, deployed.parameters.get(CODE_BUCKET_PARAMETER, ""))
     with cloud.guard():
         cfn.update_stack(
             StackName=deployed.name,
-            TemplateBody=json.dumps(template, sort_keys=True, separators=(",", ":")),
+            **source,
             Parameters=[
                 {"ParameterKey": k, "UsePreviousValue": True} for k in sorted(deployed.parameters)
             ],
