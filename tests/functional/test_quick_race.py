@@ -41,8 +41,7 @@ def test_two_stages_quick_deployed_at_once_never_corrupt_an_artifact(
         word = f"round-{round_}"
         say(root, "alpha", word)
         runs = [
-            tether("deploy", "-s", stage, "--quick", "--patch", patch, cwd=root)
-            for stage in stages
+            tether("deploy", "-s", stage, "--quick", "--patch", patch, cwd=root) for stage in stages
         ]
         outputs = [run.communicate(timeout=120)[0] for run in runs]
         for run, output in zip(runs, outputs, strict=True):
