@@ -42,10 +42,11 @@ def set_resources(root: Path, resources: str, *, name: str = "tiny") -> None:
 
 
 def say(root: Path, function: str, word: str) -> None:
-    """Make `function` answer `word`."""
-    (root / "app" / f"{function}.py").write_text(
-        f"def handler(event, context):\n    return {word!r}\n"
-    )
+    """Make `function` answer `word` (written as an editor saves: whole, then renamed)."""
+    path = root / "app" / f"{function}.py"
+    partial = path.with_name(f".{path.name}.saving")
+    partial.write_text(f"def handler(event, context):\n    return {word!r}\n")
+    partial.replace(path)
 
 
 def project(root: Path) -> Project:
