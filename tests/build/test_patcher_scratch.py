@@ -1,5 +1,7 @@
 """The remote patcher's handler works in a private directory per invocation and leaves nothing
 behind, even when the patch fails, so two invocations sharing /tmp never see each other's files.
+A process keeps only its last result, in a private folder of its own, so a dev loop's next patch
+starts without downloading the artifact again.
 
 The handler is run in-process against a small in-memory S3 (the three calls it makes)."""
 
@@ -7,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import stat
 import tempfile
 import zipfile
@@ -63,6 +64,7 @@ class FakeS3:
 def s3(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeS3:
     fake = FakeS3()
     monkeypatch.setattr(patcher, "_s3", fake)
+    monkeypatch.setattr(patcher, "_kept", None)  # a new process
     scratch_root = tmp_path / "tmp"
     scratch_root.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch_root))
@@ -92,8 +94,20 @@ def test_each_invocation_gets_its_own_directory_and_removes_it(s3: FakeS3) -> No
     assert one != two
     assert one.name.startswith(patcher.SCRATCH_PREFIX)
     assert not one.exists() and not two.exists()
-    assert os.listdir(tempfile.gettempdir()) == []
+    (kept,) = Path(tempfile.gettempdir()).iterdir()  # only the process's last result is left
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o700
+    assert [p.read_bytes() for p in kept.iterdir()] == [s3.objects[second["key"]]]
     assert not [k for k in s3.objects if k.startswith("deltas/")]
+
+
+def test_patching_the_last_result_again_needs_no_download(s3: FakeS3) -> None:
+    first = patcher.handler(event(s3, "one", b"X = 2\n"), None)
+    s3.objects["deltas/next.zip"] = make_delta({"app/api.py": b"X = 4\n"}).entries
+    again = {"bucket": "b", "source_key": first["key"], "delta_key": "deltas/next.zip"}
+    second = patcher.handler(again, None)
+    assert len(s3.downloads) == 1  # the first patch's source only
+    with zipfile.ZipFile(io.BytesIO(s3.objects[second["key"]])) as archive:
+        assert archive.read("app/api.py") == b"X = 4\n"
 
 
 def test_a_failed_patch_leaves_nothing_behind(s3: FakeS3) -> None:
@@ -102,5 +116,6 @@ def test_a_failed_patch_leaves_nothing_behind(s3: FakeS3) -> None:
         patcher.handler(
             {"bucket": "b", "source_key": "code/live.zip", "delta_key": "deltas/bad.zip"}, None
         )
-    assert os.listdir(tempfile.gettempdir()) == []
+    left = list(Path(tempfile.gettempdir()).iterdir())
+    assert [list(p.iterdir()) for p in left] == [[]]  # an empty private folder at most
     assert "deltas/bad.zip" not in s3.objects
