@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -124,6 +125,35 @@ def test_a_module_that_does_not_parse_is_a_warning_and_the_rest_is_analysed(
     assert (problem.file, problem.line, problem.severity) == ("app/broken.py", 1, "warning")
     assert "cannot be analysed: syntax error" in problem.message
     assert "app/broken.py" in analysis.functions["fn"].closure
+
+
+@pytest.mark.parametrize("terms", [900, 50_000])
+def test_code_nested_too_deeply_is_a_warning_not_a_crash(tmp_path: Path, terms: int) -> None:
+    """A very long expression: Python may parse it (900 terms) or not (50,000); either way the
+    file is named, and the other modules are still analysed."""
+    long_key = " + ".join(['"k"'] * terms)
+    root = project(
+        tmp_path,
+        "functions:\n  fn: {handler: app/main.handler}\n",
+        {
+            "app/__init__.py": "",
+            "app/keys.py": f"import boto3\ns3 = boto3.client('s3')\nKEY = {long_key}\n",
+            "app/main.py": """
+            import os
+            import boto3
+            from app import keys
+
+            def handler(event, context):
+                boto3.client("sns").publish(TopicArn=os.environ["ALERTS_TOPIC_ARN"], Message="m")
+            """,
+        },
+    )
+    analysis = analyse(load_project(root))
+    assert analysis.functions["fn"].grants() == {("alerts", "sns:Publish")}
+    (problem,) = analysis.problems
+    assert (problem.file, problem.severity) == ("app/keys.py", "warning")
+    assert problem.message.startswith("app/keys.py cannot be analysed: ")
+    assert "nested too deeply" in problem.message
 
 
 KITCHEN_SINK = """

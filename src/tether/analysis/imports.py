@@ -209,6 +209,8 @@ def parse(path: Path, rel: str) -> tuple[ast.Module | None, tuple[int, int, str]
         error = (exc.lineno or 1, exc.offset or 1, f"syntax error: {exc.msg}")
     except (OSError, ValueError) as exc:
         error = (1, 1, f"cannot read the file: {exc}")
+    except (RecursionError, MemoryError):
+        error = (1, 1, "the code is nested too deeply for Python to parse")
     _PARSED[key] = (stat.st_mtime_ns, stat.st_size, tree, error)
     return tree, error
 

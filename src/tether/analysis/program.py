@@ -83,6 +83,9 @@ class Program:
         self._subclasses: dict[int, list[ClassInfo]] | None = None
         self._lazy_memo: dict[Lazy, Value] = {}
         self._lazy_active: set[Lazy] = set()
+        # Modules with code nested too deeply for the interpreter to follow (a very long chain
+        # of `+`, say): what it could not read is reported, never guessed.
+        self.too_deep: set[str] = set()
 
     # --- running ---------------------------------------------------------------------------
 
@@ -111,7 +114,10 @@ class Program:
         if state.state == 0 and state.source.tree is not None:
             state.state = 1
             frame = Frame(self, state, None, None, state.env, record=True)
-            frame.block(state.source.tree.body)
+            try:
+                frame.block(state.source.tree.body)
+            except RecursionError:
+                self.too_deep.add(name)
             state.state = 2
         return state
 
@@ -136,12 +142,16 @@ class Program:
                 info.assigned.setdefault(name, []).append(value)
         returns_before = list(info.returns)
         node = info.node
-        if isinstance(node, ast.Lambda):
-            frame.returns.append(frame.expr(node.body))
-        else:
-            frame.block(node.body)
-            if not _always_returns(node.body):
-                frame.returns.append(NONE)
+        try:
+            if isinstance(node, ast.Lambda):
+                frame.returns.append(frame.expr(node.body))
+            else:
+                frame.block(node.body)
+                if not _always_returns(node.body):
+                    frame.returns.append(NONE)
+        except RecursionError:
+            self.too_deep.add(info.module)
+            frame.returns.append(UNKNOWN)
         result = join(*frame.returns) if frame.returns else NONE
         if record:
             info.returns = frame.returns

@@ -113,8 +113,11 @@ class FunctionResolver:
 
     def run(self) -> Result:
         for module in sorted(self.modules, key=lambda m: m.file):
-            if module.error is not None:
-                line, column, message = module.error
+            error = module.error
+            if error is None and module.name in self.program.too_deep:
+                error = (1, 1, "its code is nested too deeply to follow (a very long expression)")
+            if error is not None:
+                line, column, message = error
                 self.findings.add(
                     Finding(
                         module.file,
