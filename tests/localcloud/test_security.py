@@ -14,6 +14,7 @@ import socket
 import stat
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -35,6 +36,7 @@ from tests.helpers import local_session
 from tests.localcloud.helpers import REGION, Client, free_port, unique
 from tether.localcloud import LocalCloud, client, home_credentials, process
 from tether.localcloud.credentials import LocalCredentials, function_credentials
+from tether.localcloud.router import ApiRef, _ApiServer
 
 CONFIG = Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"})
 TEMPLATE = json.dumps(
@@ -650,3 +652,162 @@ def test_tether_local_env_prints_nothing_when_the_local_cloud_is_not_running(
     )
     assert done.returncode == 1 and done.stdout == ""
     assert "not running" in done.stderr and "tether local start" in done.stderr
+
+
+# --- one signed thing must not buy more than it signed (found by attacking the gate) ---------
+
+
+def presigned(aws: Client, method: str, params: dict[str, str], version: str) -> str:
+    """A presigned URL's path and query, made as boto3 makes them (V2 by default, or V4)."""
+    session = local_session_of(aws)
+    config = Config(signature_version=version, s3={"addressing_style": "path"})
+    s3 = session.client("s3", endpoint_url=aws("s3").meta.endpoint_url, config=config)
+    url: str = s3.generate_presigned_url(method, Params=params, ExpiresIn=600)
+    split = urllib.parse.urlsplit(url)
+    return f"{split.path}?{split.query}"
+
+
+def local_session_of(aws: Client) -> boto3.session.Session:
+    creds = aws("s3")._request_signer._credentials
+    return boto3.session.Session(
+        aws_access_key_id=creds.access_key,
+        aws_secret_access_key=creds.secret_key,
+        region_name=REGION,
+    )
+
+
+@pytest.mark.parametrize("version", ["s3", "s3v4"])
+def test_a_presigned_upload_url_cannot_copy_another_object(
+    cloud: LocalCloud, aws: Client, version: str
+) -> None:
+    victim, uploads = unique("victim"), unique("uploads")
+    aws("s3").create_bucket(Bucket=victim)
+    aws("s3").create_bucket(Bucket=uploads)
+    aws("s3").put_object(Bucket=victim, Key="secret.txt", Body=b"TOP SECRET")
+    path = presigned(aws, "put_object", {"Bucket": uploads, "Key": "mine"}, version)
+    status, _, body = send(
+        cloud,
+        "PUT",
+        path,
+        {"Host": netloc(cloud), "x-amz-copy-source": f"/{victim}/secret.txt"},
+    )
+    assert status == 403, body
+    assert error_code(lambda: aws("s3").head_object(Bucket=uploads, Key="mine")) == "404"
+    # the URL still does what it was made for
+    status, _, body = send(cloud, "PUT", path, {"Host": netloc(cloud)}, b"my upload")
+    assert status == 200, body
+    assert aws("s3").get_object(Bucket=uploads, Key="mine")["Body"].read() == b"my upload"
+
+
+@pytest.mark.parametrize("version", ["s3", "s3v4"])
+def test_a_presigned_s3_url_reaches_s3_and_no_other_service(
+    cloud: LocalCloud, aws: Client, version: str
+) -> None:
+    path = presigned(aws, "list_buckets", {}, version)
+    queue = unique("smuggled")
+    json_call = json.dumps({"QueueName": queue}).encode()
+    send(
+        cloud,
+        "POST",
+        path,
+        {
+            "Host": netloc(cloud),
+            "X-Amz-Target": "AmazonSQS.CreateQueue",
+            "Content-Type": "application/x-amz-json-1.0",
+        },
+        json_call,
+    )
+    form = f"Action=CreateQueue&QueueName={queue}&Version=2012-11-05".encode()
+    send(
+        cloud,
+        "GET",
+        path,
+        {"Host": netloc(cloud), "Content-Type": "application/x-www-form-urlencoded"},
+        form,
+    )
+    assert not any(queue in url for url in aws("sqs").list_queues().get("QueueUrls", []))
+
+
+def test_a_second_credential_in_the_authorization_header_is_refused(
+    cloud: LocalCloud, keys: LocalCredentials, aws: Client
+) -> None:
+    queue = unique("second-credential")
+    body = json.dumps({"QueueName": queue}).encode()
+    headers = signed(keys, "POST", f"http://{netloc(cloud)}/", body=body)
+    scheme, _, rest = headers["Authorization"].partition(" ")
+    day = headers["X-Amz-Date"][:8]
+    sqs_scope = f"Credential={keys.access_key_id}/{day}/{REGION}/sqs/aws4_request"
+    headers["Authorization"] = f"{scheme} {sqs_scope}, {rest}"
+    headers.update(
+        {"X-Amz-Target": "AmazonSQS.CreateQueue", "Content-Type": "application/x-amz-json-1.0"}
+    )
+    status, _, _ = send(cloud, "POST", "/", headers, body)
+    assert status in (400, 403)
+    assert not any(queue in url for url in aws("sqs").list_queues().get("QueueUrls", []))
+
+
+@pytest.mark.parametrize("version", ["s3", "s3v4"])
+def test_a_signature_covers_the_exact_path_acted_on(
+    cloud: LocalCloud, aws: Client, version: str
+) -> None:
+    victim, mine = unique("victim"), unique("mine")
+    aws("s3").create_bucket(Bucket=victim)
+    aws("s3").create_bucket(Bucket=mine)
+    path = presigned(aws, "put_object", {"Bucket": mine, "Key": "k"}, version)
+    route, _, query = path.partition("?")
+    smuggled = f"/{victim}/evil://x{route}?{query}"
+    status, _, _ = send(cloud, "PUT", smuggled, {"Host": netloc(cloud)}, b"attacker data")
+    assert status in (400, 403)
+    assert aws("s3").list_objects_v2(Bucket=victim).get("KeyCount") == 0
+
+
+def test_a_plus_in_a_signed_query_is_refused_not_read_two_ways(
+    cloud: LocalCloud, aws: Client
+) -> None:
+    bucket = unique("plus")
+    aws("s3").create_bucket(Bucket=bucket)
+    path = presigned(aws, "list_objects_v2", {"Bucket": bucket, "Prefix": "a+b"}, "s3v4")
+    assert "a%2Bb" in path
+    status, _, _ = send(cloud, "GET", path.replace("a%2Bb", "a+b"), {"Host": netloc(cloud)})
+    assert status in (400, 403)
+
+
+def test_a_v2_presigned_url_cannot_live_for_years_or_gain_sub_resources(
+    cloud: LocalCloud, aws: Client
+) -> None:
+    bucket = unique("v2")
+    aws("s3").create_bucket(Bucket=bucket)
+    creds = local_session_of(aws).get_credentials()
+    s3 = boto3.session.Session().client(
+        "s3",
+        endpoint_url=aws("s3").meta.endpoint_url,
+        aws_access_key_id=creds.access_key,
+        aws_secret_access_key=creds.secret_key,
+        region_name=REGION,
+        config=Config(signature_version="s3", s3={"addressing_style": "path"}),
+    )
+    forever = s3.generate_presigned_url(
+        "list_objects", Params={"Bucket": bucket}, ExpiresIn=10 * 365 * 24 * 3600
+    )
+    split = urllib.parse.urlsplit(forever)
+    status, _, _ = send(cloud, "GET", f"{split.path}?{split.query}", {"Host": netloc(cloud)})
+    assert status in (400, 403)
+    path = presigned(aws, "get_object", {"Bucket": bucket, "Key": "k"}, "s3")
+    status, _, _ = send(cloud, "PUT", path + "&publicAccessBlock", {"Host": netloc(cloud)})
+    assert status == 403
+
+
+def test_an_http_api_port_answers_only_its_loopback_host() -> None:
+    """A page that reached a local API's port by DNS rebinding sends its own host name."""
+    server = _ApiServer(("127.0.0.1", 0), ApiRef("123456789012", REGION, "api"), socket.AF_INET)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        port = server.server_address[1]
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("GET", "/", headers={"Host": f"attacker.example:{port}"})
+        response = connection.getresponse()
+        assert response.status == 403
+        assert json.loads(response.read()) == {"message": "Forbidden"}
+    finally:
+        server.shutdown()
+        server.server_close()

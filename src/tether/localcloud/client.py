@@ -32,7 +32,11 @@ def request(
     from botocore.credentials import Credentials
 
     signer = credentials or home_credentials()
-    unsigned = AWSRequest(method=method, url=endpoint.rstrip("/") + path, data=body)
+    # urllib adds a Content-Type to any request with a body: set it first, so it is signed.
+    headers = {"Content-Type": "application/json"} if body or method in ("POST", "PUT") else {}
+    unsigned = AWSRequest(
+        method=method, url=endpoint.rstrip("/") + path, data=body, headers=headers
+    )
     SigV4Auth(
         Credentials(signer.access_key_id, signer.secret_access_key, signer.session_token),
         SIGNING_NAME,

@@ -31,6 +31,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any, Literal
+from urllib.parse import unquote, urlsplit
 from xml.sax.saxutils import escape
 
 from moto.core.request import PRESERVED_HEADER_NAMES_ENVIRON_KEY
@@ -38,13 +39,13 @@ from werkzeug.serving import DechunkedInput
 
 from tether.localcloud import signatures
 from tether.localcloud.credentials import Keyring
-from tether.localcloud.endpoint import HEALTH_PATH
+from tether.localcloud.endpoint import HEALTH_PATH, LOOPBACK_HOST_NAMES
 from tether.localcloud.origins import AllowedOrigins
 
 DEFAULT_MAX_BODY = 1 << 30  # 1 GiB: the local cloud keeps every object in memory
 MAX_BODY_ENV = "TETHER_LOCAL_MAX_BODY"
 PRINCIPAL = "tether.principal"
-LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+SIGNED_SERVICE = "tether.signed_service"  # (signing name, region) of the verified signature
 
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -104,7 +105,7 @@ class Gate:
         self._hosts: frozenset[str] = frozenset()
 
     def listening_on(self, port: int) -> None:
-        self._hosts = frozenset(f"{name}:{port}" for name in LOOPBACK_NAMES)
+        self._hosts = frozenset(f"{name}:{port}" for name in LOOPBACK_HOST_NAMES)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method = str(environ.get("REQUEST_METHOD", "GET")).upper()
@@ -145,6 +146,9 @@ class Gate:
             return self._too_large(environ, start_response)
 
         incoming = _incoming(environ, self._clock())
+        if unquote(incoming.path, errors="surrogateescape") != _path_info(environ):
+            # The signature must cover the path the server acts on, byte for byte.
+            return self._refuse(environ, start_response, "malformed", "ambiguous request path")
         claim = signatures.identify(incoming, self._keyring)
         if isinstance(claim, signatures.Refusal):
             return self._refuse(
@@ -167,6 +171,8 @@ class Gate:
         environ.pop("HTTP_TRANSFER_ENCODING", None)
         environ.pop("wsgi.input_terminated", None)
         environ[PRINCIPAL] = claim.principal
+        # The server routes the request to the service that was signed for, nothing else.
+        environ[SIGNED_SERVICE] = (claim.service, claim.region)
         return self._pass(environ, start_response)
 
     # -----------------------------------------------------------------------------------------
@@ -240,8 +246,9 @@ def _incoming(environ: dict[str, Any], now: float) -> signatures.Incoming:
             continue
         headers[name.lower()] = str(value)
     raw = str(environ.get("RAW_URI") or environ.get("REQUEST_URI") or "")
-    if "://" in raw.split("?", 1)[0]:  # absolute form: keep only the path and query
-        raw = "/" + raw.split("://", 1)[1].partition("/")[2]
+    if not raw.startswith("/"):  # absolute form (`POST http://host/path`): its path and query
+        parts = urlsplit(raw)
+        raw = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     path, _, query = raw.partition("?")
     return signatures.Incoming(
         method=str(environ.get("REQUEST_METHOD", "GET")).upper(),
@@ -250,6 +257,15 @@ def _incoming(environ: dict[str, Any], now: float) -> signatures.Incoming:
         headers=headers,
         now=now,
     )
+
+
+def _path_info(environ: dict[str, Any]) -> str:
+    """PATH_INFO as text, the way werkzeug decoded the request line (latin-1 WSGI strings)."""
+    value = str(environ.get("PATH_INFO", ""))
+    try:
+        return value.encode("latin-1").decode("utf-8", errors="surrogateescape")
+    except UnicodeEncodeError:
+        return value
 
 
 def _read_body(environ: dict[str, Any], length: int, *, chunked: bool, limit: int) -> bytes:

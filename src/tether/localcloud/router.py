@@ -49,7 +49,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from tether.localcloud import router_request
-from tether.localcloud.endpoint import endpoint_for
+from tether.localcloud.endpoint import LOOPBACK_HOST_NAMES, endpoint_for
 from tether.localcloud.lambda_invoke import FunctionNotFound, Invocation, function_arn, invoke
 from tether.localcloud.router_event import HttpRequest, Target, build_event, new_request_id
 from tether.localcloud.router_match import select_route
@@ -164,6 +164,15 @@ class _Handler(BaseHTTPRequestHandler):
         answer = TOO_LARGE if code == 413 else _message(code)
         self._refuse(answer)
 
+    def _for_this_api(self) -> bool:
+        """Host must name this port on a loopback address: a web page that reached the port by
+        DNS rebinding sends its own host name, and must not read the local API's answers."""
+        name, _, port = str(self.headers.get("Host", "")).strip().lower().rpartition(":")
+        if not name or not port.isdigit():  # no port given: the whole value is the name
+            name, port = str(self.headers.get("Host", "")).strip().lower(), ""
+        own = str(self.server.server_address[1])
+        return name in LOOPBACK_HOST_NAMES and port in ("", own)
+
     def _refuse(self, response: HttpResponse) -> None:
         """Answer and close: what is left of the request cannot be trusted."""
         self.close_connection = True
@@ -194,6 +203,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         request_id = new_request_id()
+        if not self._for_this_api():
+            self._refuse(FORBIDDEN)
+            return
         try:
             body = read_body(self.headers, self.rfile)
         except BodyTooLarge:

@@ -97,15 +97,12 @@ def serve(
     # No permissive CORS from moto (the gate strips what remains, e.g. a bucket's CORS rules).
     os.environ["MOTO_DISABLE_GLOBAL_CORS"] = "true"
 
-    from moto.moto_server.werkzeug_app import (
-        DomainDispatcherApplication,
-        MotoRequestHandler,
-        create_backend_app,
-    )
+    from moto.moto_server.werkzeug_app import MotoRequestHandler, create_backend_app
     from werkzeug.serving import DechunkedInput, ThreadedWSGIServer
 
     from tether.localcloud import router, scheduler
     from tether.localcloud.credentials import Keyring, home_credentials
+    from tether.localcloud.dispatch import SignedServiceDispatcher
     from tether.localcloud.extensions import install_all
     from tether.localcloud.gate import BoundedDechunkedInput, Gate, max_body
     from tether.localcloud.origins import AllowedOrigins
@@ -119,7 +116,7 @@ def serve(
     home = tether_home()
     limit = max_body()
     gate = Gate(
-        with_health(with_schedules(DomainDispatcherApplication(create_backend_app))),
+        with_health(with_schedules(SignedServiceDispatcher(create_backend_app))),
         keyring=Keyring(home_credentials(home)),
         origins=AllowedOrigins(home),
         limit=limit,

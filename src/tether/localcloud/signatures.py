@@ -104,6 +104,13 @@ def service_of(request: Incoming) -> str | None:
 def identify(request: Incoming, keyring: Keyring) -> Claim | Refusal:
     """Parse the request's signature and find who made it (the body is not needed)."""
     header = request.headers.get("authorization")
+    if "+" in request.query:
+        # Read as a space by the server and as a plus by some signers: ambiguous, so refused.
+        return Refusal(
+            "malformed",
+            "the query string has a raw '+': encode it as %2B (or a space as %20)",
+            service_of(request),
+        )
     params = _query(request.query)
     in_query = "X-Amz-Algorithm" in params or "AWSAccessKeyId" in params
     if header and in_query:
@@ -141,7 +148,9 @@ def verify(claim: Claim, request: Incoming, body: bytes) -> Refusal | None:
             "The provided 'x-amz-content-sha256' header does not match what was computed.",
             claim.service,
         )
-    if payload in CHUNKED and not _chunks_match(signer, replayed, expected, body):
+    if payload in CHUNKED and not _chunks_match(
+        signer, replayed, expected, body, request.headers.get("x-amz-decoded-content-length")
+    ):
         return Refusal("signature", "a chunk's signature does not match", claim.service)
     return None
 
@@ -285,7 +294,31 @@ def _v4_claim(
     names = tuple(name.strip().lower() for name in signed.split(";") if name.strip())
     if "host" not in names:
         return Refusal("malformed", "the signed headers must include 'host'", service)
+    unsigned = sorted(set(_must_be_signed(request, service)) - set(names))
+    if unsigned:
+        # What the server acts on must be what was signed (S3: "There were headers present in
+        # the request which were not signed"): else a presigned URL becomes a copy, or a call
+        # to another service.
+        return Refusal(
+            "signature",
+            f"There were headers present in the request which were not signed: "
+            f"{', '.join(unsigned)}",
+            service,
+        )
     return Claim(principal, scheme, signature.strip(), service, region, timestamp, names)
+
+
+# Headers SDKs leave unsigned on purpose; every other x-amz-* header must be signed.
+_UNSIGNABLE = {"x-amz-user-agent", "x-amzn-trace-id"}
+
+
+def _must_be_signed(request: Incoming, service: str) -> list[str]:
+    names = [
+        name for name in request.headers if name.startswith("x-amz-") and name not in _UNSIGNABLE
+    ]
+    if service != "s3":  # what picks the operation and how the body is read
+        names += [n for n in ("content-type", "x-amz-target") if n in request.headers]
+    return names
 
 
 def _v4_signer(claim: Claim, request: Incoming, payload: str) -> tuple[Any, Any]:
@@ -312,11 +345,14 @@ def _v4_signer(claim: Claim, request: Incoming, payload: str) -> tuple[Any, Any]
     return signer, replayed
 
 
-def _chunks_match(signer: Any, replayed: Any, seed: str, body: bytes) -> bool:
-    """Every chunk of an aws-chunked body is signed, each signature chaining the previous."""
+def _chunks_match(
+    signer: Any, replayed: Any, seed: str, body: bytes, decoded_length: str | None
+) -> bool:
+    """Every chunk of an aws-chunked body is signed, each signature chaining the previous; the
+    chunks add up to the decoded length announced, and only a trailer follows the last one."""
     scope = signer.credential_scope(replayed)
     timestamp = replayed.context["timestamp"]
-    previous, at = seed, 0
+    previous, at, total = seed, 0, 0
     while True:
         end = body.find(b"\r\n", at)
         if end < 0:
@@ -337,12 +373,27 @@ def _chunks_match(signer: Any, replayed: Any, seed: str, body: bytes) -> bool:
         if not hmac.compare_digest(expected.encode(), given.strip().encode()):
             return False
         previous = expected
+        total += size
         if size == 0:
-            return True  # what follows is a trailer (its checksum) or the final CRLF
+            if decoded_length is not None and decoded_length.strip() != str(total):
+                return False
+            return _only_trailer(body[end + 2 :])
         at = end + 2 + size
         if body[at : at + 2] != b"\r\n":
             return False
         at += 2
+
+
+_TRAILER_LINE = re.compile(rb"^[A-Za-z0-9-]+:[^\r\n]*$")
+
+
+def _only_trailer(rest: bytes) -> bool:
+    """What may follow the last chunk: `name:value` lines (a checksum), then an empty line."""
+    if rest == b"\r\n":
+        return True
+    if not rest.endswith(b"\r\n\r\n"):
+        return False
+    return all(_TRAILER_LINE.match(line) for line in rest[:-4].split(b"\r\n"))
 
 
 # --- S3's Signature Version 2 ------------------------------------------------------------------
@@ -392,11 +443,31 @@ def _v2_query(request: Incoming, params: dict[str, str], keyring: Keyring) -> Cl
         return Refusal("malformed", "Signature is missing", "s3")
     if request.now > expires:
         return Refusal("expired", "Request has expired", "s3")
+    if expires > request.now + MAX_EXPIRES:
+        return Refusal("malformed", f"Expires must be at most {MAX_EXPIRES} s away", "s3")
+    unsigned = sorted(set(params) - _V2_SIGNED_QUERY)
+    if unsigned:
+        return Refusal(
+            "signature",
+            f"query parameters that Signature Version 2 does not sign: {', '.join(unsigned)}",
+            "s3",
+        )
     key = params["AWSAccessKeyId"]
     principal = keyring.principal(key, params.get("x-amz-security-token"))
     if principal is None:
         return Refusal("unknown_key", _unknown(key), "s3")
     return Claim(principal, "v2-query", params["Signature"], "s3", "", str(expires), ())
+
+
+# The query parameters a V2 signature covers (its sub-resources and response overrides), and
+# its own; `x-id` names the operation for the SDK and changes nothing.
+_V2_SIGNED_QUERY = set(HmacV1Auth.QSAOfInterest) | {
+    "AWSAccessKeyId",
+    "Expires",
+    "Signature",
+    "x-amz-security-token",
+    "x-id",
+}
 
 
 def _v2_matches(claim: Claim, request: Incoming) -> bool:
@@ -438,8 +509,9 @@ def _v4_fields(header: str) -> dict[str, str] | None:
     fields: dict[str, str] = {}
     for part in rest.split(","):
         name, sep, value = part.strip().partition("=")
-        if sep:
-            fields[name.strip()] = value.strip()
+        if not sep or name.strip() in fields:
+            return None  # a field twice: the server's router might read another one than we do
+        fields[name.strip()] = value.strip()
     if not all(fields.get(name) for name in ("Credential", "SignedHeaders", "Signature")):
         return None
     return fields
