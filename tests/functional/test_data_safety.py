@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tether import load_project
+from tether.deploy import pipeline
 from tether.deploy.destroy import destroy
 from tether.deploy.execute import DeployFailedError, StackEvent
 from tether.deploy.pipeline import deploy, open_target
@@ -190,3 +191,75 @@ def test_destroy_reports_progress_to_the_end_and_deletes_chosen_data_last(
     assert destroyed.notes == ()
     assert (events[-1].owner, events[-1].status) == ("stack photos-gone", "DELETE_COMPLETE")
     assert bucket not in {b["Name"] for b in s3.list_buckets()["Buckets"]}
+
+
+def test_a_failed_delete_leaves_no_choice_behind(local_cloud: str, photos_copy: Path) -> None:
+    """`--delete` for a change that then fails: the next deploy without it must stop again,
+    not take the mark Tether set for the failed one as the user's `retain: true`."""
+    add_spare(photos_copy, "{type: s3.bucket}")
+    bucket = deploy(load_project(photos_copy), stage="stale", target="local").outputs[
+        "SpareBucketName"
+    ]
+    s3 = aws(photos_copy, "s3")
+    s3.put_object(Bucket=bucket, Key="old.txt", Body=b"old")
+    edit(photos_copy, "  spare: {type: s3.bucket}\n", "")
+    edit(
+        photos_copy,
+        "  alerts: {type: sns.topic}\n",
+        f"  alerts: {{type: sns.topic}}\n  legacy: {{type: sqs.queue, external: '{MISSING_QUEUE}'}}\n",
+    )
+    edit(
+        photos_copy,
+        'triggers: [{resource: web, route: "GET /orders/{id}"}]',
+        'triggers: [{resource: web, route: "GET /orders/{id}"}, {resource: legacy}]',
+    )
+    with pytest.raises(DeployFailedError):
+        deploy(load_project(photos_copy), stage="stale", target="local", delete=["spare"])
+    edit(photos_copy, ", {resource: legacy}]", "]")
+    with pytest.raises(DataLossError) as stopped:
+        deploy(load_project(photos_copy), stage="stale", target="local")
+    assert "s3.bucket spare" in stopped.value.message
+    assert s3.get_object(Bucket=bucket, Key="old.txt")["Body"].read() == b"old"
+    with pytest.raises(DataLossError):
+        destroy(load_project(photos_copy), stage="stale", target="local")
+
+
+def test_a_table_that_receives_data_during_the_deploy_is_kept(
+    local_cloud: str, photos_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check holds at the moment of deletion: a table empty when planned, written to while
+    the change runs, is kept in the account (out of the stack) and the deploy says so."""
+    add_spare(photos_copy, "{type: dynamodb.table, key: {id: S}}")
+    table = deploy(load_project(photos_copy), stage="during", target="local").outputs[
+        "SpareTableName"
+    ]
+    edit(photos_copy, "  spare: {type: dynamodb.table, key: {id: S}}\n", "")
+    dynamodb = aws(photos_copy, "dynamodb")
+    real_execute = pipeline.execute
+
+    def execute_while_someone_writes(*args: Any, **kwargs: Any) -> dict[str, str]:
+        dynamodb.put_item(TableName=table, Item={"id": {"S": "late"}})
+        return real_execute(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "execute", execute_while_someone_writes)
+    result = deploy(load_project(photos_copy), stage="during", target="local")
+    assert result.notes == (
+        f"dynamodb.table spare ({table}) received data during the deploy (holds items), so it "
+        "was kept in the account, out of the stack: adopt it as external, or delete it",
+    )
+    assert "SpareTable" not in stack_resources(photos_copy, "photos-during")
+    item = dynamodb.get_item(TableName=table, Key={"id": {"S": "late"}})
+    assert item["Item"] == {"id": {"S": "late"}}
+
+
+def test_an_empty_table_removed_from_the_project_is_deleted(
+    local_cloud: str, photos_copy: Path
+) -> None:
+    add_spare(photos_copy, "{type: dynamodb.table, key: {id: S}}")
+    table = deploy(load_project(photos_copy), stage="gone2", target="local").outputs[
+        "SpareTableName"
+    ]
+    edit(photos_copy, "  spare: {type: dynamodb.table, key: {id: S}}\n", "")
+    result = deploy(load_project(photos_copy), stage="gone2", target="local")
+    assert result.notes == ()
+    assert table not in aws(photos_copy, "dynamodb").list_tables()["TableNames"]

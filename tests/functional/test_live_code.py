@@ -10,11 +10,13 @@ from typing import Any
 import pytest
 
 from tests.functional.tiny import answer, cloud, project, say, write_tiny
-from tether.deploy import quick
+from tether.cloud.session import CloudError
+from tether.deploy import live, quick
 from tether.deploy.journal import read_journal
 from tether.deploy.pipeline import deploy
 from tether.deploy.quick import QuickDeployError
 from tether.deploy.state import load_state
+from tether.errors import TetherError
 
 
 @pytest.fixture
@@ -36,8 +38,12 @@ def test_quick_deploys_of_different_functions_follow_each_other(tiny: Path) -> N
         "only code changed: 1 file",
     )
     assert (answer(tiny, "seq", "alpha"), answer(tiny, "seq", "beta")) == ("two", "two")
+    # A full deploy puts every function on the built zip (alpha still runs the first quick
+    # deploy's, with the same code for it), with no word of drift; then there is nothing to do.
     full = deploy(project(tiny), stage="seq", target="local", mode="full")
-    assert (full.path, full.notes) == ("none", ())
+    assert (full.path, full.functions, full.notes) == ("full", ("alpha",), ())
+    again = deploy(project(tiny), stage="seq", target="local", mode="full")
+    assert (again.path, again.functions) == ("none", ())
 
 
 def interrupt_after_first_update(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -159,3 +165,49 @@ def test_artifacts_in_the_build_folder_hold_the_bytes_their_names_promise(tiny: 
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         assert path.name == f"code-{digest[:12]}.zip"
     assert not list((tiny / ".tether" / "build").glob(".patching-*"))
+
+
+def test_code_loaded_by_name_goes_live_with_a_full_deploy(tiny: Path) -> None:
+    """beta loads a module by name (importlib): the quick path cannot see that it is affected,
+    but a full deploy puts every function on the code of the files."""
+    (tiny / "app" / "words.py").write_text("WORD = 'first'\n")
+    (tiny / "app" / "beta.py").write_text(
+        "import importlib\n\n"
+        "def handler(event, context):\n"
+        "    return importlib.import_module('app.words').WORD\n"
+    )
+    deploy(project(tiny), stage="dyn", target="local")
+    (tiny / "app" / "words.py").write_text("WORD = 'second'\n")
+    say(tiny, "alpha", "two")
+    deploy(project(tiny), stage="dyn", target="local")
+    full = deploy(project(tiny), stage="dyn", target="local", mode="full")
+    assert "beta" in full.functions and full.notes == ()
+    assert answer(tiny, "dyn", "beta") == "second"
+
+
+def test_a_failed_check_of_the_functions_code_keeps_the_record_of_the_stack(
+    tiny: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deploy(project(tiny), stage="unchecked", target="local")
+    (tiny / "tether.yaml").write_text(
+        (tiny / "tether.yaml")
+        .read_text()
+        .replace("handler: app/beta.handler", "handler: app/beta.handler\n    memory: 640")
+    )
+    say(tiny, "alpha", "two")
+
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        raise CloudError("the local cloud failed GetFunctionConfiguration (ServiceException)")
+
+    monkeypatch.setattr(live, "live_code", failing)
+    with pytest.raises(TetherError) as failed:
+        deploy(project(tiny), stage="unchecked", target="local")
+    assert failed.value.message.startswith(
+        "the stack is deployed, but checking the functions' code failed"
+    )
+    monkeypatch.undo()
+    state = load_state(tiny, "unchecked")
+    assert state is not None and state.stale == ["alpha", "beta"]
+    again = deploy(project(tiny), stage="unchecked", target="local")
+    assert again.path == "quick" and set(again.functions) == {"alpha", "beta"}
+    assert answer(tiny, "unchecked", "alpha") == "two"

@@ -11,6 +11,7 @@ outside Tether runs inside `cloud.guard()`.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +47,9 @@ _CONFIG = Config(
     connect_timeout=5,
     read_timeout=120,
 )
+
+
+_CLIENTS_LOCK = threading.Lock()
 
 
 class CloudError(TetherError):
@@ -87,6 +91,10 @@ class Cloud:
     _account: str | None = None
 
     def client(self, service: str) -> Any:
+        with _CLIENTS_LOCK:  # boto3 sessions are not thread-safe: parallel updates share one
+            return self._client(service)
+
+    def _client(self, service: str) -> Any:
         if service not in self._clients:
             kwargs: dict[str, Any] = {"region_name": self.region, "config": _CONFIG}
             if self.endpoint:

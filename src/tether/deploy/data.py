@@ -26,7 +26,9 @@ def _bucket(cloud: Cloud, name: str) -> str | None:
 
 
 def _table(cloud: Cloud, name: str) -> str | None:
-    scanned = cloud.client("dynamodb").scan(TableName=name, Limit=1, Select="COUNT")
+    scanned = cloud.client("dynamodb").scan(
+        TableName=name, Limit=1, Select="COUNT", ConsistentRead=True
+    )
     return "holds items" if scanned.get("Count", 0) or scanned.get("LastEvaluatedKey") else None
 
 
@@ -40,6 +42,8 @@ def _queue(cloud: Cloud, url: str) -> str | None:
     count = sum(int(attributes["Attributes"].get(n, 0)) for n in names)
     return f"holds {count} message{'s' if count != 1 else ''}" if count else None
 
+
+CFN_TYPES = {type_name: cfn_type for cfn_type, type_name in DATA_TYPES.items()}
 
 _CHECKS: dict[str, Callable[[Cloud, str], str | None]] = {
     "AWS::S3::Bucket": _bucket,
@@ -111,3 +115,20 @@ def _missing(response: dict[str, Any]) -> bool:
         "404",
         "NotFound",
     }
+
+
+def delete_resource(cloud: Cloud, type_name: str, physical_id: str) -> None:
+    """Delete a bucket (emptied first), table or queue that is out of the stack. A resource
+    already gone is fine."""
+    if type_name == "s3.bucket":
+        delete_bucket(cloud, physical_id)
+        return
+    with cloud.guard():
+        try:
+            if type_name == "dynamodb.table":
+                cloud.client("dynamodb").delete_table(TableName=physical_id)
+            elif type_name == "sqs.queue":
+                cloud.client("sqs").delete_queue(QueueUrl=physical_id)
+        except cloud.client("sts").exceptions.ClientError as exc:
+            if not _missing(exc.response):
+                raise

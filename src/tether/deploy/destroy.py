@@ -2,8 +2,9 @@
 
 External resources are never in the stack, so they are never touched. A bucket, table or queue
 that holds data is deleted only when the user says so (`--delete NAME`), checked again after the
-confirmation; one deployed with `retain: true` stays in the account. Buckets to delete are kept
-by the stack's deletion and emptied only once it has succeeded.
+confirmation; one deployed with `retain: true` stays in the account. Every bucket, table and
+queue is kept by the stack's deletion and deleted only once it has succeeded: if chosen, or if
+it is empty then.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from tether.deploy.data import DATA_TYPES, holds_data
 from tether.deploy.execute import Progress, destroy_stack, finish, mark_retained
 from tether.deploy.journal import clear_journal
 from tether.deploy.pipeline import AbortedError, open_target
-from tether.deploy.plan import DataLossError, DataRisk
+from tether.deploy.plan import DataLossError, DataRisk, kept_by_tether
 from tether.deploy.stack import DeployedStack, owner_resource, read_stack
 from tether.deploy.state import clear_state, stage_lock
 from tether.errors import TetherError
@@ -52,16 +53,15 @@ def destroy(
         blocked = [r for r in risks if r.decision == "blocked"]
         if blocked:
             raise DataLossError(blocked)
-        if not confirm(deployed, risks):
+        if not confirm(deployed, [r for r in risks if r.decision == "delete"]):
             raise AbortedError("destroy cancelled; nothing was changed")
         # Data written while the question was on screen counts too.
         late = [r for r in _risks(cloud, deployed, delete) if r.decision == "blocked"]
         if late:
             raise DataLossError(late, since_plan=True)
-        doomed = [r.logical_id for r in risks if r.type_name == "s3.bucket"]
-        if doomed:
-            # Kept by the stack's deletion, emptied and deleted once it has succeeded.
-            mark_retained(cloud, deployed, doomed)
+        if risks:
+            # Kept by the stack's deletion; deleted once it has succeeded, if chosen or empty.
+            mark_retained(cloud, deployed, [r.logical_id for r in risks])
         destroy_stack(cloud, deployed.name, progress=progress, template=deployed.template)
         clear_state(project.root, stage)
         clear_journal(project.root, stage)
@@ -70,25 +70,29 @@ def destroy(
 
 
 def _risks(cloud: Cloud, deployed: DeployedStack, delete: set[str]) -> list[DataRisk]:
-    """Every data-holding resource the stack's deletion would delete (not the retained ones)."""
+    """Every bucket, table and queue the stack's deletion would delete (not those the user
+    keeps with `retain: true`): chosen for deletion, blocked (holds data), or empty."""
     risks = []
     for logical_id, resource in deployed.template.get("Resources", {}).items():
-        if resource.get("Type") not in DATA_TYPES or resource.get("DeletionPolicy") == "Retain":
+        if resource.get("Type") not in DATA_TYPES:
+            continue
+        if resource.get("DeletionPolicy") == "Retain" and not kept_by_tether(resource):
             continue
         physical = deployed.physical_ids.get(logical_id)
-        holds = holds_data(cloud, resource["Type"], physical) if physical else None
-        if holds is None or physical is None:
+        if physical is None:
             continue
+        holds = holds_data(cloud, resource["Type"], physical)
         name = owner_resource(resource) or logical_id
+        decision = "delete" if name in delete else "empty" if holds is None else "blocked"
         risks.append(
             DataRisk(
                 resource=name,
                 type_name=DATA_TYPES[resource["Type"]],
                 logical_id=logical_id,
                 physical_id=physical,
-                holds=holds,
+                holds=holds or "",
                 action="remove",
-                decision="delete" if name in delete else "blocked",
+                decision=decision,
             )
         )
     return risks

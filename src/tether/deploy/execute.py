@@ -1,10 +1,10 @@
 """Execute stage of the pipeline: Plan -> a CloudFormation change set, executed, with progress.
 
-Before the change set runs, the data choices of the plan are prepared: resources that become
-external, and buckets the user chose to delete, are first marked `DeletionPolicy: Retain` in the
-deployed stack, so removing them from the stack leaves them in the account. Only once the change
-set has succeeded are those buckets emptied and deleted (`finish`): a change that fails and rolls
-back never costs the user data. Stack events stream to a callback while the change set runs.
+Before the change set runs, every bucket, table and queue it removes or replaces is marked
+`DeletionPolicy: Retain` in the deployed stack (`prepare`), so the change itself deletes no data.
+Only once it has succeeded does `finish` delete what the user chose to delete and what is still
+empty, checked at that moment: a change that fails and rolls back never costs the user data, and
+data written during the deploy is kept. Stack events stream to a callback while the change runs.
 A failed deploy leaves the previous stack in place (CloudFormation rolls back) and is reported
 with the failing resources and reasons in the user's words.
 """
@@ -21,8 +21,8 @@ from typing import Any
 
 from tether.cloud import Cloud
 from tether.cloud.session import CloudError
-from tether.deploy.data import delete_bucket
-from tether.deploy.plan import DataRisk, Plan
+from tether.deploy.data import CFN_TYPES, delete_resource, holds_data
+from tether.deploy.plan import KEPT_BY_TETHER, DataRisk, Plan
 from tether.deploy.stack import DeployedStack, owner_words
 from tether.errors import TetherError
 from tether.synth.functions import CODE_BUCKET_PARAMETER
@@ -66,7 +66,8 @@ def template_source(cloud: Cloud, template: dict[str, Any], bucket: str) -> dict
     key = f"templates/{hashlib.sha256(body.encode()).hexdigest()}.json"
     with cloud.guard():
         cloud.client("s3").put_object(Bucket=bucket, Key=key, Body=body.encode())
-    return {"TemplateURL": f"https://{bucket}.s3.{cloud.region}.amazonaws.com/{key}"}
+    domain = "amazonaws.com.cn" if cloud.region.startswith("cn-") else "amazonaws.com"
+    return {"TemplateURL": f"https://{bucket}.s3.{cloud.region}.{domain}/{key}"}
 
 
 def create_change_set(cloud: Cloud, plan: Plan) -> str:
@@ -115,19 +116,25 @@ def delete_change_set(cloud: Cloud, plan: Plan, change_set: str) -> None:
 
 
 def prepare(cloud: Cloud, plan: Plan, deployed: DeployedStack | None) -> None:
-    """Mark what the plan removes but must not be deleted by CloudFormation as kept: resources
-    that become external, and buckets to be deleted only once the change has succeeded."""
-    keep = [r.logical_id for r in plan.risks if r.decision == "external" or _deleted_after(r)]
+    """Mark every bucket, table and queue the plan removes or replaces as kept by the change
+    (DeletionPolicy and UpdateReplacePolicy Retain): those becoming external stay; the others
+    are deleted by `finish` once the change has succeeded, and only if the user chose so or
+    they are still empty then."""
+    keep = [r.logical_id for r in (*plan.risks, *plan.emptied) if r.decision != "retain"]
     if keep and deployed is not None:
         mark_retained(cloud, deployed, keep)
 
 
 def mark_retained(cloud: Cloud, deployed: DeployedStack, logical_ids: list[str]) -> None:
-    """Update the deployed stack so that removing or replacing these resources keeps them."""
+    """Update the deployed stack so that removing or replacing these resources keeps them. The
+    mark is tagged as Tether's (`plan.kept_by_tether`): should the deploy fail, it is never
+    mistaken for the user's `retain: true`."""
     template = json.loads(json.dumps(deployed.template))
     for logical_id in logical_ids:
-        template["Resources"][logical_id]["DeletionPolicy"] = "Retain"
-        template["Resources"][logical_id]["UpdateReplacePolicy"] = "Retain"
+        resource = template["Resources"][logical_id]
+        resource["DeletionPolicy"] = "Retain"
+        resource["UpdateReplacePolicy"] = "Retain"
+        resource.setdefault("Metadata", {}).setdefault("tether", {})[KEPT_BY_TETHER] = True
     if template == deployed.template:
         return
     cfn = cloud.client("cloudformation")
@@ -145,27 +152,31 @@ def mark_retained(cloud: Cloud, deployed: DeployedStack, logical_ids: list[str])
 
 
 def finish(cloud: Cloud, risks: Iterable[DataRisk]) -> list[str]:
-    """After the change succeeded: delete the buckets the user chose to delete (now out of the
-    stack). Returns what could not be done, for the user; the deploy itself is done either way."""
+    """After the change succeeded, for what it kept (`prepare`): delete what the user chose to
+    delete, and what was empty when planned if it is empty still (checked now, at the moment of
+    deletion); keep anything that received data meanwhile. Returns what the user should know;
+    the deploy itself is done either way."""
     notes = []
     for risk in risks:
-        if not _deleted_after(risk):
+        if risk.decision not in ("delete", "empty"):
             continue
+        where = f"{risk.type_name} {risk.resource} ({risk.physical_id})"
         try:
-            delete_bucket(cloud, risk.physical_id)
+            if risk.decision == "empty":
+                holds = holds_data(cloud, CFN_TYPES[risk.type_name], risk.physical_id)
+                if holds is not None:
+                    notes.append(
+                        f"{where} received data during the deploy ({holds}), so it was kept in "
+                        "the account, out of the stack: adopt it as external, or delete it"
+                    )
+                    continue
+            delete_resource(cloud, risk.type_name, risk.physical_id)
         except TetherError as exc:
             notes.append(
-                f"bucket {risk.resource} ({risk.physical_id}) is out of the stack but could not "
-                f"be deleted: {exc.message}; it is still in the account with its data (delete "
-                f"it with `aws s3 rb s3://{risk.physical_id} --force`, or adopt it as external)"
+                f"{where} is out of the stack but could not be deleted: {exc.message}; it is "
+                "still in the account"
             )
     return notes
-
-
-def _deleted_after(risk: DataRisk) -> bool:
-    """Buckets cannot be deleted while they hold objects: Tether deletes those it was told to
-    delete itself, after the change (tables and queues CloudFormation deletes with their data)."""
-    return risk.decision == "delete" and risk.type_name == "s3.bucket"
 
 
 def execute(

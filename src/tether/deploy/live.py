@@ -3,8 +3,8 @@
 CloudFormation updates a function's code only when the template's reference to it changes, so
 code that changed behind its back stays live through any number of "no changes" deploys: code
 deployed from elsewhere, an update that failed, or a quick deploy that was killed half-way. This
-stage reads every function's live CodeSha256 and updates each one that runs neither the built
-code nor the code Tether recorded for it, or that a failed update left stale. The result says
+stage reads every function's live CodeSha256 and updates each one that does not run the built
+code. The result says
 which functions were updated, which of them ran code Tether never deployed (reported as drift),
 and what each function now runs, for the stage's state.
 """
@@ -67,13 +67,13 @@ def settle_code(
     key: str,
     sha256: str,
 ) -> SettledCode:
-    """Update every function that should run `bucket/key` (whose sha256 is `sha256`) but does
-    not. A function a quick deploy left on an older zip on purpose (the change did not affect
-    it) stays as it is while the stage's code is unchanged."""
+    """Update every function that does not run `bucket/key` (whose sha256 is `sha256`),
+    including those a quick deploy left on an older zip: the quick path's choice of affected
+    functions follows imports, and code loaded another way (importlib, data files read by
+    name) is only certain to be live once every function runs the built zip."""
     ctx = Context(project=project, stage=stage, target=target)
     names = {f.name: ctx.function_name(f) for f in project.functions.values()}
     live = live_code(cloud, names)
-    current = state is not None and state.code_sha256 == sha256
     update: dict[str, str] = {}
     drifted = []
     for function, code in live.items():
@@ -82,8 +82,6 @@ def settle_code(
         recorded = state.code_of(function) if state is not None else sha256
         if code != recorded:
             drifted.append(function)
-        elif current and state is not None and function not in state.stale:
-            continue  # on an older zip on purpose: its code is the same
         update[function] = names[function]
     failures = update_all(cloud, update, bucket, key)
     runs = {f: code for f, code in live.items() if code is not None}

@@ -20,6 +20,7 @@ from typing import Any
 from tether.build import BuildResult, build_project
 from tether.build.limits import zip_sizes
 from tether.cloud import Cloud, connect
+from tether.cloud.session import CloudError
 from tether.deploy.artifacts import upload
 from tether.deploy.bootstrap import ensure_bootstrap
 from tether.deploy.changes import FileRecord, Snapshot, snapshot
@@ -32,7 +33,7 @@ from tether.deploy.execute import (
     prepare,
 )
 from tether.deploy.journal import Journal, clear_journal, read_journal, reconcile
-from tether.deploy.live import SettledCode, settle_code
+from tether.deploy.live import CodeUpdateError, SettledCode, settle_code
 from tether.deploy.plan import DataLossError, Plan, make_plan, recheck
 from tether.deploy.quick import QuickRefused, quick_deploy, quick_plan
 from tether.deploy.stack import DeployedStack, read_stack
@@ -105,7 +106,12 @@ def stage_plan(
         uploaded += upload(cloud, bucket, build.layer.key, build.layer.path)
         parameters[LAYER_KEY_PARAMETER] = build.layer.key
     deployed = read_stack(cloud, project.stack_name(stage))
-    if deployed is not None and state is not None and state.code_key == build.code.key:
+    if (
+        deployed is not None
+        and state is not None
+        and state.code_key == build.code.key
+        and (state.target, state.stack, state.endpoint) == (target, deployed.name, cloud.endpoint)
+    ):
         # A quick deploy already made this code live; the stack's CodeKey is just behind.
         live = {**deployed.parameters, CODE_KEY_PARAMETER: build.code.key}
         deployed = dataclasses.replace(deployed, parameters=live)
@@ -215,7 +221,8 @@ def _reconcile(
         note = reconciled.note
     else:
         note = "a quick deploy was interrupted"
-    clear_journal(project.root, stage)
+    # The journal stays until the full path has recorded its result: should that stop too,
+    # the next deploy checks every function again.
     if say is not None:
         say(f"{note}; checking the code of every function")
     return state, note
@@ -253,18 +260,29 @@ def _full(
             delete_change_set(staged.cloud, plan, change_set)
             raise
         outputs = execute(staged.cloud, plan, change_set, progress=progress)
-        notes += finish(staged.cloud, plan.risks)
-    settled = settle_code(
-        staged.cloud,
-        project,
-        state,
-        stage=stage,
-        target=target,
-        bucket=staged.parameters[CODE_BUCKET_PARAMETER],
-        key=staged.build.code.key,
-        sha256=staged.build.code.sha256,
-    )
+        notes += finish(staged.cloud, (*plan.risks, *plan.emptied))
+    # Recorded before the functions' code is checked: should that fail, the stack's change is
+    # known, and every function is left for the next deploy to check (stale).
+    unchecked = SettledCode(failures=dict.fromkeys(project.functions, "not checked yet"))
+    _record(project, staged, outputs, files, unchecked)
+    try:
+        settled = settle_code(
+            staged.cloud,
+            project,
+            state,
+            stage=stage,
+            target=target,
+            bucket=staged.parameters[CODE_BUCKET_PARAMETER],
+            key=staged.build.code.key,
+            sha256=staged.build.code.sha256,
+        )
+    except CloudError as exc:
+        raise CodeUpdateError(
+            f"the stack is deployed, but checking the functions' code failed: {exc.message}",
+            hint="deploy again: it checks and updates every function (it is safe to repeat)",
+        ) from None
     _record(project, staged, outputs, files, settled)
+    clear_journal(project.root, stage)
     notes += settled.notes()
     settled.raise_failures()
     return DeployResult(

@@ -74,7 +74,7 @@ class DataRisk:
     physical_id: str
     holds: str  # "holds objects", "holds 3 messages"
     action: str  # remove | replace
-    decision: str  # blocked | delete | retain | external
+    decision: str  # blocked | delete | retain | external | empty (held nothing when planned)
 
     def describe(self) -> str:
         what = {"remove": "removed", "replace": "replaced"}[self.action]
@@ -93,6 +93,9 @@ class Plan:
     parameters: dict[str, str] = field(compare=False)
     template: dict[str, Any] = field(compare=False, repr=False)
     replace_dead_stack: bool = False  # a failed first create is in the way and must go first
+    # Buckets, tables and queues this deploy removes or replaces that were empty when planned:
+    # kept by the change and deleted after it only if they are still empty (`execute.finish`).
+    emptied: tuple[DataRisk, ...] = field(default=(), compare=False)
 
     @property
     def noop(self) -> bool:
@@ -151,6 +154,8 @@ def make_plan(
     risks: list[DataRisk] = []
     if alive and deployed is not None:
         risks = _data_risks(cloud, project, deployed, changes, delete)
+    emptied = [r for r in risks if r.decision == "empty"]
+    risks = [r for r in risks if r.decision != "empty"]
     if changes:
         _refuse_taken_names(cloud, changes, template, project.file)
     at_risk = {r.resource for r in risks}
@@ -168,6 +173,7 @@ def make_plan(
         changes=tuple(changes),
         permissions=tuple(permission_changes(old, template)),
         risks=tuple(risks),
+        emptied=tuple(emptied),
         parameters=dict(parameters),
         template=template,
         replace_dead_stack=deployed is not None and not alive,
@@ -289,15 +295,29 @@ def _data_risks(
         if physical is None:
             continue
         holds = holds_data(cloud, change.resource_type, physical)
-        if holds is None:
-            continue
         policy = before.get(
             "DeletionPolicy" if change.action == "remove" else "UpdateReplacePolicy"
         )
+        # A Retain that Tether set for a deploy that then failed is not the user's choice.
+        chosen_retain = policy == "Retain" and not kept_by_tether(before)
+        if holds is None:
+            if not chosen_retain:
+                risks.append(
+                    DataRisk(
+                        resource=name,
+                        type_name=DATA_TYPES[change.resource_type],
+                        logical_id=change.logical_id,
+                        physical_id=physical,
+                        holds="",
+                        action=change.action,
+                        decision="empty",
+                    )
+                )
+            continue
         now = project.resources.get(name)
         if name in delete:
             decision = "delete"
-        elif policy == "Retain":
+        elif chosen_retain:
             decision = "retain"
         elif change.action == "remove" and now is not None and now.is_external:
             decision = "external"
@@ -315,6 +335,14 @@ def _data_risks(
             )
         )
     return risks
+
+
+KEPT_BY_TETHER = "kept_by_tether"  # in Metadata.tether of a resource Tether marked Retain
+
+
+def kept_by_tether(resource: dict[str, Any]) -> bool:
+    """Whether the resource's Retain policy is Tether's own (set for the deploy removing it)."""
+    return bool(resource.get("Metadata", {}).get("tether", {}).get(KEPT_BY_TETHER))
 
 
 def recheck(

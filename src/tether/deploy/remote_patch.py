@@ -116,9 +116,15 @@ def remote_patch(
             f"the remote patcher {function} failed: {message or body[:300]!r}",
             hint="deploy with --patch local, or without --quick for a full deploy",
         )
-    return RemotePatch(
-        key=str(result["key"]),
-        sha256=str(result["sha256"]),
-        size=int(result["size"]),
-        sent_bytes=len(delta.entries) + len(payload),
-    )
+    try:
+        return RemotePatch(
+            key=str(result["key"]),
+            sha256=str(result["sha256"]),
+            size=int(result["size"]),
+            sent_bytes=len(delta.entries) + len(payload),
+        )
+    except (KeyError, TypeError, ValueError):
+        raise RemotePatchError(
+            f"the remote patcher {function} gave an answer Tether cannot read: {body[:300]!r}",
+            hint="deploy with --patch local, or run a full deploy to update the patcher",
+        ) from None

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tether.cloud import Cloud
+from tether.errors import TetherError
 
 # A stack in one of these states has no usable resources: a failed first create.
 DEAD_STATES = {"ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "DELETE_COMPLETE", "REVIEW_IN_PROGRESS"}
@@ -51,7 +52,14 @@ def read_stack(cloud: Cloud, name: str) -> DeployedStack | None:
         physical: dict[str, str] = {}
         if status not in {"DELETE_COMPLETE", "REVIEW_IN_PROGRESS"}:
             body = cfn.get_template(StackName=name, TemplateStage="Original")["TemplateBody"]
-            template = json.loads(body) if isinstance(body, str) else dict(body)
+            try:
+                template = json.loads(body) if isinstance(body, str) else dict(body)
+            except ValueError:
+                raise TetherError(
+                    f"a stack named {name} exists, but its template is not one Tether wrote",
+                    hint="deploy this stage under another name (`--stage`), or remove that "
+                    "stack if it is not in use",
+                ) from None
             for page in cfn.get_paginator("list_stack_resources").paginate(StackName=name):
                 for resource in page["StackResourceSummaries"]:
                     if resource.get("PhysicalResourceId"):
