@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean bundle chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,19 +13,37 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) bundle
 	$(BIN)/tether check examples/photos
 	$(BIN)/tether local status >/dev/null || $(BIN)/tether local start
 	$(BIN)/tether deploy -p examples/photos --yes
 	$(BIN)/tether test -p examples/photos
 	@echo "the local cloud keeps running in the background; stop it with: $(BIN)/tether local stop"
 
+# The IDE's front end ships built in src/tether/ide/static/, so installing Tether needs no Node.
+# It is rebuilt (npm ci, then esbuild) only when its sources changed: the build writes the digest
+# of its sources into the bundle's first line, and frontend/sources_hash.py compares (file times
+# cannot tell after a git checkout).
+bundle:
+	@$(PYTHON) frontend/sources_hash.py --check 2>/dev/null || { \
+	  command -v npm >/dev/null || { echo "The IDE bundle is stale and npm is missing: install Node.js 20+ and npm, then run make again." >&2; exit 1; }; \
+	  cd frontend && npm ci --no-audit --no-fund && node build.mjs; }
+
+# The browser tests drive Debian's Chromium (Playwright's own browser download is not used).
+chromium:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+	  echo "The browser tests (tests/browser) need /usr/bin/chromium: sudo apt-get install -y chromium" >&2; \
+	fi
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
 
-test: $(STAMP) lint
+test: $(STAMP) bundle chromium lint
 	$(BIN)/pytest -n 2 -q
 
 bench: $(STAMP)
@@ -37,4 +55,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/http_api.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache frontend/node_modules

@@ -4,14 +4,19 @@
 with the operations found in the code added to the declared ones (so roles, environment
 variables and unused resources follow the code). Errors of either stage are raised together as
 one ProjectError; warnings ride along on `project.warnings`.
+
+`overlay` (project-relative path -> text) is read instead of those files, by both stages: the
+IDE checks what is in its editor before it is saved, without writing it anywhere.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from pathlib import Path
 
 from tether.analysis import Analysis, analyse, with_code_operations
+from tether.analysis.imports import overlaid
 from tether.errors import ProjectError
 from tether.model import Project, load_project
 from tether.model.loader import unused_warnings
@@ -27,9 +32,13 @@ def analysis_of(project: Project) -> Analysis:
     return analyse(project)
 
 
-def load(path: Path | str) -> Project:
-    project = load_project(path)
-    analysis = analyse(project)
+def load(path: Path | str, *, overlay: Mapping[str, str] | None = None) -> Project:
+    project = load_project(path, overlay=overlay)
+    if overlay:
+        with overlaid(project.root, overlay):
+            analysis = analyse(project)
+    else:
+        analysis = analyse(project)
     stale = set(unused_warnings(project))
     warnings = [w for w in project.warnings if w not in stale]
     if analysis.errors:

@@ -15,7 +15,8 @@ def test_importing_tether_loads_no_cli_web_or_emulator_code() -> None:
     """Start-up time is a feature: `import tether` must not pull in click, cfn-lint or moto."""
     code = (
         "import sys, tether; tether.load_project;"
-        "print(','.join(m for m in ('click', 'cfnlint', 'moto', 'rich', 'boto3') if m in sys.modules))"
+        "print(','.join(m for m in ('click', 'cfnlint', 'moto', 'rich', 'boto3', 'starlette', "
+        "'uvicorn') if m in sys.modules))"
     )
     loaded = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
@@ -44,9 +45,10 @@ def test_model_depends_on_nothing_but_itself_and_errors() -> None:
     assert imports_of("model") <= {"model", "errors"}
 
 
-def test_nothing_imports_the_cli() -> None:
-    for package in ("model", "synth"):
-        assert "cli" not in imports_of(package)
+def test_nothing_imports_the_cli_or_the_ide() -> None:
+    for package in ("model", "synth", "analysis", "deploy", "localcloud", "runtime", "build"):
+        assert not {"cli", "ide"} & imports_of(package)
+    assert "cli" not in imports_of("ide")
 
 
 def test_every_module_says_its_role_in_a_docstring() -> None:

@@ -6,12 +6,17 @@ Module names follow Lambda's layout: the project root is on sys.path, so `app/ut
 an absolute import that is not found at the root is looked up next to the importing file (as
 when the handler's folder is on sys.path). Anything not found inside the project (the standard
 library, third-party packages, vendored packages that carry a *.dist-info) is outside the graph.
+
+Inside an `overlaid(root, texts)` block the index reads those files' texts (the IDE's unsaved
+editor buffers) instead of the disk; outside one it reads only the disk.
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Iterator
+import contextlib
+from collections.abc import Iterable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,11 +43,29 @@ class SourceModule:
         return self.name if self.is_package else self.name.rpartition(".")[0]
 
 
+# Absolute path -> text, for the block of `overlaid`: a context variable because `analyse`'s
+# callers do not pass it down; each thread and task sees only its own.
+_OVERLAY: ContextVar[Mapping[str, str] | None] = ContextVar("tether_overlay", default=None)
+
+
+@contextlib.contextmanager
+def overlaid(root: Path, texts: Mapping[str, str]) -> Iterator[None]:
+    """Within the block, analysis reads these project files (project-relative POSIX paths ->
+    text) instead of their content on disk; a path not on disk exists for it."""
+    base = root.resolve()
+    token = _OVERLAY.set({str(base.joinpath(*rel.split("/"))): text for rel, text in texts.items()})
+    try:
+        yield
+    finally:
+        _OVERLAY.reset(token)
+
+
 class ModuleIndex:
     """Finds, parses and caches the project's modules, and the edges between them."""
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
+        self._overlay: Mapping[str, str] = _OVERLAY.get() or {}
         self.modules: dict[str, SourceModule] = {}
         self._paths: dict[str, tuple[Path, bool] | None] = {}
         self._dirs: dict[str, bool] = {}
@@ -62,7 +85,7 @@ class ModuleIndex:
                 (base.with_suffix(".py"), False),
                 (base / "__init__.py", True),
             ):
-                if path.is_file() and self._inside(path):
+                if (str(path) in self._overlay or path.is_file()) and self._inside(path):
                     found = (path, is_package)
                     break
         self._paths[name] = found
@@ -109,7 +132,8 @@ class ModuleIndex:
             return None
         path, is_package = located
         rel = path.resolve().relative_to(self.root).as_posix()
-        tree, error = parse(path, rel)
+        text = self._overlay.get(str(path))
+        tree, error = parse(path, rel) if text is None else parse_text(text, rel)
         module = SourceModule(name=name, file=rel, is_package=is_package, tree=tree, error=error)
         self.modules[name] = module
         if tree is not None:
@@ -213,6 +237,18 @@ def parse(path: Path, rel: str) -> tuple[ast.Module | None, tuple[int, int, str]
         error = (1, 1, "the code is nested too deeply for Python to parse")
     _PARSED[key] = (stat.st_mtime_ns, stat.st_size, tree, error)
     return tree, error
+
+
+def parse_text(text: str, rel: str) -> tuple[ast.Module | None, tuple[int, int, str] | None]:
+    """Like `parse`, for a text that is not on disk (never cached: it changes as the user types)."""
+    try:
+        return ast.parse(text, filename=rel), None
+    except SyntaxError as exc:
+        return None, (exc.lineno or 1, exc.offset or 1, f"syntax error: {exc.msg}")
+    except ValueError as exc:
+        return None, (1, 1, f"cannot read the file: {exc}")
+    except (RecursionError, MemoryError):
+        return None, (1, 1, "the code is nested too deeply for Python to parse")
 
 
 def handler_module(handler: str) -> str:

@@ -3,13 +3,17 @@
 The loader never stops at the first mistake: it reads as much as it can, records a Problem with
 file, line, column, message and fix hint for each thing wrong, and raises ProjectError with all of
 them at the end. Nothing here runs user code; handlers are checked by parsing them.
+
+An optional overlay (project-relative path -> text) stands in for files on disk: the IDE checks
+the text in its editor before it is saved. Without one, only the disk is read.
 """
 
 from __future__ import annotations
 
+import ast
 import difflib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -106,11 +110,12 @@ def _suggest(word: str, choices: Iterable[str]) -> str:
     return lowered[close[0]] if close else ""
 
 
-def load_project(path: Path | str) -> Project:
-    """Load the project at `path` (its directory or its tether.yaml); raise ProjectError."""
+def load_project(path: Path | str, *, overlay: Mapping[str, str] | None = None) -> Project:
+    """Load the project at `path` (its directory or its tether.yaml); raise ProjectError.
+    `overlay` maps project-relative paths to texts read instead of those files."""
     path = Path(path)
     root, file = (path.parent, path.name) if path.is_file() else (path, PROJECT_FILE)
-    loader = _Loader(root=root.resolve(), file=file)
+    loader = _Loader(root=root.resolve(), file=file, overlay=overlay or {})
     project = loader.load()
     if project is None or any(p.severity == "error" for p in loader.problems):
         raise ProjectError(loader.problems)
@@ -123,6 +128,7 @@ class _Loader:
     file: str
     problems: list[Problem] = field(default_factory=list)
     broken: set[str] = field(default_factory=set)  # declared resources that could not be read
+    overlay: Mapping[str, str] = field(default_factory=dict)  # unsaved texts, by relative path
 
     # --- reporting -------------------------------------------------------------------------
 
@@ -144,9 +150,12 @@ class _Loader:
         """The requirement lines of requirements.txt (comments and blank lines dropped); a file
         that is not UTF-8 (as pip reads it; a byte-order mark is fine) is a problem."""
         path = self.root / "requirements.txt"
-        if not path.is_file():
+        if "requirements.txt" in self.overlay:
+            raw = self.overlay["requirements.txt"].encode("utf-8")
+        elif not path.is_file():
             return ()
-        raw = path.read_bytes()
+        else:
+            raw = path.read_bytes()
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -313,7 +322,8 @@ class _Loader:
     def load(self) -> Project | None:
         path = self.root / self.file
         try:
-            size = path.stat().st_size
+            unsaved = self.overlay.get(self.file)
+            size = path.stat().st_size if unsaved is None else len(unsaved.encode("utf-8"))
             if size > MAX_FILE_BYTES:
                 self.report(
                     (1, 1),
@@ -323,7 +333,7 @@ class _Loader:
                     "large values (schedule inputs, test events) in other files",
                 )
                 return None
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8") if unsaved is None else unsaved
         except FileNotFoundError:
             self.report(
                 (1, 1),
@@ -727,7 +737,12 @@ class _Loader:
         )
 
     def check_handler(self, handler: str, pos: Pos) -> None:
-        finding = rules.handler(self.root, handler)
+        shown = _unsaved_handler_file(self.overlay, handler)
+        finding = (
+            rules.handler(self.root, handler)
+            if shown is None
+            else _unsaved_handler(shown, self.overlay[shown], handler)
+        )
         if finding is None:
             return
         message, hint, file, line = finding
@@ -1193,6 +1208,38 @@ class _Loader:
                             "make the prefixes or suffixes disjoint, or the events different",
                         )
                 seen.append((function.name, trigger))
+
+
+def _unsaved_handler_file(overlay: Mapping[str, str], value: str) -> str | None:
+    """The file of a well-formed handler value when the overlay holds it, else None."""
+    module, dot, function = value.rpartition(".")
+    if not overlay or not dot or not module or not function.isidentifier() or value.endswith(".py"):
+        return None
+    rel = module.replace(".", "/") if "/" not in module else module
+    if rel.startswith("/") or ".." in rel.split("/"):
+        return None
+    return next((c for c in (f"{rel}.py", f"{rel}/__init__.py") if c in overlay), None)
+
+
+def _unsaved_handler(shown: str, text: str, value: str) -> tuple[str, str, str, int] | None:
+    """rules.handler's check, on the unsaved text of the handler's file."""
+    function = value.rpartition(".")[2]
+    try:
+        tree = ast.parse(text, filename=shown)
+    except SyntaxError as exc:
+        return (f"syntax error in {shown}: {exc.msg}", "fix the code", shown, exc.lineno or 1)
+    except (ValueError, RecursionError, MemoryError):
+        return (f"{shown} cannot be parsed", "fix the code", shown, 1)
+    defined = rules._top_level_names(tree)
+    if function not in defined:
+        found = ", ".join(sorted(n for n in defined if not n.startswith("_"))) or "none"
+        return (
+            f"{shown} defines no top-level function {function!r}",
+            f"add `def {function}(event, context):` to {shown} (top-level names there: {found})",
+            "",
+            0,
+        )
+    return None
 
 
 def unused_warnings(project: Project) -> list[Problem]:

@@ -1,0 +1,92 @@
+// Same-origin calls to the IDE server. The per-run token travels in the HttpOnly cookie the
+// server set on the first visit, so every request just sends credentials; there is no CORS.
+
+import type { FileContent, FileEntry, Graph, Info, PlanSummary, ProjectReport, ServerEvent } from "./types";
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly hint: string | null,
+    readonly body: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}
+
+async function call<T>(method: string, url: string, body?: unknown): Promise<T> {
+  const init: RequestInit = { method, credentials: "same-origin", headers: {} };
+  if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    (init.headers as Record<string, string>)["Content-Type"] = "application/json";
+  }
+  let response: Response;
+  try {
+    response = await fetch(url, init);
+  } catch (err) {
+    throw new ApiError(0, "network", "The IDE server is not reachable (is `tether ide` still running?)", null, {});
+  }
+  const text = await response.text();
+  let data: Record<string, unknown> = {};
+  try {
+    data = text ? JSON.parse(text) : {};
+  } catch {
+    data = { message: text };
+  }
+  if (!response.ok) {
+    const message = typeof data.message === "string" ? data.message : `${method} ${url} failed (${response.status})`;
+    throw new ApiError(
+      response.status,
+      typeof data.error === "string" ? data.error : "error",
+      message,
+      typeof data.hint === "string" ? data.hint : null,
+      data,
+    );
+  }
+  return data as T;
+}
+
+const q = encodeURIComponent;
+
+export const api = {
+  info: () => call<Info>("GET", "/api/info"),
+  project: () => call<ProjectReport>("GET", "/api/project"),
+  check: (unsaved: Record<string, string>) => call<ProjectReport>("POST", "/api/check", { unsaved }),
+  files: () => call<{ files: FileEntry[] }>("GET", "/api/files"),
+  readFile: (path: string) => call<FileContent>("GET", `/api/file?path=${q(path)}`),
+  saveFile: (path: string, content: string, version: string | null) =>
+    call<{ path: string; version: string }>("PUT", "/api/file", { path, content, version }),
+  graph: () => call<Graph>("GET", "/api/graph"),
+  planSummary: () => call<PlanSummary>("GET", "/api/plan/summary"),
+  prune: () => call<{ removed: string[] }>("POST", "/api/prune"),
+};
+
+/** One WebSocket for server events, reconnected with backoff when it drops. */
+export function connectEvents(
+  onEvent: (event: ServerEvent) => void,
+  onState: (connected: boolean) => void,
+): void {
+  let delay = 500;
+  const open = () => {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const socket = new WebSocket(`${scheme}://${location.host}/api/events`);
+    socket.onopen = () => {
+      delay = 500;
+      onState(true);
+    };
+    socket.onmessage = (message) => {
+      try {
+        onEvent(JSON.parse(String(message.data)) as ServerEvent);
+      } catch (err) {
+        console.error("bad event from the IDE server", err);
+      }
+    };
+    socket.onclose = () => {
+      onState(false);
+      setTimeout(open, delay);
+      delay = Math.min(delay * 2, 8000);
+    };
+  };
+  open();
+}

@@ -1,0 +1,428 @@
+// The panels around the editor: file tree (left), functions and resources (right), problems and
+// the other bottom tabs, and the status line. Each renders from data; none keeps project logic.
+
+import { h, parseSource } from "./dom";
+import type { FileEntry, PlanSummary, Problem, ProjectReport, SourceRef } from "./types";
+
+export type Open = (source: SourceRef) => void;
+
+// --- file tree ------------------------------------------------------------------------------
+
+interface TreeNode {
+  name: string;
+  path: string;
+  kind: "file" | "dir";
+  children: TreeNode[];
+}
+
+function buildTree(files: FileEntry[]): TreeNode[] {
+  const root: TreeNode = { name: "", path: "", kind: "dir", children: [] };
+  const dirs = new Map<string, TreeNode>([["", root]]);
+  const dirFor = (path: string): TreeNode => {
+    const existing = dirs.get(path);
+    if (existing) return existing;
+    const cut = path.lastIndexOf("/");
+    const parent = dirFor(cut < 0 ? "" : path.slice(0, cut));
+    const node: TreeNode = { name: path.slice(cut + 1), path, kind: "dir", children: [] };
+    parent.children.push(node);
+    dirs.set(path, node);
+    return node;
+  };
+  for (const entry of files) {
+    if (entry.kind === "dir") {
+      dirFor(entry.path);
+      continue;
+    }
+    const cut = entry.path.lastIndexOf("/");
+    dirFor(cut < 0 ? "" : entry.path.slice(0, cut)).children.push({
+      name: entry.path.slice(cut + 1),
+      path: entry.path,
+      kind: "file",
+      children: [],
+    });
+  }
+  const sort = (node: TreeNode) => {
+    node.children.sort((a, b) => (a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === "dir" ? -1 : 1));
+    node.children.forEach(sort);
+  };
+  sort(root);
+  return root.children;
+}
+
+export class FileTree {
+  readonly el: HTMLElement;
+  private readonly list: HTMLElement;
+  private collapsed = new Set<string>();
+  private files: FileEntry[] = [];
+  private active: string | null = null;
+  private problemsByFile = new Map<string, "error" | "warning">();
+
+  constructor(
+    title: string,
+    private readonly onOpen: (path: string) => void,
+  ) {
+    this.list = h("div", { class: "tree", role: "tree" });
+    this.el = h(
+      "nav",
+      { class: "panel tree-panel", "data-testid": "file-tree", "aria-label": "Project files" },
+      h("div", { class: "panel-title" }, h("span", { "data-testid": "project-name" }, title)),
+      this.list,
+    );
+  }
+
+  setFiles(files: FileEntry[]): void {
+    this.files = files;
+    this.render();
+  }
+
+  setActive(path: string | null): void {
+    this.active = path;
+    for (const row of this.list.querySelectorAll<HTMLElement>(".tree-file")) {
+      row.classList.toggle("active", row.dataset.path === path);
+    }
+  }
+
+  setProblems(problems: Problem[]): void {
+    this.problemsByFile.clear();
+    for (const p of problems) {
+      if (!p.file) continue;
+      if (p.severity === "error" || !this.problemsByFile.has(p.file)) {
+        if (p.severity !== "info") this.problemsByFile.set(p.file, p.severity);
+      }
+    }
+    this.render();
+  }
+
+  private render(): void {
+    const rows: HTMLElement[] = [];
+    const walk = (nodes: TreeNode[], depth: number) => {
+      for (const node of nodes) {
+        const pad = `padding-left: ${8 + depth * 14}px`;
+        if (node.kind === "dir") {
+          const closed = this.collapsed.has(node.path);
+          rows.push(
+            h(
+              "div",
+              {
+                class: "tree-row tree-dir",
+                role: "treeitem",
+                "aria-expanded": String(!closed),
+                style: pad,
+                "data-path": node.path,
+                onclick: () => {
+                  if (closed) this.collapsed.delete(node.path);
+                  else this.collapsed.add(node.path);
+                  this.render();
+                },
+              },
+              h("span", { class: "twisty" }, closed ? "▸" : "▾"),
+              node.name,
+            ),
+          );
+          if (!closed) walk(node.children, depth + 1);
+        } else {
+          const severity = this.problemsByFile.get(node.path);
+          rows.push(
+            h(
+              "div",
+              {
+                class: `tree-row tree-file${node.path === this.active ? " active" : ""}${severity ? ` has-${severity}` : ""}`,
+                role: "treeitem",
+                style: pad,
+                title: node.path,
+                "data-testid": `file-${node.path}`,
+                "data-path": node.path,
+                onclick: () => this.onOpen(node.path),
+              },
+              h("span", { class: `file-icon ext-${node.name.split(".").pop()}` }),
+              node.name,
+              severity ? h("span", { class: `dot dot-${severity}` }) : null,
+            ),
+          );
+        }
+      }
+    };
+    walk(buildTree(this.files), 0);
+    this.list.replaceChildren(...rows);
+  }
+}
+
+// --- functions and resources ----------------------------------------------------------------
+
+export class SidePanel {
+  readonly el: HTMLElement;
+  private readonly body: HTMLElement;
+
+  constructor(
+    private readonly onOpen: Open,
+    private readonly onPrune: () => Promise<void>,
+  ) {
+    this.body = h("div", { class: "side-body" });
+    this.el = h(
+      "aside",
+      { class: "panel side-panel", "data-testid": "side-panel", "aria-label": "Functions and resources" },
+      this.body,
+    );
+  }
+
+  render(report: ProjectReport, staleNote?: string): void {
+    this.el.classList.toggle("stale", Boolean(staleNote));
+    const link = (source: string | null | undefined, text?: string) => {
+      const ref = parseSource(source);
+      if (!ref) return null;
+      return h(
+        "a",
+        {
+          class: "src",
+          href: "#",
+          title: `Open ${ref.file}:${ref.line}`,
+          onclick: (e: Event) => {
+            e.preventDefault();
+            this.onOpen(ref);
+          },
+        },
+        text ?? `${ref.file}:${ref.line}`,
+      );
+    };
+    const handlerSource = (handler: string) => {
+      const cut = handler.lastIndexOf(".");
+      return `${handler.slice(0, cut)}.py:1`;
+    };
+
+    const functions = Object.entries(report.functions).map(([name, fn]) =>
+      h(
+        "details",
+        { class: "fn", open: true, "data-testid": `function-${name}` },
+        h(
+          "summary",
+          {},
+          h("span", { class: "badge badge-fn" }, "λ"),
+          h("span", { class: "name" }, name),
+          h(
+            "span",
+            { class: "meta" },
+            [fn.memory !== undefined ? `${fn.memory} MB` : null, fn.timeout !== undefined ? `${fn.timeout} s` : null]
+              .filter(Boolean)
+              .join(" · "),
+          ),
+        ),
+        h("div", { class: "kv" }, h("span", { class: "k" }, "handler"), link(handlerSource(fn.handler), fn.handler)),
+        fn.triggers.length
+          ? h(
+              "ul",
+              { class: "ties triggers" },
+              fn.triggers.map((t) =>
+                h("li", {}, h("span", { class: "tie-kind" }, "⇢"), h("b", {}, t.resource), " ", t.description, " ", link(t.source, "↗")),
+              ),
+            )
+          : h("div", { class: "muted" }, "no triggers (invoke it directly)"),
+        fn.operations.length
+          ? h(
+              "ul",
+              { class: "ties operations" },
+              fn.operations.map((o) =>
+                h(
+                  "li",
+                  { title: o.origin === "declared" ? "declared in tether.yaml" : "found in code" },
+                  h("span", { class: "tie-kind" }, "→"),
+                  h("code", {}, o.action),
+                  " on ",
+                  h("b", {}, o.resource),
+                  o.origin === "declared" ? h("span", { class: "badge badge-declared" }, "declared") : null,
+                  " ",
+                  link(o.source, "↗"),
+                ),
+              ),
+            )
+          : null,
+      ),
+    );
+
+    const unused = new Set(report.unused);
+    const resourceRow = (name: string) => {
+      const r = report.resources[name];
+      return h(
+        "li",
+        { class: `res${r.external ? " external" : ""}`, "data-testid": `resource-${name}`, title: r.external ?? r.env ?? "" },
+        h("span", { class: "name" }, name),
+        h("span", { class: `badge ${r.external ? "badge-external" : "badge-project"}` }, r.external ? "external" : "project"),
+        h("span", { class: "kind" }, r.type),
+        r.used_by.length ? h("div", { class: "used-by" }, "used by ", r.used_by.join(", ")) : null,
+        r.source ? link(r.source, "↗") : null,
+      );
+    };
+    const names = Object.keys(report.resources).sort();
+    const used = names.filter((n) => !unused.has(n));
+    const dustbin = report.unused;
+
+    this.body.replaceChildren(
+      staleNote ? h("p", { class: "stale-note", "data-testid": "side-stale" }, staleNote) : "",
+      h("section", { "data-testid": "functions" }, h("h3", {}, `Functions (${functions.length})`), functions.length ? functions : h("div", { class: "muted" }, "No functions.")),
+      h(
+        "section",
+        { "data-testid": "resources" },
+        h("h3", {}, `Resources (${names.length})`),
+        report.unused_withheld ? h("p", { class: "withheld", "data-testid": "unused-withheld" }, report.unused_withheld) : "",
+        h("ul", { class: "resources" }, used.map(resourceRow)),
+      ),
+      dustbin.length
+        ? h(
+            "section",
+            { class: "dustbin", "data-testid": "dustbin" },
+            h("h3", {}, `Unused: the dustbin (${dustbin.length})`),
+            h("p", { class: "muted" }, "No trigger and no operation uses these."),
+            h("ul", { class: "resources" }, dustbin.map((n) => (n in report.resources ? resourceRow(n) : h("li", { class: "res" }, n)))),
+            h(
+              "button",
+              {
+                class: "danger",
+                "data-testid": "prune-button",
+                onclick: async (e: Event) => {
+                  const button = e.currentTarget as HTMLButtonElement;
+                  if (!confirm(`Remove ${dustbin.join(", ")} from tether.yaml? (the same as \`tether prune\`)`)) return;
+                  button.disabled = true;
+                  try {
+                    await this.onPrune();
+                  } finally {
+                    button.disabled = false;
+                  }
+                },
+              },
+              "Remove unused",
+            ),
+          )
+        : "",
+    );
+  }
+}
+
+// --- bottom panel ---------------------------------------------------------------------------
+
+type BottomTab = "problems" | "output" | "logs" | "tests";
+
+export class BottomPanel {
+  readonly el: HTMLElement;
+  private readonly tabs = new Map<BottomTab, { button: HTMLElement; pane: HTMLElement }>();
+  private readonly problemsList: HTMLElement;
+  private readonly problemsCount: HTMLElement;
+
+  constructor(private readonly onOpen: Open) {
+    this.problemsList = h("div", { class: "problems", role: "list" });
+    this.problemsCount = h("span", { class: "count" }, "0");
+    const bar = h("div", { class: "bottom-tabs", role: "tablist" });
+    const body = h("div", { class: "bottom-body" });
+    const add = (key: BottomTab, label: Node[], pane: HTMLElement) => {
+      const button = h("button", { class: "btab", role: "tab", "data-testid": `bottom-tab-${key}`, onclick: () => this.show(key) }, ...label);
+      bar.append(button);
+      body.append(pane);
+      this.tabs.set(key, { button, pane });
+    };
+    const note = (testid: string, text: string) => h("div", { class: "bottom-pane", "data-testid": testid }, h("p", { class: "muted note" }, text));
+    add("problems", [document.createTextNode("Problems "), this.problemsCount], h("div", { class: "bottom-pane", "data-testid": "problems-panel" }, this.problemsList));
+    add("output", [document.createTextNode("Output")], note("output-panel", "Deploy progress will stream here: the path taken (quick or full, and why) and each resource event."));
+    add("logs", [document.createTextNode("Logs")], note("logs-panel", "Function logs from the local cloud will follow here, filterable by text."));
+    add("tests", [document.createTextNode("Tests")], note("tests-panel", "Saved test cases (events/*.test.yaml) will run here with pass/fail, as `tether test` does."));
+    this.el = h("section", { class: "panel bottom-panel", "data-testid": "bottom-panel" }, bar, body);
+    this.show("problems");
+  }
+
+  show(key: BottomTab): void {
+    for (const [k, { button, pane }] of this.tabs) {
+      button.classList.toggle("active", k === key);
+      button.setAttribute("aria-selected", String(k === key));
+      pane.hidden = k !== key;
+    }
+  }
+
+  setProblems(problems: Problem[], stale: boolean): void {
+    const errors = problems.filter((p) => p.severity === "error").length;
+    const warnings = problems.filter((p) => p.severity === "warning").length;
+    this.problemsCount.textContent = String(problems.length);
+    this.problemsCount.className = `count${errors ? " count-error" : warnings ? " count-warning" : ""}`;
+    this.problemsList.classList.toggle("stale", stale);
+    if (!problems.length) {
+      this.problemsList.replaceChildren(h("p", { class: "muted note", "data-testid": "no-problems" }, "No problems: the project file and the code agree."));
+      return;
+    }
+    const sorted = [...problems].sort(
+      (a, b) => rank(a.severity) - rank(b.severity) || (a.file ?? "").localeCompare(b.file ?? "") || (a.line ?? 0) - (b.line ?? 0),
+    );
+    this.problemsList.replaceChildren(
+      ...sorted.map((p) => {
+        const where = p.file ? `${p.file}${p.line ? `:${p.line}` : ""}${p.column ? `:${p.column}` : ""}` : "";
+        return h(
+          "div",
+          {
+            class: `problem problem-${p.severity}`,
+            role: "listitem",
+            tabindex: 0,
+            "data-testid": "problem-row",
+            "data-severity": p.severity,
+            "data-file": p.file ?? "",
+            "data-line": p.line ?? "",
+            onclick: () => p.file && this.onOpen({ file: p.file, line: p.line ?? 1 }),
+            onkeydown: (e: Event) => {
+              if ((e as KeyboardEvent).key === "Enter" && p.file) this.onOpen({ file: p.file, line: p.line ?? 1 });
+            },
+          },
+          h("span", { class: `sev sev-${p.severity}` }, p.severity === "error" ? "✖" : p.severity === "warning" ? "▲" : "ℹ"),
+          h("span", { class: "msg" }, p.message, p.hint ? h("span", { class: "hint" }, ` — ${p.hint}`) : null),
+          h("span", { class: "where" }, where),
+        );
+      }),
+    );
+  }
+}
+
+function rank(severity: string): number {
+  return severity === "error" ? 0 : severity === "warning" ? 1 : 2;
+}
+
+// --- status line ----------------------------------------------------------------------------
+
+export class StatusLine {
+  readonly el: HTMLElement;
+  private readonly plan: HTMLElement;
+  private readonly counts: HTMLElement;
+  private readonly conn: HTMLElement;
+  private readonly cursor: HTMLElement;
+  private readonly where: HTMLElement;
+
+  constructor() {
+    this.where = h("span", { class: "st-where", "data-testid": "status-stage" });
+    this.counts = h("span", { class: "st-counts", "data-testid": "status-problems" });
+    this.plan = h("span", { class: "st-plan", "data-testid": "status-plan", title: "What a deploy would do now" }, "plan: …");
+    this.conn = h("span", { class: "st-conn", "data-testid": "status-connection" }, "connecting…");
+    this.cursor = h("span", { class: "st-cursor" });
+    this.el = h("footer", { class: "status", "data-testid": "status-line" }, this.where, this.counts, this.plan, h("span", { class: "spacer" }), this.cursor, this.conn);
+    document.addEventListener("tether-cursor", (e) => {
+      const { path, line, column } = (e as CustomEvent).detail as { path: string; line: number; column: number };
+      this.cursor.textContent = `${path}  Ln ${line}, Col ${column}`;
+    });
+  }
+
+  setWhere(project: string, stage: string, target: string): void {
+    this.where.textContent = `${project} · ${stage} · ${target}`;
+  }
+
+  setCursorHidden(): void {
+    this.cursor.textContent = "";
+  }
+
+  setPlan(plan: PlanSummary): void {
+    this.plan.textContent = plan.text;
+    this.plan.dataset.path = plan.path;
+    this.plan.title = plan.reason ? `What a deploy would do now: ${plan.reason}` : "What a deploy would do now";
+    this.plan.className = `st-plan path-${plan.path}${plan.data_at_risk ? " at-risk" : ""}`;
+  }
+
+  setCounts(errors: number, warnings: number): void {
+    this.counts.textContent = `✖ ${errors}  ▲ ${warnings}`;
+    this.counts.className = `st-counts${errors ? " has-errors" : ""}`;
+  }
+
+  setConnected(connected: boolean): void {
+    this.conn.textContent = connected ? "● live" : "○ reconnecting…";
+    this.conn.classList.toggle("down", !connected);
+  }
+}

@@ -1,0 +1,15 @@
+"""The web IDE's server: `tether ide` serves the project in a browser, on the services the CLI
+uses. Modules, one per area of the API:
+
+    app          the ASGI app (Starlette) and its routes: thin handlers over the modules below
+    security     the per-run token, Host and Origin checks (an ASGI middleware)
+    files        list, read, save, rename, delete, confined to the project root
+    project      check report, summary and operation markers (tether.loading, tether.summary)
+    graph        layered layout of the project's graph (pure logic)
+    permissions  each function's statements with the lines behind them (tether.permissions)
+    plan         what the next deploy would do, from the stage's recorded state
+    events       the WebSocket and the file watcher
+    server       binding to 127.0.0.1 and running uvicorn in-process
+
+Importing `tether` never imports this package (it pulls in the web stack).
+"""

@@ -1,0 +1,99 @@
+"""The IDE's one WebSocket (/api/events) and the file watcher behind it.
+
+The watcher (watchfiles, ~50 ms of quiet before a batch) sees every change under the project
+root but the hidden folders (.tether/, .git/, __pycache__, .venv) and the IDE's own temporary
+save files; saves from the IDE, another editor or a git checkout alike. For each batch every
+connected client gets {"type": "files", "changed": [...]}, then, after one re-check of the
+project, {"type": "project", ...} and {"type": "plan", ...}. Each client has its own queue, so a
+slow one never delays the others; the check runs in a worker thread, off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import anyio
+from starlette.concurrency import run_in_threadpool
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from watchfiles import Change, DefaultFilter, awatch
+
+from tether.ide.files import HIDDEN, TEMP_MARK
+
+Message = dict[str, Any]
+QUIET_MS = 50  # a batch is sent once the disk has been quiet this long
+MAX_BATCH_MS = 1000
+
+
+class _Filter(DefaultFilter):
+    def __init__(self) -> None:
+        super().__init__(ignore_dirs=(*DefaultFilter.ignore_dirs, *HIDDEN))
+
+    def __call__(self, change: Change, path: str) -> bool:
+        return TEMP_MARK not in Path(path).name and super().__call__(change, path)
+
+
+class Events:
+    """Clients of the WebSocket, and the watcher that feeds them."""
+
+    def __init__(self, root: Path, recheck: Callable[[], list[Message]]) -> None:
+        self.root = root.resolve()
+        self.recheck = recheck
+        self.ready = threading.Event()  # set once the watcher really watches (tests wait on it)
+        self._clients: set[asyncio.Queue[Message]] = set()
+
+    def publish(self, message: Message) -> None:
+        for queue in self._clients:
+            queue.put_nowait(message)
+
+    async def watch(self, stop: asyncio.Event) -> None:
+        """Until `stop` is set: a files message per batch of changes, then a re-check."""
+        async for batch in awatch(
+            self.root,
+            watch_filter=_Filter(),
+            step=QUIET_MS,
+            debounce=MAX_BATCH_MS,
+            stop_event=stop,
+            yield_on_timeout=True,
+            rust_timeout=200,
+        ):
+            self.ready.set()
+            changed = sorted({self._relative(path) for _, path in batch} - {""})
+            if not changed:
+                continue
+            self.publish({"type": "files", "changed": changed})
+            if self._clients:
+                for message in await run_in_threadpool(self.recheck):
+                    self.publish(message)
+
+    def _relative(self, path: str) -> str:
+        try:
+            return Path(path).relative_to(self.root).as_posix()
+        except ValueError:
+            return ""
+
+    async def serve(self, websocket: WebSocket) -> None:
+        """One client: accept, then send its queue until it goes away."""
+        await websocket.accept()
+        queue: asyncio.Queue[Message] = asyncio.Queue()
+        self._clients.add(queue)
+        try:
+            async with anyio.create_task_group() as tasks:
+
+                async def listen() -> None:
+                    with contextlib.suppress(WebSocketDisconnect):
+                        while True:
+                            await websocket.receive_text()  # the client only listens
+                    tasks.cancel_scope.cancel()
+
+                tasks.start_soon(listen)
+                while True:
+                    await websocket.send_json(await queue.get())
+        except (WebSocketDisconnect, RuntimeError):
+            pass
+        finally:
+            self._clients.discard(queue)
