@@ -149,6 +149,20 @@ def mark_retained(cloud: Cloud, deployed: DeployedStack, logical_ids: list[str])
             Capabilities=CAPABILITIES,
         )
     _wait_for(cloud, deployed.name, terminal={"UPDATE_COMPLETE"})
+    with cloud.guard():
+        body = cfn.get_template(StackName=deployed.name, TemplateStage="Original")["TemplateBody"]
+    applied = json.loads(body) if isinstance(body, str) else dict(body)
+    unmarked = [
+        logical_id
+        for logical_id in logical_ids
+        if applied.get("Resources", {}).get(logical_id, {}).get("DeletionPolicy") != "Retain"
+    ]
+    if unmarked:  # CloudFormation has taken policy-only updates for no change before
+        raise DeployFailedError(
+            f"CloudFormation did not record that {', '.join(unmarked)} must be kept; "
+            "nothing was removed",
+            hint="deploy again; if it persists, set `retain: true` on the resource first",
+        )
 
 
 def finish(cloud: Cloud, risks: Iterable[DataRisk]) -> list[str]:
