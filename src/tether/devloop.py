@@ -13,8 +13,13 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tether.errors import ProjectError, TetherError
+
+if TYPE_CHECKING:
+    from tether.deploy.execute import Progress
+    from tether.deploy.pipeline import DeployResult
 
 IGNORED_PARTS = {
     ".tether",
@@ -33,6 +38,9 @@ Say = Callable[[str], None]
 class Outcome:
     ok: bool
     line: str
+    result: DeployResult | None = None  # the deploy's, when one ran and succeeded
+    error: TetherError | None = None  # why it did not, when the cause is a TetherError
+    ms_from_save: float | None = None  # when the deploy succeeded
 
 
 def relevant(root: Path, paths: Iterable[str]) -> list[str]:
@@ -88,9 +96,17 @@ def check_syntax(root: Path, files: Iterable[str]) -> str | None:
 
 
 def deploy_change(
-    root: Path, files: list[str], *, stage: str, target: str, saved_at: float
+    root: Path,
+    files: list[str],
+    *,
+    stage: str,
+    target: str,
+    saved_at: float,
+    progress: Progress | None = None,
+    say: Say | None = None,
 ) -> Outcome:
-    """Deploy after a save; never raises for the user's mistakes."""
+    """Deploy after a save; never raises for the user's mistakes. `progress` and `say` are the
+    pipeline's (the IDE streams them; the terminal loop prints only the outcome's line)."""
     from tether.deploy.pipeline import deploy
     from tether.loading import load
 
@@ -100,16 +116,17 @@ def deploy_change(
         return Outcome(False, f"{stamp} {error}; the previous code keeps serving")
     try:
         project = load(root)
-        result = deploy(project, stage=stage, target=target)
+        result = deploy(project, stage=stage, target=target, progress=progress, say=say)
     except ProjectError as exc:
         first = exc.problems[0].format().splitlines()[0] if exc.problems else exc.message
-        return Outcome(False, f"{stamp} {first}; the previous version keeps serving")
+        return Outcome(False, f"{stamp} {first}; the previous version keeps serving", error=exc)
     except TetherError as exc:
         hint = f"\n    hint: {exc.hint}" if exc.hint else ""
         return Outcome(
             False,
             f"{stamp} deploy failed: {exc.message.splitlines()[0]}; the previous version keeps "
             f"serving{hint}",
+            error=exc,
         )
     except OSError as exc:  # a file the loader or the analysis cannot read (permissions...)
         what = exc.filename or "a file"
@@ -121,14 +138,12 @@ def deploy_change(
     changed = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
     if result.path == "quick":
         live = ", ".join(result.functions) or "no function"
-        return Outcome(
-            True, f"{stamp} {changed}: {live} live (quick) in {elapsed:.0f} ms from save"
-        )
-    if result.path == "none":
-        return Outcome(True, f"{stamp} {changed}: nothing to deploy")
-    return Outcome(
-        True, f"{stamp} {changed}: deployed (full: {result.reason}) in {elapsed:.0f} ms from save"
-    )
+        line = f"{stamp} {changed}: {live} live (quick) in {elapsed:.0f} ms from save"
+    elif result.path == "none":
+        line = f"{stamp} {changed}: nothing to deploy"
+    else:
+        line = f"{stamp} {changed}: deployed (full: {result.reason}) in {elapsed:.0f} ms from save"
+    return Outcome(True, line, result=result, ms_from_save=elapsed)
 
 
 def saved_at(root: Path, files: Iterable[str]) -> float:

@@ -3,9 +3,12 @@
     create_app(IdeConfig(root, stage, target, token, port)) -> the app, behind the Guard
 
 Request handlers only parse the request, call a service and shape the answer; the work is in
-tether.loading, tether.summary, tether.permissions, tether.prune and tether.deploy (through
-ide.project, ide.graph, ide.permissions and ide.plan). Project work runs in worker threads so
-the event loop keeps serving the WebSocket. API reference: README, "The IDE"; the front end's
+tether.loading, tether.summary, tether.permissions, tether.prune, tether.deploy, tether.devloop,
+tether.localcloud and tether.invoke (through ide.project, ide.graph, ide.permissions, ide.plan,
+ide.deploys, ide.runs, ide.testcases, ide.logs and ide.http). Project work runs in worker
+threads so the event loop keeps serving the WebSocket; deploys run in their own threads
+(ide.jobs) and report over it. A service's TetherError becomes the contract's error body
+(ide.errors.from_tether). API reference: README, "The IDE"; the front end's
 contract lives beside the front end's sources.
 """
 
@@ -20,6 +23,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+import anyio
+import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -30,12 +35,15 @@ from starlette.types import ASGIApp
 from starlette.websockets import WebSocket
 
 from tether import __version__
-from tether.ide import graph, permissions, plan
-from tether.ide.errors import ApiError
+from tether.errors import TetherError
+from tether.ide import deploys, graph, http, logs, permissions, plan, runs, testcases
+from tether.ide.errors import ApiError, from_tether
 from tether.ide.events import Events, Message
 from tether.ide.files import ProjectFiles
+from tether.ide.jobs import Jobs, Where
 from tether.ide.project import Checked, Checker, project_name, report
 from tether.ide.security import Guard
+from tether.model import Project
 
 Target = Literal["local", "aws"]
 MAX_UNSAVED_BYTES = 10 * 1024 * 1024
@@ -60,16 +68,46 @@ class _Ide:
     def __init__(self, config: IdeConfig) -> None:
         self.config = config
         self.root = config.root.resolve()
+        self.where = Where(config.stage, config.target)
         self.files = ProjectFiles(self.root)
         self.checker = Checker(self.root)
-        self.events = Events(self.root, self.recheck)
+        self.jobs = Jobs()
+        self.deploy_on_save = deploys.DeployOnSave(
+            self.root,
+            where=lambda: self.where,
+            jobs=self.jobs,
+            publish=self.publish,
+            after=self.replan,
+        )
+        self.events = Events(self.root, self.recheck, on_change=self.deploy_on_save.saved)
+        self.logs = logs.Follower(self.publish)
+
+    def publish(self, message: Message) -> None:
+        """From any thread (deploys and log followers run in their own)."""
+        self.events.publish_threadsafe(message)
 
     def recheck(self) -> list[Message]:
         checked = self.checker.check()
         return [{"type": "project", **report(checked)}, {"type": "plan", **self.plan(checked)}]
 
+    def replan(self) -> None:
+        """After a deploy: the status line says what is left to deploy."""
+        self.publish({"type": "plan", **self.plan(self.checker.check())})
+
     def plan(self, checked: Checked) -> dict[str, Any]:
-        return plan.summary(checked.project, stage=self.config.stage, target=self.config.target)
+        where = self.where
+        return plan.summary(checked.project, stage=where.stage, target=where.target)
+
+    def retarget(self, body: Any) -> Where:
+        from tether.synth import check_stage
+
+        stage = _body_field(body, "stage") or self.where.stage
+        target = body.get("target") or self.where.target
+        if not isinstance(stage, str) or target not in ("local", "aws"):
+            raise ApiError(400, "invalid", 'give "target": "local" or "aws", and a "stage" name')
+        check_stage(stage, target)
+        self.where = Where(stage, target)
+        return self.where
 
     def loaded(self) -> Checked:
         """The checked project, or 422 with its problems when it has errors."""
@@ -83,6 +121,12 @@ class _Ide:
                 extra={"problems": [p.as_json() for p in checked.problems]},
             )
         return checked
+
+    def project(self) -> Project:
+        """The loaded project, or 422 with its problems when it has errors."""
+        checked = self.loaded()
+        assert checked.project is not None
+        return checked.project
 
     def unsaved(self, body: Any) -> dict[str, str]:
         texts = body.get("unsaved", {}) if isinstance(body, dict) else None
@@ -113,16 +157,31 @@ class _Ide:
 Handler = Callable[[Request], Awaitable[Any]]
 
 
-def _api(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
-    """JSON out; ApiError as the contract's error body."""
+def _api(handler: Handler, *, status: int = 200) -> Callable[[Request], Awaitable[Response]]:
+    """JSON out; ApiError, and a service's TetherError, as the contract's error body."""
 
     async def endpoint(request: Request) -> Response:
         try:
-            return JSONResponse(await handler(request))
+            return JSONResponse(await handler(request), status_code=status)
         except ApiError as exc:
             return JSONResponse(exc.body(), status_code=exc.status)
+        except TetherError as exc:
+            error = from_tether(exc)
+            return JSONResponse(error.body(), status_code=error.status)
 
     return endpoint
+
+
+async def _waited(seconds: float, function: Callable[..., Any], *args: Any) -> Any:
+    """`function(*args)` in a worker thread, answered with 504 after `seconds` (the thread
+    finishes on its own: a cloud call cannot be interrupted)."""
+    try:
+        with anyio.fail_after(seconds):
+            return await anyio.to_thread.run_sync(function, *args, abandon_on_cancel=True)
+    except TimeoutError:
+        raise ApiError(
+            504, "timeout", f"no answer within {seconds:.0f} s", hint="look at the logs"
+        ) from None
 
 
 async def _json(request: Request) -> Any:
@@ -138,6 +197,14 @@ def _body_field(body: Any, name: str) -> Any:
     return body.get(name)
 
 
+def _names(body: Any, name: str) -> list[str]:
+    """A list of names in the body (absent: none)."""
+    value = _body_field(body, name) or []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ApiError(400, "invalid", f'"{name}" must be a list of resource names')
+    return value
+
+
 def create_app(config: IdeConfig) -> ASGIApp:
     ide = _Ide(config)
     threads = run_in_threadpool
@@ -150,8 +217,8 @@ def create_app(config: IdeConfig) -> ASGIApp:
         return {
             "project": project_name(ide.root, checked),
             "root": str(ide.root),
-            "stage": config.stage,
-            "target": config.target,
+            "stage": ide.where.stage,
+            "target": ide.where.target,
             "version": __version__,
         }
 
@@ -191,8 +258,8 @@ def create_app(config: IdeConfig) -> ASGIApp:
             permissions.statements,
             checked.project,
             request.query_params.get("function"),
-            stage=config.stage,
-            target=config.target,
+            stage=ide.where.stage,
+            target=ide.where.target,
         )
 
     async def plan_summary(request: Request) -> Any:
@@ -205,13 +272,119 @@ def create_app(config: IdeConfig) -> ASGIApp:
     async def events(websocket: WebSocket) -> None:
         await ide.events.serve(websocket)
 
+    # -- deploy, run, test (README "The IDE": the step-2 endpoints) ----------------------------
+
+    async def local_status(request: Request) -> Any:
+        return await threads(runs.local_status, ide.where)
+
+    async def local_start(request: Request) -> Any:
+        return await threads(runs.local_start, ide.where)
+
+    async def local_stop(request: Request) -> Any:
+        return await threads(runs.local_stop, ide.where)
+
+    async def retarget(request: Request) -> Any:
+        await threads(ide.retarget, await _json(request))
+        ide.replan()
+        return await info(request)
+
+    async def plan_with_cloud(request: Request) -> Any:
+        delete = _names(await _json(request), "delete")
+        checked = await threads(ide.loaded)
+        assert checked.project is not None
+        summary = await threads(ide.plan, checked)
+        return await threads(deploys.plan, checked.project, ide.where, delete, summary)
+
+    async def deploy(request: Request) -> Any:
+        body = await _json(request)
+        delete = _names(body, "delete")
+        mode = body.get("mode") or "auto"
+        if mode not in deploys.MODES:
+            raise ApiError(400, "invalid", '"mode" must be "auto", "quick" or "full"')
+        op = deploys.start_deploy(
+            await threads(ide.project),
+            ide.where,
+            delete=delete,
+            mode=mode,
+            jobs=ide.jobs,
+            publish=ide.publish,
+            after=ide.replan,
+        )
+        return {"op": op}
+
+    async def dev(request: Request) -> Any:
+        enabled = _body_field(await _json(request), "enabled")
+        if not isinstance(enabled, bool):
+            raise ApiError(400, "invalid", '"enabled" must be true or false')
+        return {"enabled": ide.deploy_on_save.set(enabled)}
+
+    async def event_kinds(request: Request) -> Any:
+        return runs.event_kinds()
+
+    async def new_event(request: Request) -> Any:
+        project = await threads(ide.project)
+        query = request.query_params
+        return await threads(
+            runs.new_event, project, ide.where, query.get("kind"), query.get("resource")
+        )
+
+    async def invoke(request: Request) -> Any:
+        body = await _json(request)
+        function = _body_field(body, "function")
+        project = await threads(ide.project)
+        seconds = runs.invoke_timeout(project, function)
+        return await _waited(
+            seconds, runs.invoke, project, ide.where, function, body.get("event", {})
+        )
+
+    async def list_tests(request: Request) -> Any:
+        return await threads(testcases.listing, ide.root)
+
+    async def save_test(request: Request) -> Any:
+        project = await threads(ide.project)
+        return await threads(testcases.save, project, await _json(request))
+
+    async def run_tests(request: Request) -> Any:
+        names = _body_field(await _json(request), "names")
+        project, where = await threads(ide.project), ide.where
+
+        def run() -> Any:
+            cases = testcases.selected(project.root, names)
+            with ide.jobs.claim(where.stage):
+                return testcases.run(project, where, cases, ide.publish)
+
+        return await threads(run)
+
+    async def log_lines(request: Request) -> Any:
+        since = logs.since_seconds(request.query_params.get("since"))
+        project = await threads(ide.project)
+        function = request.query_params.get("function")
+        return await _waited(60, logs.lines, project, ide.where, function, since)
+
+    async def follow_logs(request: Request) -> Any:
+        function = _body_field(await _json(request), "function")
+        project = await threads(ide.project) if function is not None else None
+        return ide.logs.follow(project, ide.where, function)
+
+    async def http_request(request: Request) -> Any:
+        body = await _json(request)
+        project = await threads(ide.project)
+        function = body.get("function") if isinstance(body, dict) else None
+        seconds = runs.invoke_timeout(project, function)
+        return await _waited(
+            seconds + 5, lambda: http.send(project, ide.where, body, timeout=seconds)
+        )
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         stop = asyncio.Event()
+        ide.events.bind(asyncio.get_running_loop())
         watcher = asyncio.create_task(ide.events.watch(stop))
         try:
             yield
         finally:
+            ide.deploy_on_save.set(False)
+            ide.logs.stop()
             stop.set()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(watcher, timeout=2)
@@ -230,6 +403,22 @@ def create_app(config: IdeConfig) -> ASGIApp:
         Route("/api/permissions", _api(function_permissions)),
         Route("/api/plan/summary", _api(plan_summary)),
         Route("/api/prune", _api(prune), methods=["POST"]),
+        Route("/api/local", _api(local_status)),
+        Route("/api/local/start", _api(local_start), methods=["POST"]),
+        Route("/api/local/stop", _api(local_stop), methods=["POST"]),
+        Route("/api/target", _api(retarget), methods=["POST"]),
+        Route("/api/plan", _api(plan_with_cloud), methods=["POST"]),
+        Route("/api/deploy", _api(deploy, status=202), methods=["POST"]),
+        Route("/api/dev", _api(dev), methods=["POST"]),
+        Route("/api/events/kinds", _api(event_kinds)),
+        Route("/api/events/new", _api(new_event)),
+        Route("/api/invoke", _api(invoke), methods=["POST"]),
+        Route("/api/tests", _api(list_tests), methods=["GET"]),
+        Route("/api/tests", _api(save_test), methods=["POST"]),
+        Route("/api/tests/run", _api(run_tests), methods=["POST"]),
+        Route("/api/logs", _api(log_lines)),
+        Route("/api/logs/follow", _api(follow_logs), methods=["POST"]),
+        Route("/api/http", _api(http_request), methods=["POST"]),
         WebSocketRoute("/api/events", events),
         Mount("/static", StaticFiles(directory=static_dir(), check_dir=False), name="static"),
     ]

@@ -2,13 +2,36 @@
 JSON body of the contract ({"error", "message", "hint"}) by the app.
 
     ApiError             any refused request: status, code, message, hint
+
+`from_tether` maps the engine's user errors (tether.errors.TetherError and its kin) to the same
+body, so a handler only calls services and lets their errors through:
+
+    ProjectError     -> 422 "project" (with "problems")
+    DataLossError    -> 409 "data_loss" (with "blocked": the resources' names)
+    LockedError      -> 409 "busy" (another deploy of the stage runs)
+    CloudError       -> 502 "cloud"
+    other            -> 400 "invalid"
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-Code = Literal["forbidden", "not_found", "outside_project", "conflict", "invalid", "project"]
+from tether.errors import ProjectError, TetherError
+
+Code = Literal[
+    "forbidden",
+    "not_found",
+    "outside_project",
+    "conflict",
+    "invalid",
+    "project",
+    "busy",
+    "cloud",
+    "data_loss",
+    "timeout",
+    "bug",
+]
 
 
 class ApiError(Exception):
@@ -32,3 +55,22 @@ class ApiError(Exception):
         if self.hint:
             body["hint"] = self.hint
         return {**body, **self.extra}
+
+
+def from_tether(exc: TetherError) -> ApiError:
+    """The API's answer to a user error raised by a service."""
+    from tether.cloud.session import CloudError
+    from tether.deploy.plan import DataLossError
+    from tether.deploy.state import LockedError
+
+    if isinstance(exc, ProjectError):
+        problems = {"problems": [p.as_json() for p in exc.problems]}
+        return ApiError(422, "project", exc.message, hint=exc.hint, extra=problems)
+    if isinstance(exc, DataLossError):
+        blocked = {"blocked": [risk.resource for risk in exc.risks]}
+        return ApiError(409, "data_loss", exc.message, hint=exc.hint, extra=blocked)
+    if isinstance(exc, LockedError):
+        return ApiError(409, "busy", exc.message, hint=exc.hint)
+    if isinstance(exc, CloudError):
+        return ApiError(502, "cloud", exc.message, hint=exc.hint)
+    return ApiError(400, "invalid", exc.message, hint=exc.hint)

@@ -6,6 +6,10 @@ save files; saves from the IDE, another editor or a git checkout alike. For each
 connected client gets {"type": "files", "changed": [...]}, then, after one re-check of the
 project, {"type": "project", ...} and {"type": "plan", ...}. Each client has its own queue, so a
 slow one never delays the others; the check runs in a worker thread, off the event loop.
+
+Long operations (deploy, test runs, log following) run in worker threads and report through
+`publish_threadsafe`, which hands each message to the event loop (clients' queues belong to
+it). Each batch of changed paths is also handed to `on_change` (deploy on save listens there).
 """
 
 from __future__ import annotations
@@ -40,15 +44,42 @@ class _Filter(DefaultFilter):
 class Events:
     """Clients of the WebSocket, and the watcher that feeds them."""
 
-    def __init__(self, root: Path, recheck: Callable[[], list[Message]]) -> None:
+    def __init__(
+        self,
+        root: Path,
+        recheck: Callable[[], list[Message]],
+        on_change: Callable[[list[str]], None] | None = None,
+    ) -> None:
         self.root = root.resolve()
         self.recheck = recheck
+        self.on_change = on_change
         self.ready = threading.Event()  # set once the watcher really watches (tests wait on it)
         self._clients: set[asyncio.Queue[Message]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The event loop that owns the clients (set when the app starts)."""
+        self._loop = loop
 
     def publish(self, message: Message) -> None:
+        """From the event loop's own thread."""
         for queue in self._clients:
             queue.put_nowait(message)
+
+    def publish_threadsafe(self, message: Message) -> None:
+        """From any thread: the message is queued by the event loop's thread."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return  # the app is not serving (yet, or any more): nobody listens
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self.publish(message)
+        else:
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(self.publish, message)
 
     async def watch(self, stop: asyncio.Event) -> None:
         """Until `stop` is set: a files message per batch of changes, then a re-check."""
@@ -66,6 +97,8 @@ class Events:
             if not changed:
                 continue
             self.publish({"type": "files", "changed": changed})
+            if self.on_change is not None:
+                self.on_change(changed)
             if self._clients:
                 for message in await run_in_threadpool(self.recheck):
                     self.publish(message)

@@ -14,6 +14,21 @@ from tether.permissions import explain
 _SOURCE = re.compile(r"^(?P<file>[^\s:]+):(?P<line>\d+) \((?P<origin>\w+)\)(?: (?P<action>\S+))?$")
 
 
+def parse_source(text: str) -> dict[str, Any] | None:
+    """ "app/resize.py:64 (code) s3:PutObject" as {file, line, origin, action, text}; None for a
+    source without a line."""
+    match = _SOURCE.match(text)
+    if match is None:
+        return None
+    return {
+        "file": match["file"],
+        "line": int(match["line"]),
+        "origin": match["origin"],
+        "action": match["action"],
+        "text": text,
+    }
+
+
 def statements(project: Project, function: Any, *, stage: str, target: str) -> dict[str, Any]:
     if not isinstance(function, str) or function not in project.functions:
         raise ApiError(
@@ -27,19 +42,11 @@ def statements(project: Project, function: Any, *, stage: str, target: str) -> d
         statement = explained.grant.statement()
         sources, notes = [], []
         for text in explained.sources:
-            match = _SOURCE.match(text)
-            if match is None:
+            source = parse_source(text)
+            if source is None:
                 notes.append(text)
-                continue
-            sources.append(
-                {
-                    "file": match["file"],
-                    "line": int(match["line"]),
-                    "origin": match["origin"],
-                    "action": match["action"],
-                    "text": text,
-                }
-            )
+            else:
+                sources.append(source)
         result.append(
             {
                 "sid": statement["Sid"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from tether.errors import OptionError
 from tether.invoke.target import Deployed
@@ -30,8 +30,10 @@ def log_lines(
     since_seconds: float,
     follow: bool = False,
     poll: float = 1.0,
+    stopped: Callable[[], bool] = lambda: False,
 ) -> Iterator[str]:
-    """Yield the function's log messages, oldest first; with `follow`, keep polling."""
+    """Yield the function's log messages, oldest first; with `follow`, keep polling until
+    `stopped()` says so (checked between polls: the IDE stops following without a new line)."""
     group = f"/aws/lambda/{deployed.function_name(function)}"
     logs = deployed.cloud.client("logs")
     start = int((time.time() - since_seconds) * 1000)
@@ -52,6 +54,6 @@ def log_lines(
             seen.add(event["eventId"])
             start = max(start, int(event["timestamp"]))
             yield str(event["message"]).rstrip("\n")
-        if not follow:
+        if not follow or stopped():
             return
         time.sleep(poll)

@@ -1,0 +1,149 @@
+"""The IDE against a real local cloud: one local cloud per test session (per xdist worker, with
+its own TETHER_HOME and a free port, as tests/functional/conftest.py starts it), and per test a
+fresh IDE server on a fresh copy of examples/photos, deploying its own stage."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from websockets.sync.client import ClientConnection, connect
+
+from tests.helpers import EXAMPLE
+from tests.ide.conftest import Ide
+from tether.ide.app import IdeConfig
+from tether.ide.security import new_token
+from tether.ide.server import IdeServer, bind
+
+_STAGES = itertools.count(1)
+Message = dict[str, Any]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def local_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Start the local cloud on a free port with its own TETHER_HOME; yield its endpoint."""
+    from tether.localcloud import process
+
+    home = tmp_path_factory.mktemp("tether-home")
+    previous = os.environ.get("TETHER_HOME")
+    os.environ["TETHER_HOME"] = str(home)
+    cloud = process.start(_free_port())
+    try:
+        yield cloud.endpoint
+    finally:
+        process.stop()
+        if previous is None:
+            os.environ.pop("TETHER_HOME", None)
+        else:
+            os.environ["TETHER_HOME"] = previous
+
+
+@dataclass
+class CloudIde(Ide):
+    stage: str = "dev"
+
+    def events(self) -> Events:
+        return Events(self)
+
+    def deploy(self, body: Any = None, timeout: float = 120) -> list[Message]:
+        """POST /api/deploy and the messages of that deploy, through its "done" or "failed"."""
+        with self.events() as events:
+            reply = self.request("POST", "/api/deploy", body or {})
+            assert reply.status == 202, reply.body
+            return events.operation(reply.json["op"], timeout)
+
+    def deployed(self) -> dict[str, Any]:
+        """Deploy, insist that it worked, and return the "done" message."""
+        messages = self.deploy()
+        assert messages[-1]["event"] == "done", messages[-1]
+        return messages[-1]
+
+    def edit(self, path: str, old: str, new: str) -> None:
+        file = self.root / path
+        text = file.read_text()
+        assert old in text, old
+        file.write_text(text.replace(old, new))
+
+
+class Events:
+    """The IDE's WebSocket, read in a test."""
+
+    def __init__(self, ide: CloudIde) -> None:
+        self.ide = ide
+        self.ws: ClientConnection | None = None
+
+    def __enter__(self) -> Events:
+        headers = {"X-Tether-Token": self.ide.token}
+        self._connection = connect(
+            self.ide.ws_url(),
+            additional_headers=headers,
+            origin=f"http://{self.ide.host}",  # type: ignore[arg-type]
+        )
+        self.ws = self._connection.__enter__()
+        time.sleep(0.1)  # the server registers the client just after the handshake
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._connection.__exit__(None, None, None)
+
+    def until(self, wanted: Callable[[Message], bool], timeout: float = 30) -> Message:
+        assert self.ws is not None
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            assert left > 0, "timed out waiting for a WebSocket message"
+            message: Message = json.loads(self.ws.recv(timeout=left))
+            if wanted(message):
+                return message
+
+    def operation(self, op: str | None, timeout: float = 120) -> list[Message]:
+        """Every "deploy" message of `op` (any op when None) up to its end."""
+        seen: list[Message] = []
+        while True:
+            message = self.until(
+                lambda m, op=op: m["type"] == "deploy" and op in (None, m["op"]), timeout
+            )
+            seen.append(message)
+            op = message["op"]
+            if message["event"] in ("done", "failed"):
+                return seen
+
+
+@pytest.fixture
+def cloud_ide(local_cloud: str, tmp_path: Path) -> Iterator[CloudIde]:
+    root = tmp_path / "photos"
+    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".tether", "__pycache__"))
+    stage = f"i{next(_STAGES)}"
+    sock = bind(0)
+    config = IdeConfig(
+        root=root, stage=stage, target="local", token=new_token(), port=sock.getsockname()[1]
+    )
+    server = IdeServer(config, sock)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "the IDE server did not start"
+        time.sleep(0.02)
+    try:
+        yield CloudIde(root=root, port=config.port, token=config.token, server=server, stage=stage)
+    finally:
+        server.stop()
+        thread.join(10)
+        sock.close()
