@@ -1,7 +1,23 @@
 // Same-origin calls to the IDE server. The per-run token travels in the HttpOnly cookie the
 // server set on the first visit, so every request just sends credentials; there is no CORS.
 
-import type { FileContent, FileEntry, Graph, Info, PlanSummary, ProjectReport, ServerEvent } from "./types";
+import type {
+  FileContent,
+  FileEntry,
+  Graph,
+  HttpAnswer,
+  Info,
+  InvokeResult,
+  LocalStatus,
+  Plan,
+  PlanSummary,
+  ProjectReport,
+  ServerEvent,
+  Statement,
+  Target,
+  TestCase,
+  TestOutcome,
+} from "./types";
 
 export class ApiError extends Error {
   constructor(
@@ -60,6 +76,30 @@ export const api = {
   graph: () => call<Graph>("GET", "/api/graph"),
   planSummary: () => call<PlanSummary>("GET", "/api/plan/summary"),
   prune: () => call<{ removed: string[] }>("POST", "/api/prune"),
+  permissions: (fn: string) => call<{ function: string; statements: Statement[] }>("GET", `/api/permissions?function=${q(fn)}`),
+
+  // step 2: deploy, run, test
+  local: () => call<LocalStatus>("GET", "/api/local"),
+  localStart: () => call<LocalStatus>("POST", "/api/local/start"),
+  localStop: () => call<LocalStatus>("POST", "/api/local/stop"),
+  setTarget: (target: Target, stage: string) => call<Info>("POST", "/api/target", { target, stage }),
+  plan: (del: string[]) => call<Plan>("POST", "/api/plan", { delete: del }),
+  deploy: (del: string[], mode: "auto" | "quick" | "full" = "auto") =>
+    call<{ op: string }>("POST", "/api/deploy", { delete: del, mode }),
+  dev: (enabled: boolean) => call<{ enabled: boolean }>("POST", "/api/dev", { enabled }),
+  eventKinds: () => call<{ kinds: string[] }>("GET", "/api/events/kinds"),
+  newEvent: (kind: string, resource?: string) =>
+    call<{ event: unknown }>("GET", `/api/events/new?kind=${q(kind)}${resource ? `&resource=${q(resource)}` : ""}`),
+  invoke: (fn: string, event: unknown) => call<InvokeResult>("POST", "/api/invoke", { function: fn, event }),
+  tests: () => call<{ cases: TestCase[]; problems?: unknown[] }>("GET", "/api/tests"),
+  saveTest: (name: string, fn: string, event: unknown) =>
+    call<{ file: string }>("POST", "/api/tests", { name, function: fn, event }),
+  runTests: (names: string[] | null) =>
+    call<{ outcomes: TestOutcome[]; passed: number; failed: number }>("POST", "/api/tests/run", { names }),
+  logs: (fn: string, since = 600) => call<{ lines: string[] }>("GET", `/api/logs?function=${q(fn)}&since=${since}`),
+  followLogs: (fn: string | null) => call<unknown>("POST", "/api/logs/follow", { function: fn }),
+  http: (req: { function?: string; method: string; path: string; headers: Record<string, string>; body: string }) =>
+    call<HttpAnswer>("POST", "/api/http", req),
 };
 
 /** One WebSocket for server events, reconnected with backoff when it drops. */

@@ -6,9 +6,11 @@ import "./style.css";
 import { api, ApiError, connectEvents } from "./api";
 import { h } from "./dom";
 import { GRAPH_TAB, Workbench } from "./editor";
+import { OutputPane, PlanView, TargetSwitcher } from "./deploy";
 import { GraphView } from "./graph";
 import { BottomPanel, FileTree, SidePanel, StatusLine } from "./panels";
-import type { Graph, PlanSummary, ProjectReport, ServerEvent, SourceRef } from "./types";
+import { LogsPane, RunPane, TestsPane } from "./run";
+import type { DeployMessage, Graph, Info, PlanSummary, ProjectReport, ServerEvent, SourceRef, Target } from "./types";
 
 const TYPING_PAUSE_MS = 400;
 
@@ -29,7 +31,7 @@ function fatal(title: string, detail: string): void {
 }
 
 async function start(): Promise<void> {
-  let info;
+  let info: Info;
   try {
     info = await api.info();
   } catch (err) {
@@ -61,7 +63,113 @@ async function start(): Promise<void> {
     }
   });
   const bottom = new BottomPanel(open);
-  const status = new StatusLine();
+  const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+  // --- deploy, run, test ---
+  const stagePill = h("span", { class: "pill", "data-testid": "top-stage" }, `stage ${info.stage}`);
+  const targetPill = h("span", { class: "pill", "data-testid": "top-target" }, `target ${info.target}`);
+  const switcher = new TargetSwitcher(async (target: Target, stage: string) => {
+    try {
+      info = await api.setTarget(target, stage);
+      status.setWhere(info.project, info.stage, info.target);
+      stagePill.textContent = `stage ${info.stage}`;
+      targetPill.textContent = `target ${info.target}`;
+      toast(`Plan, deploy and invoke now use stage ${info.stage} on ${info.target === "local" ? "the local cloud" : "AWS"}`);
+      void refreshPlan();
+      void refreshLocal();
+      if (planView.isOpen) void planView.refresh();
+    } catch (err) {
+      toast(errorText(err), "error");
+      throw err;
+    }
+  });
+  /** tether.yaml's line that declares a resource (the report's source, else found in the text). */
+  const locate = async (resource: string): Promise<SourceRef> => {
+    const known = report.resources[resource]?.source;
+    const match = known ? /^(.*):(\d+)$/.exec(known) : null;
+    if (match) return { file: match[1], line: Number(match[2]) };
+    const lines = (await api.readFile("tether.yaml")).content.split("\n");
+    const top = lines.findIndex((l) => /^resources:\s*$/.test(l));
+    const at = lines.findIndex((l, i) => i > top && new RegExp(`^\\s+${resource.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:\\s*$`).test(l));
+    // Not declared (any more): the resources section, where it would go back.
+    return { file: "tether.yaml", line: at >= 0 ? at + 1 : top + 1 || 1 };
+  };
+  const planView = new PlanView({
+    // The plan covers the editor: step aside for the file (the choices made are kept).
+    open: (source) => {
+      planView.close();
+      open(source);
+    },
+    locate,
+    toast,
+    deploy: async (del) => {
+      bottom.show("output");
+      output.begin(`Deploy requested${del.length ? ` (deleting ${del.join(", ")})` : ""}…`);
+      try {
+        await api.deploy(del);
+      } catch (err) {
+        output.handle({ type: "deploy", event: "failed", message: errorText(err), hint: err instanceof ApiError ? err.hint : null });
+        throw err;
+      }
+    },
+  });
+  const output = new OutputPane(() => void planView.show(), toast);
+  output.onFinished = () => {
+    planView.setDeploying(false);
+    if (planView.isOpen) void planView.refresh();
+    void refreshPlan();
+    void refreshLocal();
+  };
+  const run = new RunPane(open, toast);
+  const tests = new TestsPane(open, toast);
+  const logs = new LogsPane(toast);
+  run.onSavedCase = () => {
+    bottom.show("tests");
+  };
+  bottom.add("output", [document.createTextNode("Output")], output.el);
+  bottom.add("run", [document.createTextNode("Run")], run.el);
+  bottom.add("tests", [document.createTextNode("Tests")], tests.el);
+  bottom.add("logs", [document.createTextNode("Logs")], logs.el);
+  bottom.onShow = (key) => {
+    if (key === "tests") void tests.refresh();
+    // Run, Output, Tests and Logs want more room than the problems list: grow once, on demand.
+    const root = document.documentElement;
+    if (key !== "problems" && !root.style.getPropertyValue("--bottom-h")) {
+      root.style.setProperty("--bottom-h", `${Math.round(Math.max(200, Math.min(340, window.innerHeight * 0.4)))}px`);
+    }
+  };
+  side.onRun = (fn) => {
+    bottom.show("run");
+    run.pick(fn);
+  };
+
+  let localBusy = false;
+  const refreshLocal = async () => {
+    try {
+      const local = await api.local();
+      status.setLocal(local.target === "local" ? local.running : local.running, local.endpoint, localBusy);
+    } catch {
+      status.setLocal(null);
+    }
+  };
+  const status = new StatusLine({
+    openPlan: () => void planView.show(),
+    switchTarget: () => switcher.toggle(info.target, info.stage),
+    toggleLocal: async (running) => {
+      localBusy = true;
+      status.setLocal(running, null, true);
+      try {
+        const local = running ? await api.localStop() : await api.localStart();
+        localBusy = false;
+        status.setLocal(local.running, local.endpoint);
+        toast(local.running ? `The local cloud runs at ${local.endpoint}` : "The local cloud stopped");
+      } catch (err) {
+        localBusy = false;
+        toast(errorText(err), "error");
+        void refreshLocal();
+      }
+    },
+  });
   status.setWhere(info.project, info.stage, info.target);
   const graph = new GraphView(open);
   const center = h("main", { class: "center" });
@@ -93,15 +201,17 @@ async function start(): Promise<void> {
         h("span", { class: "project" }, info.project),
         h("span", { class: "root", title: info.root }, info.root),
         h("span", { class: "spacer" }),
-        h("span", { class: "pill" }, `stage ${info.stage}`),
-        h("span", { class: "pill" }, `target ${info.target}`),
+        stagePill,
+        targetPill,
       ),
       tree.el,
       h("div", { class: "center-column" }, center, bottom.el),
       side.el,
       status.el,
+      switcher.el,
     ),
   );
+  center.append(planView.el);
 
   // While the project fails to load (tether.yaml does not parse, say) the server knows no
   // functions or resources; the panels keep the last good picture, marked as such.
@@ -114,6 +224,8 @@ async function start(): Promise<void> {
   const apply = (next: ProjectReport) => {
     report = next;
     bottom.setProblems(next.problems, false);
+    run.setProject(next);
+    logs.setProject(next);
     tree.setProblems(next.problems);
     if (broken(next) && lastGood) {
       side.render(lastGood, STALE);
@@ -181,12 +293,14 @@ async function start(): Promise<void> {
   };
 
   let filesTimer: number | undefined;
+  const deploying = () => output.el.querySelector(".output-state.running") !== null;
   const onEvent = (event: ServerEvent) => {
     if (event.type === "files") {
       const changed = (event as { changed: string[] }).changed ?? [];
       void workbench.onDiskChange(changed);
       window.clearTimeout(filesTimer);
       filesTimer = window.setTimeout(() => void refreshFiles(), 100);
+      if (changed.some((p) => p.startsWith("events/"))) void tests.refresh();
     } else if (event.type === "project") {
       // The server's re-check reads the files on disk; while a tab has unsaved edits, what the
       // user sees must reflect those, so ask again with them.
@@ -197,8 +311,17 @@ async function start(): Promise<void> {
         apply(event as unknown as ProjectReport);
       }
       void refreshGraph();
+      // A plan on screen follows the project (a `retain: true` just saved, say).
+      if (planView.isOpen && !deploying()) void planView.refresh();
     } else if (event.type === "plan") {
       status.setPlan(event as unknown as PlanSummary);
+    } else if (event.type === "deploy") {
+      const msg = event as unknown as DeployMessage;
+      if (msg.event === "started") planView.setDeploying(true);
+      output.handle(msg);
+    } else if (event.type === "logs") {
+      const { function: fn, lines } = event as unknown as { function: string; lines: string[] };
+      logs.handle(fn, lines ?? []);
     }
   };
   let everConnected = false;
@@ -210,6 +333,7 @@ async function start(): Promise<void> {
       void refreshProject();
       void refreshGraph();
       void refreshPlan();
+      void refreshLocal();
     }
     everConnected ||= connected;
   });
@@ -224,7 +348,7 @@ async function start(): Promise<void> {
     if (workbench.hasUnsaved()) e.preventDefault();
   });
 
-  await Promise.all([refreshFiles(), refreshProject(), refreshGraph(), refreshPlan()]);
+  await Promise.all([refreshFiles(), refreshProject(), refreshGraph(), refreshPlan(), refreshLocal()]);
   document.body.dataset.ready = "true";
 }
 

@@ -1,8 +1,9 @@
 // The panels around the editor: file tree (left), functions and resources (right), problems and
 // the other bottom tabs, and the status line. Each renders from data; none keeps project logic.
 
+import { api } from "./api";
 import { h, parseSource } from "./dom";
-import type { FileEntry, PlanSummary, Problem, ProjectReport, SourceRef } from "./types";
+import type { FileEntry, PlanSummary, Problem, ProjectReport, SourceRef, Statement } from "./types";
 
 export type Open = (source: SourceRef) => void;
 
@@ -153,6 +154,10 @@ export class SidePanel {
   readonly el: HTMLElement;
   private readonly body: HTMLElement;
 
+  /** Functions whose permissions are shown (kept across re-renders, reloaded on each). */
+  private readonly permOpen = new Set<string>();
+  onRun: (fn: string) => void = () => undefined;
+
   constructor(
     private readonly onOpen: Open,
     private readonly onPrune: () => Promise<void>,
@@ -163,6 +168,25 @@ export class SidePanel {
       { class: "panel side-panel", "data-testid": "side-panel", "aria-label": "Functions and resources" },
       this.body,
     );
+  }
+
+  private permBox(name: string): HTMLElement {
+    const box = h("div", { class: "perm-box", "data-testid": `permissions-${name}` });
+    if (this.permOpen.has(name)) void this.loadPermissions(name, box);
+    return box;
+  }
+
+  private async loadPermissions(name: string, box: HTMLElement): Promise<void> {
+    if (!box.childElementCount) box.append(h("div", { class: "muted" }, "loading permissions…"));
+    try {
+      const { statements } = await api.permissions(name);
+      box.replaceChildren(
+        h("div", { class: "perm-title" }, `Role of ${name}: ${statements.length} statement${statements.length === 1 ? "" : "s"}`),
+        h("ul", { class: "statements" }, statements.map((st) => statementView(st, this.onOpen))),
+      );
+    } catch (err) {
+      box.replaceChildren(h("div", { class: "field-error" }, err instanceof Error ? err.message : String(err)));
+    }
   }
 
   render(report: ProjectReport, staleNote?: string): void {
@@ -235,6 +259,30 @@ export class SidePanel {
               ),
             )
           : null,
+        h(
+          "div",
+          { class: "fn-actions" },
+          h("button", { class: "mini", "data-testid": `run-${name}`, title: `Invoke ${name} in the Run panel`, onclick: () => this.onRun(name) }, "▶ Run"),
+          h(
+            "button",
+            {
+              class: `mini${this.permOpen.has(name) ? " on" : ""}`,
+              "data-testid": `permissions-toggle-${name}`,
+              title: "The IAM statements of this function's role, with the lines that need them",
+              onclick: (e: Event) => {
+                const box = (e.currentTarget as HTMLElement).closest(".fn")!.querySelector<HTMLElement>(".perm-box")!;
+                (e.currentTarget as HTMLElement).classList.toggle("on");
+                if (this.permOpen.delete(name)) box.replaceChildren();
+                else {
+                  this.permOpen.add(name);
+                  void this.loadPermissions(name, box);
+                }
+              },
+            },
+            "Permissions",
+          ),
+        ),
+        this.permBox(name),
       ),
     );
 
@@ -296,42 +344,103 @@ export class SidePanel {
   }
 }
 
+function statementView(st: Statement, onOpen: Open): HTMLElement {
+  return h(
+    "li",
+    { class: "statement", "data-testid": "permission-statement" },
+    h("div", { class: "st-actions" }, st.actions.map((a) => h("code", {}, a))),
+    h("div", { class: "st-on muted" }, "on ", st.on ?? st.resources.join(", ")),
+    st.sources.length
+      ? h(
+          "ul",
+          { class: "st-sources" },
+          st.sources.map((src) =>
+            h(
+              "li",
+              {},
+              h(
+                "a",
+                {
+                  class: "src",
+                  href: "#",
+                  "data-testid": "permission-source",
+                  "data-file": src.file,
+                  "data-line": src.line,
+                  title: `Open ${src.file}:${src.line}`,
+                  onclick: (e: Event) => (e.preventDefault(), onOpen({ file: src.file, line: src.line })),
+                },
+                `${src.file}:${src.line}`,
+              ),
+              src.origin ? h("span", { class: "muted src-origin" }, ` ${src.origin}`) : null,
+            ),
+          ),
+        )
+      : null,
+    (st.notes ?? []).map((n) => h("div", { class: "muted st-note" }, n)),
+  );
+}
+
 // --- bottom panel ---------------------------------------------------------------------------
 
-type BottomTab = "problems" | "output" | "logs" | "tests";
+export type BottomTab = "problems" | "output" | "run" | "tests" | "logs";
 
 export class BottomPanel {
   readonly el: HTMLElement;
   private readonly tabs = new Map<BottomTab, { button: HTMLElement; pane: HTMLElement }>();
   private readonly problemsList: HTMLElement;
   private readonly problemsCount: HTMLElement;
+  private readonly bar: HTMLElement;
+  private readonly body: HTMLElement;
+  private current: BottomTab = "problems";
+  onShow: (key: BottomTab) => void = () => undefined;
 
   constructor(private readonly onOpen: Open) {
     this.problemsList = h("div", { class: "problems", role: "list" });
     this.problemsCount = h("span", { class: "count" }, "0");
-    const bar = h("div", { class: "bottom-tabs", role: "tablist" });
-    const body = h("div", { class: "bottom-body" });
-    const add = (key: BottomTab, label: Node[], pane: HTMLElement) => {
-      const button = h("button", { class: "btab", role: "tab", "data-testid": `bottom-tab-${key}`, onclick: () => this.show(key) }, ...label);
-      bar.append(button);
-      body.append(pane);
-      this.tabs.set(key, { button, pane });
-    };
-    const note = (testid: string, text: string) => h("div", { class: "bottom-pane", "data-testid": testid }, h("p", { class: "muted note" }, text));
-    add("problems", [document.createTextNode("Problems "), this.problemsCount], h("div", { class: "bottom-pane", "data-testid": "problems-panel" }, this.problemsList));
-    add("output", [document.createTextNode("Output")], note("output-panel", "Deploy progress will stream here: the path taken (quick or full, and why) and each resource event."));
-    add("logs", [document.createTextNode("Logs")], note("logs-panel", "Function logs from the local cloud will follow here, filterable by text."));
-    add("tests", [document.createTextNode("Tests")], note("tests-panel", "Saved test cases (events/*.test.yaml) will run here with pass/fail, as `tether test` does."));
-    this.el = h("section", { class: "panel bottom-panel", "data-testid": "bottom-panel" }, bar, body);
+    this.bar = h("div", { class: "bottom-tabs", role: "tablist" });
+    this.body = h("div", { class: "bottom-body" });
+    this.add("problems", [document.createTextNode("Problems "), this.problemsCount], h("div", { class: "bottom-pane", "data-testid": "problems-panel" }, this.problemsList));
+    // Dragging the top edge resizes the panel (the run and output panes want room).
+    const grip = h("div", { class: "bottom-grip", "data-testid": "bottom-grip", title: "Drag to resize" });
+    grip.addEventListener("pointerdown", (down) => {
+      const column = this.el.parentElement;
+      if (!column) return;
+      grip.setPointerCapture(down.pointerId);
+      const move = (e: PointerEvent) => {
+        const rect = column.getBoundingClientRect();
+        const height = Math.min(Math.max(rect.bottom - e.clientY, 90), rect.height - 120);
+        document.documentElement.style.setProperty("--bottom-h", `${Math.round(height)}px`);
+      };
+      const up = () => {
+        grip.removeEventListener("pointermove", move);
+        grip.removeEventListener("pointerup", up);
+      };
+      grip.addEventListener("pointermove", move);
+      grip.addEventListener("pointerup", up);
+    });
+    this.el = h("section", { class: "panel bottom-panel", "data-testid": "bottom-panel" }, grip, this.bar, this.body);
     this.show("problems");
   }
 
+  /** A tab and its pane; panes are built by their own modules (deploy.ts, run.ts). */
+  add(key: BottomTab, label: Node[], pane: HTMLElement): HTMLElement {
+    const button = h("button", { class: "btab", role: "tab", "data-testid": `bottom-tab-${key}`, onclick: () => this.show(key) }, ...label);
+    pane.classList.add("bottom-pane");
+    this.bar.append(button);
+    this.body.append(pane);
+    this.tabs.set(key, { button, pane });
+    pane.hidden = key !== this.current;
+    return button;
+  }
+
   show(key: BottomTab): void {
+    this.current = key;
     for (const [k, { button, pane }] of this.tabs) {
       button.classList.toggle("active", k === key);
       button.setAttribute("aria-selected", String(k === key));
       pane.hidden = k !== key;
     }
+    this.onShow(key);
   }
 
   setProblems(problems: Problem[], stale: boolean): void {
@@ -380,6 +489,12 @@ function rank(severity: string): number {
 
 // --- status line ----------------------------------------------------------------------------
 
+export interface StatusActions {
+  openPlan(): void;
+  switchTarget(): void;
+  toggleLocal(running: boolean): void;
+}
+
 export class StatusLine {
   readonly el: HTMLElement;
   private readonly plan: HTMLElement;
@@ -387,14 +502,42 @@ export class StatusLine {
   private readonly conn: HTMLElement;
   private readonly cursor: HTMLElement;
   private readonly where: HTMLElement;
+  private readonly cloud: HTMLElement;
+  private readonly cloudButton: HTMLButtonElement;
+  private cloudRunning = false;
 
-  constructor() {
-    this.where = h("span", { class: "st-where", "data-testid": "status-stage" });
+  constructor(actions: StatusActions) {
+    this.where = h("button", {
+      class: "st-where st-button",
+      "data-testid": "status-stage",
+      title: "Switch the target and stage that plan, deploy and invoke use",
+      onclick: () => actions.switchTarget(),
+    });
     this.counts = h("span", { class: "st-counts", "data-testid": "status-problems" });
-    this.plan = h("span", { class: "st-plan", "data-testid": "status-plan", title: "What a deploy would do now" }, "plan: …");
+    this.plan = h(
+      "button",
+      { class: "st-plan st-button", "data-testid": "status-plan", title: "What a deploy would do now", onclick: () => actions.openPlan() },
+      "plan: …",
+    );
+    this.cloud = h("span", { class: "st-cloud", "data-testid": "status-local" }, "local cloud …");
+    this.cloudButton = h(
+      "button",
+      { class: "st-mini", "data-testid": "local-toggle", onclick: () => actions.toggleLocal(this.cloudRunning) },
+      "…",
+    );
     this.conn = h("span", { class: "st-conn", "data-testid": "status-connection" }, "connecting…");
     this.cursor = h("span", { class: "st-cursor" });
-    this.el = h("footer", { class: "status", "data-testid": "status-line" }, this.where, this.counts, this.plan, h("span", { class: "spacer" }), this.cursor, this.conn);
+    this.el = h(
+      "footer",
+      { class: "status", "data-testid": "status-line" },
+      this.where,
+      h("span", { class: "st-group" }, this.cloud, this.cloudButton),
+      this.counts,
+      this.plan,
+      h("span", { class: "spacer" }),
+      this.cursor,
+      this.conn,
+    );
     document.addEventListener("tether-cursor", (e) => {
       const { path, line, column } = (e as CustomEvent).detail as { path: string; line: number; column: number };
       this.cursor.textContent = `${path}  Ln ${line}, Col ${column}`;
@@ -402,7 +545,17 @@ export class StatusLine {
   }
 
   setWhere(project: string, stage: string, target: string): void {
-    this.where.textContent = `${project} · ${stage} · ${target}`;
+    this.where.textContent = `${project} · ${stage} · ${target} ▾`;
+  }
+
+  /** null: not known yet (or the server cannot say). */
+  setLocal(running: boolean | null, endpoint: string | null = null, busy = false): void {
+    this.cloudRunning = Boolean(running);
+    this.cloud.textContent = running === null ? "local cloud ?" : running ? "● local cloud running" : "○ local cloud stopped";
+    this.cloud.title = endpoint ?? "";
+    this.cloud.dataset.state = running === null ? "unknown" : running ? "running" : "stopped";
+    this.cloudButton.textContent = busy ? "…" : running ? "Stop" : "Start";
+    this.cloudButton.disabled = busy || running === null;
   }
 
   setCursorHidden(): void {
@@ -413,7 +566,7 @@ export class StatusLine {
     this.plan.textContent = plan.text;
     this.plan.dataset.path = plan.path;
     this.plan.title = plan.reason ? `What a deploy would do now: ${plan.reason}` : "What a deploy would do now";
-    this.plan.className = `st-plan path-${plan.path}${plan.data_at_risk ? " at-risk" : ""}`;
+    this.plan.className = `st-plan st-button path-${plan.path}${plan.data_at_risk ? " at-risk" : ""}`;
   }
 
   setCounts(errors: number, warnings: number): void {

@@ -133,3 +133,134 @@ export type ServerEvent =
   | ({ type: "project" } & ProjectReport)
   | ({ type: "plan" } & PlanSummary)
   | { type: string; [key: string]: unknown };
+
+// --- step 2: deploy, run, test (see the contract's "Step 2") ---------------------------------
+
+export type Target = "local" | "aws";
+
+export interface LocalStatus {
+  running: boolean;
+  endpoint: string | null;
+  pid: number | null;
+  target: Target;
+  stage: string;
+}
+
+export interface PlanChange {
+  action: "add" | "modify" | "replace" | "remove" | string;
+  owner: string;
+  reason: string;
+  resource_type: string;
+}
+
+export interface PermissionDelta {
+  function: string;
+  added: string[];
+  removed: string[];
+  sources?: Record<string, SourceRef[]>;
+}
+
+export interface DataRisk {
+  resource: string;
+  type: string;
+  physical_id: string;
+  holds: string;
+  action: "remove" | "replace" | string;
+  decision: "blocked" | "delete" | "retain" | "external" | "empty" | string;
+}
+
+export interface Plan {
+  stack: string;
+  stage: string;
+  target: Target;
+  noop: boolean;
+  path: "quick" | "full" | "none";
+  reason: string;
+  changes: PlanChange[];
+  permissions: PermissionDelta[];
+  risks: DataRisk[];
+  blocked: string[];
+}
+
+export type DeployMessage =
+  | { type: "deploy"; op?: string; event: "started"; stack: string }
+  | { type: "deploy"; op?: string; event: "say"; text: string }
+  | {
+      type: "deploy";
+      op?: string;
+      event: "resource";
+      owner: string;
+      logical_id: string;
+      resource_type: string;
+      status: string;
+      reason?: string | null;
+      timestamp?: string | number | null;
+    }
+  | {
+      type: "deploy";
+      op?: string;
+      event: "done";
+      path: string;
+      reason: string;
+      seconds: number;
+      functions?: string[];
+      outputs?: Record<string, string>;
+      notes?: string[];
+      uploaded_bytes?: number;
+      ms_from_save?: number;
+    }
+  | { type: "deploy"; op?: string; event: "failed"; message: string; hint?: string | null; blocked?: string[] };
+
+export interface TraceFrame {
+  file: string;
+  line: number;
+  text?: string;
+}
+
+export interface InvokeResult {
+  function: string;
+  result: unknown;
+  error: string | null;
+  logs: string;
+  milliseconds: number;
+  trace?: TraceFrame[];
+}
+
+export interface TestCase {
+  name: string;
+  file: string;
+  function: string;
+}
+
+export interface TestOutcome {
+  name: string;
+  passed: boolean;
+  failures: string[];
+  milliseconds: number;
+  logs?: string;
+}
+
+export interface HttpAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  milliseconds: number;
+}
+
+export interface PermissionSource {
+  file: string;
+  line: number;
+  origin?: string;
+  action?: string;
+  text?: string;
+}
+
+export interface Statement {
+  sid?: string;
+  actions: string[];
+  resources: string[];
+  on?: string;
+  grants?: string[];
+  sources: PermissionSource[];
+  notes?: string[];
+}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -49,8 +50,41 @@ def browser() -> Iterator[object]:
             browser.close()
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def local_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real local cloud on a free port with its own TETHER_HOME (the IDE server, in this
+    process, finds it there); yields its endpoint. Ask for it before `page`."""
+    from tether.localcloud import process
+
+    home = tmp_path_factory.mktemp("tether-home")
+    previous = os.environ.get("TETHER_HOME")
+    os.environ["TETHER_HOME"] = str(home)
+    cloud = process.start(_free_port())
+    try:
+        yield cloud.endpoint
+    finally:
+        process.stop()
+        if previous is None:
+            os.environ.pop("TETHER_HOME", None)
+        else:
+            os.environ["TETHER_HOME"] = previous
+
+
 @pytest.fixture
-def ide(tmp_path: Path) -> Iterator[Ide]:
+def stage() -> str:
+    """The stage the IDE opens on; a module whose tests deploy overrides it, so each test has
+    its own stack in the shared local cloud."""
+    return "dev"
+
+
+@pytest.fixture
+def ide(tmp_path: Path, stage: str) -> Iterator[Ide]:
     """The IDE server on a fresh copy of examples/photos, until the test ends."""
     from tether.ide.app import IdeConfig
     from tether.ide.security import new_token
@@ -60,7 +94,7 @@ def ide(tmp_path: Path) -> Iterator[Ide]:
     shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".tether", "__pycache__"))
     sock = bind(0)
     config = IdeConfig(
-        root=root, stage="dev", target="local", token=new_token(), port=sock.getsockname()[1]
+        root=root, stage=stage, target="local", token=new_token(), port=sock.getsockname()[1]
     )
     server = IdeServer(config, sock)
     thread = threading.Thread(target=server.run, name="ide-server", daemon=True)
