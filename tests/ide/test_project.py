@@ -10,7 +10,7 @@ import sys
 from tests.ide.conftest import Ide
 from tether.deploy.changes import snapshot
 from tether.deploy.plan import template_hash
-from tether.deploy.state import StageState, save_state
+from tether.deploy.state import StageState, save_state, save_template
 from tether.loading import load
 from tether.synth import synthesize
 
@@ -143,6 +143,13 @@ def test_the_plan_summary_follows_the_quick_path_decision(ide: Ide, restore: Non
     full = ide.get("/api/plan/summary").json
     assert full["path"] == "full"
     assert full["changes"] is None and "unknown" in full["text"]
+    # A deploy keeps the template it deployed: then the changes are counted.
+    yaml_path.write_text(yaml_path.read_text().replace("memory: 1024", "memory: 512"))
+    save_template(ide.root, "dev", synthesize(load(ide.root), stage="dev", target="local"))
+    yaml_path.write_text(yaml_path.read_text().replace("memory: 512", "memory: 1024"))
+    counted = ide.get("/api/plan/summary").json
+    assert (counted["path"], counted["changes"]) == ("full", 1)
+    assert counted["text"] == "1 change · +0 permissions · 0 data at risk · full path"
 
 
 def test_prune_removes_unused_resources(ide: Ide, restore: None) -> None:

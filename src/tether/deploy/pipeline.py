@@ -37,7 +37,7 @@ from tether.deploy.live import CodeUpdateError, SettledCode, settle_code
 from tether.deploy.plan import DataLossError, Plan, make_plan, recheck
 from tether.deploy.quick import QuickRefused, quick_deploy, quick_plan
 from tether.deploy.stack import DeployedStack, read_stack
-from tether.deploy.state import StageState, load_state, save_state, stage_lock
+from tether.deploy.state import StageState, load_state, save_state, save_template, stage_lock
 from tether.errors import TetherError
 from tether.model import Project
 from tether.synth import synthesize
@@ -389,6 +389,7 @@ def _record(
     settled: SettledCode,
 ) -> None:
     plan = staged.plan
+    save_template(project.root, plan.stage, plan.template)
     save_state(
         project.root,
         StageState(

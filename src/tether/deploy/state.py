@@ -126,9 +126,25 @@ def save_state(root: Path, state: StageState) -> None:
     temporary.replace(directory / "state.json")
 
 
+TEMPLATE_FILE = (
+    "template.json"  # the template last deployed (StageState.template_sha256 is its hash)
+)
+
+
+def save_template(root: Path, stage: str, template: dict[str, Any]) -> None:
+    """Keep the deployed template beside the state, so what the next deploy would change can be
+    told without asking the cloud (the IDE's status line)."""
+    directory = stage_dir(root, stage)
+    directory.mkdir(parents=True, exist_ok=True)
+    temporary = directory / f".{TEMPLATE_FILE}.{os.getpid()}"
+    temporary.write_text(json.dumps(template, sort_keys=True), encoding="utf-8")
+    temporary.replace(directory / TEMPLATE_FILE)
+
+
 def clear_state(root: Path, stage: str) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        (stage_dir(root, stage) / "state.json").unlink()
+    for name in ("state.json", TEMPLATE_FILE):
+        with contextlib.suppress(FileNotFoundError):
+            (stage_dir(root, stage) / name).unlink()
 
 
 def _ensure_gitignore(root: Path) -> None:

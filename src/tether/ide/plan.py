@@ -3,10 +3,10 @@ deploy of the stage would do, from its recorded state (.tether/<stage>/state.jso
 synth, without a call to the cloud.
 
 The quick-path decision is the deploy's own (tether.deploy.quick.quick_plan on a snapshot of the
-files). Counting template changes needs the template last deployed, and the state records only
-its hash: when `.tether/<stage>/template.json` (the deployed template, if the deploy recorded it)
-is there and matches that hash it is diffed with tether.deploy.plan's own functions; otherwise
-a changed template gives counts of None, said as "unknown". Data at risk counts buckets, tables
+files). Counting template changes needs the template last deployed, which each full deploy
+keeps in `.tether/<stage>/template.json`: when it matches the state's hash it is diffed with
+tether.deploy.plan's own functions; otherwise (a stage deployed before Tether kept it) a changed
+template gives counts of None, said as "unknown". Data at risk counts buckets, tables
 and queues that would be removed or replaced: whether they hold data only the cloud can say.
 """
 
@@ -20,14 +20,14 @@ from tether.deploy.changes import FileRecord, compare, snapshot
 from tether.deploy.data import DATA_TYPES
 from tether.deploy.plan import Change, diff_templates, permission_changes, template_hash
 from tether.deploy.quick import QuickRefused, quick_plan
-from tether.deploy.state import StageState, load_state, stage_dir
+from tether.deploy.state import TEMPLATE_FILE, StageState, load_state, stage_dir
 from tether.errors import TetherError
 from tether.loading import analysis_of
 from tether.model import Project
 from tether.synth import synthesize
 
 PlanPath = Literal["quick", "full", "none", "unknown"]
-RECORDED_TEMPLATE = "template.json"
+RECORDED_TEMPLATE = TEMPLATE_FILE
 
 
 def summary(project: Project | None, *, stage: str, target: str) -> dict[str, Any]:
