@@ -79,12 +79,18 @@ class _Ide:
             publish=self.publish,
             after=self.replan,
         )
-        self.events = Events(self.root, self.recheck, on_change=self.deploy_on_save.saved)
+        self.events = Events(self.root, self.recheck, on_change=self.files_changed)
         self.logs = logs.Follower(self.publish)
 
     def publish(self, message: Message) -> None:
         """From any thread (deploys and log followers run in their own)."""
         self.events.publish_threadsafe(message)
+
+    def files_changed(self, paths: list[str]) -> None:
+        """The watcher saw these files change: the kept check is stale (even an edit that kept
+        a file's size within one tick of its clock), and deploy on save may act."""
+        self.checker.invalidate()
+        self.deploy_on_save.saved(paths)
 
     def recheck(self) -> list[Message]:
         checked = self.checker.check()

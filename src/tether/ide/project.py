@@ -2,14 +2,18 @@
 gutter markers of operations found in code, and the unused resources withheld while any file
 cannot be analysed.
 
-Every check loads the project afresh (tether.loading.load: the same load and analyse stages as
-the CLI; unchanged files are not parsed again, analysis caches parse trees by mtime), so there
-is no IDE cache to invalidate. Checks are serialised: analysis keeps per-run caches in module
-state, and the watcher and a request may ask at the same moment.
+A check loads the project with tether.loading.load (the same load and analyse stages as the
+CLI). Its result is kept until any file of the project changes: the cache key is the size and
+modification time of every file under the root (a few milliseconds to read), so an edit from
+any editor, git or the IDE invalidates it, and the several requests a page sends when it opens
+share one check. Checks with unsaved editor text (an overlay) are never cached. Checks are
+serialised: analysis keeps per-run caches in module state, and the watcher and a request may
+ask at the same moment.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -58,17 +62,59 @@ class Checker:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._lock = threading.Lock()
+        self._generation = 0  # moved on by `invalidate`, from any thread, without the lock
+        self._last: tuple[object, Checked] | None = None
 
     def check(self, overlay: Mapping[str, str] | None = None) -> Checked:
         with self._lock:
+            if overlay:
+                return self._check(overlay)
+            key = (self._generation, _fingerprint(self.root))
+            if self._last is not None and self._last[0] == key:
+                return self._last[1]
+            checked = self._check(None)
+            self._last = (key, checked)
+            return checked
+
+    def invalidate(self) -> None:
+        """Forget the kept check (the watcher saw a change): never waits for a running one."""
+        self._generation += 1
+
+    def _check(self, overlay: Mapping[str, str] | None) -> Checked:
+        try:
+            project = load(self.root, overlay=overlay)
+        except ProjectError as exc:
+            return Checked(None, tuple(exc.problems))
+        except TetherError as exc:
+            problem = Problem("tether.yaml", 1, 1, "error", exc.message, exc.hint)
+            return Checked(None, (problem,))
+        return Checked(project, tuple(project.warnings))
+
+
+_NOT_PROJECT = {".tether", ".git", "__pycache__", ".venv", "venv", "node_modules"}
+
+
+def _fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:
+    """(path, size, mtime_ns) of every file under `root`, outside Tether's and tools' folders."""
+    found: list[tuple[str, int, int]] = []
+    stack = [str(root)]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
             try:
-                project = load(self.root, overlay=overlay)
-            except ProjectError as exc:
-                return Checked(None, tuple(exc.problems))
-            except TetherError as exc:
-                problem = Problem("tether.yaml", 1, 1, "error", exc.message, exc.hint)
-                return Checked(None, (problem,))
-            return Checked(project, tuple(project.warnings))
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name not in _NOT_PROJECT:
+                        stack.append(entry.path)
+                    continue
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            found.append((entry.path, info.st_size, info.st_mtime_ns))
+    return tuple(sorted(found))
 
 
 def report(checked: Checked) -> dict[str, Any]:
