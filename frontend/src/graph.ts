@@ -180,11 +180,15 @@ export class GraphView {
   }
 
   private fitLabelBackgrounds(layer: SVGElement): void {
+    // Measure every label first, then size the backgrounds: a measurement after a write would
+    // make the browser lay the whole drawing out again, once per label.
+    const measured: [SVGRectElement, DOMRect][] = [];
     for (const g of layer.querySelectorAll<SVGGElement>("g.edge-label")) {
       const text = g.querySelector("text") as SVGTextElement | null;
       const rect = g.querySelector("rect");
-      if (!text || !rect) continue;
-      const box = text.getBBox();
+      if (text && rect) measured.push([rect, text.getBBox()]);
+    }
+    for (const [rect, box] of measured) {
       rect.setAttribute("x", String(box.x - 4));
       rect.setAttribute("y", String(box.y - 1));
       rect.setAttribute("width", String(box.width + 8));

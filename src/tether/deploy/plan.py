@@ -300,22 +300,12 @@ def _data_risks(
         )
         # A Retain that Tether set for a deploy that then failed is not the user's choice.
         chosen_retain = policy == "Retain" and not kept_by_tether(before)
-        if holds is None:
-            if not chosen_retain:
-                risks.append(
-                    DataRisk(
-                        resource=name,
-                        type_name=DATA_TYPES[change.resource_type],
-                        logical_id=change.logical_id,
-                        physical_id=physical,
-                        holds="",
-                        action=change.action,
-                        decision="empty",
-                    )
-                )
-            continue
         now = project.resources.get(name)
-        if name in delete:
+        if holds is None:
+            if chosen_retain:
+                continue  # kept in the account, and empty: nothing to decide
+            decision = "empty"
+        elif name in delete:
             decision = "delete"
         elif chosen_retain:
             decision = "retain"
@@ -329,7 +319,7 @@ def _data_risks(
                 type_name=DATA_TYPES[change.resource_type],
                 logical_id=change.logical_id,
                 physical_id=physical,
-                holds=holds,
+                holds=holds or "",
                 action=change.action,
                 decision=decision,
             )

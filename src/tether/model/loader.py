@@ -10,7 +10,6 @@ the text in its editor before it is saved. Without one, only the disk is read.
 
 from __future__ import annotations
 
-import ast
 import difflib
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -1223,23 +1222,7 @@ def _unsaved_handler_file(overlay: Mapping[str, str], value: str) -> str | None:
 
 def _unsaved_handler(shown: str, text: str, value: str) -> tuple[str, str, str, int] | None:
     """rules.handler's check, on the unsaved text of the handler's file."""
-    function = value.rpartition(".")[2]
-    try:
-        tree = ast.parse(text, filename=shown)
-    except SyntaxError as exc:
-        return (f"syntax error in {shown}: {exc.msg}", "fix the code", shown, exc.lineno or 1)
-    except (ValueError, RecursionError, MemoryError):
-        return (f"{shown} cannot be parsed", "fix the code", shown, 1)
-    defined = rules._top_level_names(tree)
-    if function not in defined:
-        found = ", ".join(sorted(n for n in defined if not n.startswith("_"))) or "none"
-        return (
-            f"{shown} defines no top-level function {function!r}",
-            f"add `def {function}(event, context):` to {shown} (top-level names there: {found})",
-            "",
-            0,
-        )
-    return None
+    return rules.handler_source(text, shown, value.rpartition(".")[2])
 
 
 def unused_warnings(project: Project) -> list[Problem]:

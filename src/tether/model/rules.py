@@ -251,11 +251,21 @@ def handler(root: Path, value: str) -> tuple[str, str, str, int] | None:
         )
     shown = path.relative_to(root).as_posix()
     try:
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=shown)
-    except SyntaxError as exc:
-        return (f"syntax error in {shown}: {exc.msg}", "fix the code", shown, exc.lineno or 1)
+        text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         return (f"{shown} is not UTF-8 text", "save the file as UTF-8", shown, 1)
+    except OSError as exc:
+        return (f"cannot read {shown}: {exc.strerror or exc}", "check its permissions", shown, 1)
+    return handler_source(text, shown, function)
+
+
+def handler_source(text: str, shown: str, function: str) -> tuple[str, str, str, int] | None:
+    """Check that the Python source `text` of file `shown` defines `function` at top level
+    (parsed, never run); None when it does, else (message, hint, file, line)."""
+    try:
+        tree = ast.parse(text, filename=shown)
+    except SyntaxError as exc:
+        return (f"syntax error in {shown}: {exc.msg}", "fix the code", shown, exc.lineno or 1)
     except (RecursionError, MemoryError):
         # e.g. `x = 1 + 1 + ...` fifty thousand times: CPython's parser recurses per operator
         return (
@@ -264,8 +274,8 @@ def handler(root: Path, value: str) -> tuple[str, str, str, int] | None:
             shown,
             1,
         )
-    except OSError as exc:
-        return (f"cannot read {shown}: {exc.strerror or exc}", "check its permissions", shown, 1)
+    except ValueError:  # NUL bytes
+        return (f"{shown} cannot be parsed", "fix the code", shown, 1)
     defined = _top_level_names(tree)
     if function not in defined:
         found = ", ".join(sorted(n for n in defined if not n.startswith("_"))) or "none"
