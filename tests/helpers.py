@@ -3,10 +3,13 @@ local cloud with its credentials."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -60,3 +63,26 @@ def local_session(home: Path | None = None, region: str = "us-east-1") -> Any:
         aws_secret_access_key=keys.secret_access_key,
         region_name=region,
     )
+
+
+@contextlib.contextmanager
+def running_local_cloud(home: Path) -> Iterator[str]:
+    """A real local cloud on a free port with `home` as TETHER_HOME (set for this process while
+    it runs, so Tether's own clients find it); yields its endpoint. The session fixtures of the
+    test folders that need one are built on this."""
+    from tether.localcloud import process
+
+    previous = os.environ.get("TETHER_HOME")
+    os.environ["TETHER_HOME"] = str(home)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    cloud = process.start(port)
+    try:
+        yield cloud.endpoint
+    finally:
+        process.stop()
+        if previous is None:
+            os.environ.pop("TETHER_HOME", None)
+        else:
+            os.environ["TETHER_HOME"] = previous

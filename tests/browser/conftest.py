@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import EXAMPLE
+from tests.helpers import EXAMPLE, running_local_cloud
 
 CHROMIUM = Path(os.environ.get("TETHER_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -50,30 +49,12 @@ def browser() -> Iterator[object]:
             browser.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def local_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real local cloud on a free port with its own TETHER_HOME (the IDE server, in this
     process, finds it there); yields its endpoint. Ask for it before `page`."""
-    from tether.localcloud import process
-
-    home = tmp_path_factory.mktemp("tether-home")
-    previous = os.environ.get("TETHER_HOME")
-    os.environ["TETHER_HOME"] = str(home)
-    cloud = process.start(_free_port())
-    try:
-        yield cloud.endpoint
-    finally:
-        process.stop()
-        if previous is None:
-            os.environ.pop("TETHER_HOME", None)
-        else:
-            os.environ["TETHER_HOME"] = previous
+    with running_local_cloud(tmp_path_factory.mktemp("tether-home")) as endpoint:
+        yield endpoint
 
 
 @pytest.fixture

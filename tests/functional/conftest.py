@@ -3,41 +3,21 @@ of the example project per test so every test deploys its own stage."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import pytest
 
-from tests.helpers import EXAMPLE, local_session
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.helpers import EXAMPLE, local_session, running_local_cloud
 
 
 @pytest.fixture(scope="session")
 def local_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Start the local cloud on a free port with its own TETHER_HOME; yield its endpoint."""
-    from tether.localcloud import process
-
-    home = tmp_path_factory.mktemp("tether-home")
-    previous = os.environ.get("TETHER_HOME")
-    os.environ["TETHER_HOME"] = str(home)
-    cloud = process.start(_free_port())
-    try:
-        yield cloud.endpoint
-    finally:
-        process.stop()
-        if previous is None:
-            os.environ.pop("TETHER_HOME", None)
-        else:
-            os.environ["TETHER_HOME"] = previous
+    with running_local_cloud(tmp_path_factory.mktemp("tether-home")) as endpoint:
+        yield endpoint
 
 
 @pytest.fixture

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -19,7 +17,7 @@ from typing import Any
 import pytest
 from websockets.sync.client import ClientConnection, connect
 
-from tests.helpers import EXAMPLE
+from tests.helpers import EXAMPLE, running_local_cloud
 from tests.ide.conftest import Ide
 from tether.ide.app import IdeConfig
 from tether.ide.security import new_token
@@ -29,29 +27,11 @@ _STAGES = itertools.count(1)
 Message = dict[str, Any]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def local_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Start the local cloud on a free port with its own TETHER_HOME; yield its endpoint."""
-    from tether.localcloud import process
-
-    home = tmp_path_factory.mktemp("tether-home")
-    previous = os.environ.get("TETHER_HOME")
-    os.environ["TETHER_HOME"] = str(home)
-    cloud = process.start(_free_port())
-    try:
-        yield cloud.endpoint
-    finally:
-        process.stop()
-        if previous is None:
-            os.environ.pop("TETHER_HOME", None)
-        else:
-            os.environ["TETHER_HOME"] = previous
+    with running_local_cloud(tmp_path_factory.mktemp("tether-home")) as endpoint:
+        yield endpoint
 
 
 @dataclass
