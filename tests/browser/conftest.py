@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import EXAMPLE, running_local_cloud
+from tests.helpers import EXAMPLE, running_ide, running_local_cloud
 
 CHROMIUM = Path(os.environ.get("TETHER_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -67,29 +65,12 @@ def stage() -> str:
 @pytest.fixture
 def ide(tmp_path: Path, stage: str) -> Iterator[Ide]:
     """The IDE server on a fresh copy of examples/photos, until the test ends."""
-    from tether.ide.app import IdeConfig
-    from tether.ide.security import new_token
-    from tether.ide.server import IdeServer, bind, url
+    from tether.ide.server import url
 
     root = tmp_path / "photos"
     shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".tether", "__pycache__"))
-    sock = bind(0)
-    config = IdeConfig(
-        root=root, stage=stage, target="local", token=new_token(), port=sock.getsockname()[1]
-    )
-    server = IdeServer(config, sock)
-    thread = threading.Thread(target=server.run, name="ide-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("the IDE server did not start")
-        time.sleep(0.02)
-    try:
+    with running_ide(root, stage=stage) as (_, config):
         yield Ide(root=root, url=url(config), base=url(config, with_token=False))
-    finally:
-        server.stop()
-        thread.join(timeout=10)
 
 
 @pytest.fixture

@@ -34,6 +34,25 @@ def add_spare(project: Path, spare: str) -> None:
     )
 
 
+def make_the_next_change_fail(project: Path) -> None:
+    """A trigger on a queue that does not exist: CloudFormation fails the change and rolls it
+    back (`repair_the_change` takes it out again)."""
+    edit(
+        project,
+        "  alerts: {type: sns.topic}\n",
+        f"  alerts: {{type: sns.topic}}\n  legacy: {{type: sqs.queue, external: '{MISSING_QUEUE}'}}\n",
+    )
+    edit(
+        project,
+        'triggers: [{resource: web, route: "GET /orders/{id}"}]',
+        'triggers: [{resource: web, route: "GET /orders/{id}"}, {resource: legacy}]',
+    )
+
+
+def repair_the_change(project: Path) -> None:
+    edit(project, ", {resource: legacy}]", "]")
+
+
 def aws(project: Path, service: str) -> Any:
     return open_target(load_project(project), "local").client(service)
 
@@ -114,23 +133,14 @@ def test_delete_keeps_the_data_until_the_change_has_succeeded(
     # Remove the bucket, in a change that CloudFormation then fails (a trigger on a queue that
     # does not exist) and rolls back.
     edit(photos_copy, "  spare: {type: s3.bucket}\n", "")
-    edit(
-        photos_copy,
-        "  alerts: {type: sns.topic}\n",
-        f"  alerts: {{type: sns.topic}}\n  legacy: {{type: sqs.queue, external: '{MISSING_QUEUE}'}}\n",
-    )
-    edit(
-        photos_copy,
-        'triggers: [{resource: web, route: "GET /orders/{id}"}]',
-        'triggers: [{resource: web, route: "GET /orders/{id}"}, {resource: legacy}]',
-    )
+    make_the_next_change_fail(photos_copy)
     with pytest.raises(DeployFailedError):
         deploy(load_project(photos_copy), stage="undo", target="local", delete=["spare"])
     assert s3.get_object(Bucket=bucket, Key="old.txt")["Body"].read() == b"old"
     assert "SpareBucket" in stack_resources(photos_copy, "photos-undo")
 
     # Once the change can succeed, the same choice deletes the bucket, after the change.
-    edit(photos_copy, ", {resource: legacy}]", "]")
+    repair_the_change(photos_copy)
     result = deploy(load_project(photos_copy), stage="undo", target="local", delete=["spare"])
     assert [r.decision for r in result.plan.risks] == ["delete"]
     assert result.notes == ()
@@ -203,19 +213,10 @@ def test_a_failed_delete_leaves_no_choice_behind(local_cloud: str, photos_copy: 
     s3 = aws(photos_copy, "s3")
     s3.put_object(Bucket=bucket, Key="old.txt", Body=b"old")
     edit(photos_copy, "  spare: {type: s3.bucket}\n", "")
-    edit(
-        photos_copy,
-        "  alerts: {type: sns.topic}\n",
-        f"  alerts: {{type: sns.topic}}\n  legacy: {{type: sqs.queue, external: '{MISSING_QUEUE}'}}\n",
-    )
-    edit(
-        photos_copy,
-        'triggers: [{resource: web, route: "GET /orders/{id}"}]',
-        'triggers: [{resource: web, route: "GET /orders/{id}"}, {resource: legacy}]',
-    )
+    make_the_next_change_fail(photos_copy)
     with pytest.raises(DeployFailedError):
         deploy(load_project(photos_copy), stage="stale", target="local", delete=["spare"])
-    edit(photos_copy, ", {resource: legacy}]", "]")
+    repair_the_change(photos_copy)
     with pytest.raises(DataLossError) as stopped:
         deploy(load_project(photos_copy), stage="stale", target="local")
     assert "s3.bucket spare" in stopped.value.message

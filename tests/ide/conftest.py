@@ -6,8 +6,6 @@ from __future__ import annotations
 import http.client
 import json
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,10 +13,8 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import EXAMPLE
-from tether.ide.app import IdeConfig
-from tether.ide.security import new_token
-from tether.ide.server import IdeServer, bind
+from tests.helpers import EXAMPLE, running_ide
+from tether.ide.server import IdeServer
 
 
 @dataclass
@@ -86,23 +82,8 @@ class Ide:
 def ide(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ide]:
     root = tmp_path_factory.mktemp("ide") / "photos"
     shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".tether", "__pycache__"))
-    sock = bind(0)
-    config = IdeConfig(
-        root=root, stage="dev", target="local", token=new_token(), port=sock.getsockname()[1]
-    )
-    server = IdeServer(config, sock)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the IDE server did not start"
-        time.sleep(0.02)
-    try:
+    with running_ide(root) as (server, config):
         yield Ide(root=root, port=config.port, token=config.token, server=server)
-    finally:
-        server.stop()
-        thread.join(10)
-        sock.close()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from __future__ import annotations
 import itertools
 import json
 import shutil
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,11 +16,8 @@ from typing import Any
 import pytest
 from websockets.sync.client import ClientConnection, connect
 
-from tests.helpers import EXAMPLE, running_local_cloud
+from tests.helpers import EXAMPLE, running_ide, running_local_cloud
 from tests.ide.conftest import Ide
-from tether.ide.app import IdeConfig
-from tether.ide.security import new_token
-from tether.ide.server import IdeServer, bind
 
 _STAGES = itertools.count(1)
 Message = dict[str, Any]
@@ -110,20 +106,5 @@ def cloud_ide(local_cloud: str, tmp_path: Path) -> Iterator[CloudIde]:
     root = tmp_path / "photos"
     shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".tether", "__pycache__"))
     stage = f"i{next(_STAGES)}"
-    sock = bind(0)
-    config = IdeConfig(
-        root=root, stage=stage, target="local", token=new_token(), port=sock.getsockname()[1]
-    )
-    server = IdeServer(config, sock)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the IDE server did not start"
-        time.sleep(0.02)
-    try:
+    with running_ide(root, stage=stage) as (server, config):
         yield CloudIde(root=root, port=config.port, token=config.token, server=server, stage=stage)
-    finally:
-        server.stop()
-        thread.join(10)
-        sock.close()
