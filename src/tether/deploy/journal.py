@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from tether.cloud import Cloud
-from tether.deploy.state import StageState, stage_dir
+from tether.deploy.state import StageState, function_code, stage_dir
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ def reconcile(cloud: Cloud, state: StageState, journal: Journal) -> Reconciled:
     # Those that moved run code the recorded files do not describe: stale until updated.
     updated = replace(
         state,
-        function_code=_trimmed(recorded, state.code_sha256),
+        function_code=function_code(recorded, state.code_sha256),
         stale=sorted(set(state.stale) | set(moved)),
     )
     total = len(journal.functions)
@@ -116,8 +116,3 @@ def reconcile(cloud: Cloud, state: StageState, journal: Journal) -> Reconciled:
         + (f" ({', '.join(moved)})" if moved else "")
     )
     return Reconciled(updated, note)
-
-
-def _trimmed(function_code: dict[str, str], current: str) -> dict[str, str]:
-    """Only the functions that run something other than the stage's current code zip."""
-    return {f: sha for f, sha in sorted(function_code.items()) if sha != current}

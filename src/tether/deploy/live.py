@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from tether.cloud import Cloud
 from tether.deploy.code_updates import live_code, update_all
-from tether.deploy.state import StageState
+from tether.deploy.state import StageState, function_code
 from tether.errors import TetherError
 from tether.model import Project
 from tether.synth.template import Context
@@ -91,5 +91,5 @@ def settle_code(
         drifted=tuple(sorted(drifted)),
         missing=tuple(sorted(f for f, code in live.items() if code is None)),
         failures=failures,
-        function_code={f: code for f, code in sorted(runs.items()) if code != sha256},
+        function_code=function_code(runs, sha256),
     )

@@ -44,7 +44,7 @@ from tether.deploy.remote_patch import (
     RemotePatchError,
     remote_patch,
 )
-from tether.deploy.state import StageState
+from tether.deploy.state import StageState, function_code
 from tether.errors import TetherError
 from tether.model import Project
 from tether.synth.template import Context
@@ -175,7 +175,7 @@ def quick_deploy(
         code_path=artifact.relative_to(root).as_posix(),
         files={p: r.as_json() for p, r in snapshot.code.items()},
         deployed_at=time.time(),
-        function_code={f: code for f, code in sorted(live.items()) if code != sha256},
+        function_code=function_code(live, sha256),
         stale=sorted(failures),
     )
     seconds = time.monotonic() - started

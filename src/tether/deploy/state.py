@@ -65,6 +65,12 @@ class StageState:
         return self.function_code.get(function, self.code_sha256)
 
 
+def function_code(runs: dict[str, str], current: str) -> dict[str, str]:
+    """What StageState.function_code keeps of `runs` (function -> sha256 of the zip it runs):
+    only the functions that run something other than the stage's `current` code zip."""
+    return {f: sha for f, sha in sorted(runs.items()) if sha != current}
+
+
 def stage_dir(root: Path, stage: str) -> Path:
     return root / STATE_DIR / stage
 
