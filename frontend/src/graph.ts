@@ -95,8 +95,6 @@ export class GraphView {
     for (const node of graph.nodes) nodeLayer.append(this.drawNode(node, svg));
     this.canvas.replaceChildren(svg);
     this.applyScale();
-    // Label backgrounds need the text's measured size, known only once the SVG is in the page.
-    requestAnimationFrame(() => this.fitLabelBackgrounds(labelLayer));
   }
 
   private applyScale(): void {
@@ -166,34 +164,25 @@ export class GraphView {
         "marker-end": `url(#arrow-${edge.kind})`,
       }),
     );
-    const [lx, ly] = labelPosition(points, edge.label, placed);
+    const size = textSize(edge.label, edge.kind);
+    const [lx, ly] = labelPosition(points, size, placed);
     const label = s(
       "g",
       { class: `edge-label edge-${edge.kind}`, "data-testid": "edge-label", "data-label-for": edge.id, ...common },
       s("title", {}, title),
-      s("rect", { class: "edge-label-bg", x: lx, y: ly, width: 0, height: 0, rx: 3 }),
-      s("text", { x: lx, y: ly + 4, "text-anchor": "middle" }, edge.label),
+      s("rect", {
+        class: "edge-label-bg",
+        x: lx - size.width / 2 - 4,
+        y: ly + LABEL_BASELINE - size.ascent - 1,
+        width: size.width + 8,
+        height: size.ascent + size.descent + 2,
+        rx: 3,
+      }),
+      s("text", { x: lx, y: ly + LABEL_BASELINE, "text-anchor": "middle" }, edge.label),
     );
     for (const el of [group, label]) el.addEventListener("click", () => this.open(edge.source));
     edgeLayer.append(group);
     labelLayer.append(label);
-  }
-
-  private fitLabelBackgrounds(layer: SVGElement): void {
-    // Measure every label first, then size the backgrounds: a measurement after a write would
-    // make the browser lay the whole drawing out again, once per label.
-    const measured: [SVGRectElement, DOMRect][] = [];
-    for (const g of layer.querySelectorAll<SVGGElement>("g.edge-label")) {
-      const text = g.querySelector("text") as SVGTextElement | null;
-      const rect = g.querySelector("rect");
-      if (text && rect) measured.push([rect, text.getBBox()]);
-    }
-    for (const [rect, box] of measured) {
-      rect.setAttribute("x", String(box.x - 4));
-      rect.setAttribute("y", String(box.y - 1));
-      rect.setAttribute("width", String(box.width + 8));
-      rect.setAttribute("height", String(box.height + 2));
-    }
   }
 
   private unusedBox(nodes: GraphNode[]): SVGElement {
@@ -223,8 +212,45 @@ interface Box {
   y1: number;
 }
 
-const LABEL_CHAR_W = 6.3; // 11px sans-serif, on average
 const LABEL_H = 14;
+const LABEL_BASELINE = 4; // the text's baseline, below the label's centre
+
+// The labels' fonts, as style.css sets them (.edge-label, .edge-label.edge-operation text).
+const SANS = 'system-ui, -apple-system, "Segoe UI", "DejaVu Sans", Roboto, sans-serif';
+const MONO = 'ui-monospace, "SFMono-Regular", "DejaVu Sans Mono", Menlo, Consolas, monospace';
+const LABEL_FONTS: Record<string, string> = { trigger: `11px ${SANS}`, operation: `10.5px ${MONO}` };
+
+interface TextSize {
+  width: number;
+  ascent: number;
+  descent: number;
+}
+
+let measuring: CanvasRenderingContext2D | null = null;
+const measured = new Map<string, TextSize>();
+
+/**
+ * A label's size, measured on a canvas with the font the page draws it in: no layout of the
+ * page is needed, so a graph of hundreds of labels is drawn in one pass (measuring SVG text
+ * with getBBox would lay the whole drawing out first).
+ */
+function textSize(text: string, kind: string): TextSize {
+  const font = LABEL_FONTS[kind] ?? LABEL_FONTS.trigger;
+  const key = `${font}\n${text}`;
+  let size = measured.get(key);
+  if (!size) {
+    measuring ??= document.createElement("canvas").getContext("2d");
+    if (measuring) {
+      measuring.font = font;
+      const m = measuring.measureText(text);
+      size = { width: m.width, ascent: m.fontBoundingBoxAscent || 9, descent: m.fontBoundingBoxDescent || 3 };
+    } else {
+      size = { width: text.length * 6.3, ascent: 9, descent: 3 };
+    }
+    measured.set(key, size);
+  }
+  return size;
+}
 
 /** The point `fraction` of the way along a polyline. */
 function along(points: [number, number][], fraction: number): [number, number] {
@@ -258,8 +284,8 @@ function overlap(a: Box, b: Box): number {
  * A spot for the label on (or right beside) the route that overlaps the nodes and the labels
  * placed so far the least; on a tie, the one nearest the middle of the route.
  */
-function labelPosition(points: [number, number][], label: string, placed: Box[]): [number, number] {
-  const halfW = (label.length * LABEL_CHAR_W) / 2 + 4;
+function labelPosition(points: [number, number][], size: TextSize, placed: Box[]): [number, number] {
+  const halfW = size.width / 2 + 4;
   const boxAt = ([x, y]: [number, number]): Box => ({ x0: x - halfW, y0: y - LABEL_H / 2, x1: x + halfW, y1: y + LABEL_H / 2 });
   let best: { point: [number, number]; score: number } | null = null;
   for (const fraction of [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8, 0.12, 0.88]) {

@@ -132,6 +132,7 @@ async function start(): Promise<void> {
   bottom.add("logs", [document.createTextNode("Logs")], logs.el);
   bottom.onShow = (key) => {
     if (key === "tests") void tests.refresh();
+    if (key === "run") run.show();
     // Run, Output, Tests and Logs want more room than the problems list: grow once, on demand.
     const root = document.documentElement;
     if (key !== "problems" && !root.style.getPropertyValue("--bottom-h")) {
@@ -139,8 +140,8 @@ async function start(): Promise<void> {
     }
   };
   side.onRun = (fn) => {
-    bottom.show("run");
     run.pick(fn);
+    bottom.show("run");
   };
 
   let localBusy = false;
@@ -348,7 +349,10 @@ async function start(): Promise<void> {
     if (workbench.hasUnsaved()) e.preventDefault();
   });
 
-  await Promise.all([refreshFiles(), refreshProject(), refreshGraph(), refreshPlan(), refreshLocal()]);
+  // The graph is what the page opens on: draw it first, then fill the panels (a project of a
+  // hundred functions makes a long side panel to lay out).
+  const graphDrawn = refreshGraph();
+  await Promise.all([graphDrawn, graphDrawn.then(refreshProject), refreshFiles(), refreshPlan(), refreshLocal()]);
   document.body.dataset.ready = "true";
 }
 

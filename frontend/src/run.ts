@@ -63,7 +63,9 @@ export class RunPane {
   readonly el: HTMLElement;
   private readonly fnSelect: HTMLSelectElement;
   private readonly kindSelect: HTMLSelectElement;
-  private readonly editor: EditorView;
+  private eventEditor: EditorView | null = null;
+  private readonly editorSlot: HTMLElement;
+  private shown = false;
   private readonly result: HTMLElement;
   private readonly invokeButton: HTMLButtonElement;
   private readonly saveBox: HTMLElement;
@@ -81,15 +83,7 @@ export class RunPane {
   ) {
     this.fnSelect = select("run-function", () => void this.onFunction());
     this.kindSelect = select("run-kind", () => void this.newEvent());
-    this.editor = new EditorView({
-      parent: h("div"),
-      state: EditorState.create({
-        doc: "{}",
-        // JSON is YAML's subset, so the YAML mode colours it well enough (no lang-json needed).
-        extensions: [lineNumbers(), history(), bracketMatching(), yaml(), syntaxHighlighting(defaultHighlightStyle), keymap.of([{ key: "Mod-Enter", run: () => (void this.invoke(), true) }, ...defaultKeymap, ...historyKeymap, indentWithTab])],
-      }),
-    });
-    this.editor.dom.dataset.testid = "run-event-editor";
+    this.editorSlot = h("div", { class: "run-event-slot" });
     this.invokeButton = h("button", { class: "primary", "data-testid": "run-invoke", title: "Invoke with this event (Ctrl+Enter in the event)", onclick: () => void this.invoke() }, "▶ Invoke");
     this.result = h("div", { class: "run-result", "data-testid": "run-result" }, h("p", { class: "muted note" }, "Pick a function, start from a generated event, edit it, Invoke."));
     this.saveBox = h("span", { class: "save-case" });
@@ -99,7 +93,7 @@ export class RunPane {
       "div",
       { class: "run-event" },
       h("div", { class: "pane-toolbar" }, h("span", { class: "muted" }, "event"), this.kindSelect, h("button", { "data-testid": "run-new-event", title: "A fresh sample event of this kind, with the project's names", onclick: () => void this.newEvent() }, "New event")),
-      this.editor.dom,
+      this.editorSlot,
     );
     this.modeButtons = h("span", { class: "seg", "data-testid": "run-mode" });
     this.el = h(
@@ -109,6 +103,35 @@ export class RunPane {
       h("div", { class: "run-split" }, this.eventBox, this.http.el, this.result),
     );
     this.setMode("event");
+  }
+
+  /** The event editor, made the first time it is needed: the IDE opens on the graph, and an
+   * editor made at start-up would lay the page out before the graph is drawn. */
+  private get editor(): EditorView {
+    return this.eventEditor ?? this.makeEditor();
+  }
+
+  private makeEditor(): EditorView {
+    if (!this.eventEditor) {
+      this.eventEditor = new EditorView({
+        parent: this.editorSlot,
+        state: EditorState.create({
+          doc: "{}",
+          // JSON is YAML's subset, so the YAML mode colours it well enough (no lang-json needed).
+          extensions: [lineNumbers(), history(), bracketMatching(), yaml(), syntaxHighlighting(defaultHighlightStyle), keymap.of([{ key: "Mod-Enter", run: () => (void this.invoke(), true) }, ...defaultKeymap, ...historyKeymap, indentWithTab])],
+        }),
+      });
+      this.eventEditor.dom.dataset.testid = "run-event-editor";
+    }
+    return this.eventEditor;
+  }
+
+  /** The Run panel came into view: from now on it follows the chosen function. */
+  show(): void {
+    if (this.shown) return;
+    this.shown = true;
+    if (this.fnSelect.value) void this.onFunction();
+    else this.makeEditor(); // ready for an event typed by hand
   }
 
   private resetSaveBox(): void {
@@ -177,12 +200,13 @@ export class RunPane {
     const first = !this.fnSelect.value;
     this.functions = report.functions;
     setOptions(this.fnSelect, Object.keys(report.functions).sort());
-    if (first) void this.onFunction();
+    if (first && this.shown) void this.onFunction();
   }
 
   /** Select a function (from the side panel's Run button, say). */
   pick(fn: string): void {
     this.fnSelect.value = fn;
+    this.shown = true;
     void this.onFunction();
   }
 

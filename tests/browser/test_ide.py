@@ -166,6 +166,29 @@ def test_graph_arrow_opens_the_line_behind_it(page: Page, ide: Ide, shot: Shot) 
     shot("graph-trigger-opened")
 
 
+def test_every_arrow_label_sits_on_its_background(page: Page, ide: Ide, shot: Shot) -> None:
+    """The labels' backgrounds are sized without laying the page out (measured on a canvas in
+    the labels' fonts): each must still cover its text as the browser draws it, or labels would
+    be cut by the arrows behind them."""
+    labels = page.locator("[data-testid=graph] g.edge-label")
+    expect(labels.first).to_be_visible()
+    boxes = page.evaluate(
+        """() => [...document.querySelectorAll('[data-testid=graph] g.edge-label')].map((g) => {
+            const t = g.querySelector('text').getBBox();
+            const r = g.querySelector('rect').getBBox();
+            return {label: g.textContent, t: [t.x, t.y, t.x + t.width, t.y + t.height],
+                    r: [r.x, r.y, r.x + r.width, r.y + r.height]};
+        })"""
+    )
+    assert len(boxes) == len(page.request.get(ide.base + "api/graph").json()["edges"])
+    for box in boxes:
+        (tx0, ty0, tx1, ty1), (rx0, ry0, rx1, ry1) = box["t"], box["r"]
+        assert tx1 - tx0 > 10, box  # the text is drawn
+        assert rx0 <= tx0 and tx1 <= rx1 and ry0 <= ty0 + 1 and ty1 - 1 <= ry1, box
+        assert (rx1 - rx0) - (tx1 - tx0) < 12, box  # and the background hugs it
+    shot("graph-labels")
+
+
 def test_edits_on_disk_show_in_open_tabs(page: Page, ide: Ide, shot: Shot) -> None:
     api = ide.root / "app/api.py"
     open_file(page, "app/api.py")
