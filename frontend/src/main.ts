@@ -14,14 +14,15 @@ import type { DeployMessage, Graph, Info, PlanSummary, ProjectReport, ServerEven
 
 const TYPING_PAUSE_MS = 400;
 
-function toastHost(): (message: string, kind?: "info" | "error") => void {
+/** Short notes in a corner; `box` must be put in the page. */
+function toastHost(): { box: HTMLElement; toast: (message: string, kind?: "info" | "error") => void } {
   const box = h("div", { class: "toasts", "data-testid": "toasts", "aria-live": "polite" });
-  document.body.append(box);
-  return (message, kind = "info") => {
-    const toast = h("div", { class: `toast toast-${kind}`, "data-testid": "toast" }, message);
-    box.append(toast);
-    setTimeout(() => toast.remove(), kind === "error" ? 8000 : 4000);
+  const toast = (message: string, kind: "info" | "error" = "info") => {
+    const note = h("div", { class: `toast toast-${kind}`, "data-testid": "toast" }, message);
+    box.append(note);
+    setTimeout(() => note.remove(), kind === "error" ? 8000 : 4000);
   };
+  return { box, toast };
 }
 
 function fatal(title: string, detail: string): void {
@@ -43,7 +44,7 @@ async function start(): Promise<void> {
     return;
   }
   document.title = `${info.project} · Tether`;
-  const toast = toastHost();
+  const { box: toasts, toast } = toastHost();
 
   let report: ProjectReport = { functions: {}, resources: {}, unused: [], problems: [], markers: [] };
   // Checks race (typing, saves, pushes): a result is shown only if nothing newer was asked since.
@@ -211,6 +212,7 @@ async function start(): Promise<void> {
       status.el,
       switcher.el,
     ),
+    toasts,
   );
   center.append(planView.el);
 

@@ -5,8 +5,10 @@ statement to its line of code. A screenshot of each step goes to the test's tmp 
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Callable
+import socket
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -240,3 +242,46 @@ def test_switch_the_stage(page: Page, ide: Ide, stage: str, shot: Shot) -> None:
     expect(page.get_by_test_id("top-stage")).to_have_text("stage qa")
     assert page.request.get(ide.base + "api/info").json()["stage"] == "qa"
     shot("switched")
+
+
+@pytest.fixture
+def no_cloud_yet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A TETHER_HOME of the test's own with no local cloud in it, and a free port for the one
+    the IDE starts (stopped at the end whatever happened). Ask for it before `page`."""
+    from tether.localcloud import process
+
+    home = tmp_path / "tether-home"
+    monkeypatch.setenv("TETHER_HOME", str(home))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("TETHER_LOCAL_PORT", str(port))
+    try:
+        yield home
+    finally:
+        process.stop()
+
+
+def test_start_and_stop_the_local_cloud(no_cloud_yet: Path, page: Page, shot: Shot) -> None:
+    from tether.localcloud import status
+
+    cloud = page.get_by_test_id("status-local")
+    toggle = page.get_by_test_id("local-toggle")
+    expect(cloud).to_have_attribute("data-state", "stopped")
+    expect(toggle).to_have_text("Start")
+    shot("stopped")
+
+    toggle.click()
+    expect(cloud).to_have_attribute("data-state", "running", timeout=SLOW)
+    running = status()
+    assert running is not None and f":{os.environ['TETHER_LOCAL_PORT']}" in running.endpoint
+    expect(cloud).to_have_attribute("title", running.endpoint)
+    expect(page.get_by_test_id("toast").last).to_contain_text(f"runs at {running.endpoint}")
+    expect(toggle).to_have_text("Stop")
+    shot("started")
+
+    toggle.click()
+    expect(cloud).to_have_attribute("data-state", "stopped", timeout=SLOW)
+    assert status() is None
+    expect(page.get_by_test_id("toast").last).to_contain_text("stopped")
+    shot("stopped-again")

@@ -82,12 +82,24 @@ def test_start_status_stop(home: Path) -> None:
 
 def test_ensure_running_starts_the_cloud_once(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     port = free_port()
-    monkeypatch.setattr("tether.localcloud.process.DEFAULT_PORT", port)
+    monkeypatch.setenv("TETHER_LOCAL_PORT", str(port))
 
     first = ensure_running()
     second = ensure_running()
 
     assert first == second and first.port == port and answers(first)
+
+
+def test_a_port_variable_that_is_no_port_is_refused_before_anything_starts(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TETHER_LOCAL_PORT", "http://localhost:4599")
+    with pytest.raises(
+        TetherError, match="TETHER_LOCAL_PORT='http://localhost:4599' is not a port"
+    ) as raised:
+        ensure_running()
+    assert "1024 to 65535" in raised.value.hint
+    assert status() is None and not state_file().exists()
 
 
 def test_a_stale_state_file_is_detected_and_removed(home: Path) -> None:

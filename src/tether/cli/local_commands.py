@@ -20,7 +20,11 @@ def local() -> None:
 
 
 @local.command()
-@click.option("--port", type=click.IntRange(1024, 65535), help="Port to listen on (default 4599).")
+@click.option(
+    "--port",
+    type=click.IntRange(1024, 65535),
+    help="Port to listen on (default: $TETHER_LOCAL_PORT, else 4599).",
+)
 @click.option(
     "--foreground", is_flag=True, help="Run in this terminal and show its log; Ctrl-C stops it."
 )

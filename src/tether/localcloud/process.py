@@ -29,9 +29,9 @@ from pathlib import Path
 from tether.errors import TetherError
 from tether.localcloud.endpoint import (
     DEFAULT_HOST,
-    DEFAULT_PORT,
     HEALTH_PATH,
     SERVICE,
+    default_port,
     endpoint_for,
 )
 
@@ -76,12 +76,12 @@ def status() -> LocalCloud | None:
 
 
 def start(port: int | None = None, *, foreground: bool = False) -> LocalCloud:
-    """Start the local cloud (default port 4599) and return once it answers requests.
+    """Start the local cloud (default: $TETHER_LOCAL_PORT, else 4599) and return once it answers.
 
     If it already runs on that port, returns it. `foreground=True` serves in this process
     until SIGTERM/SIGINT and returns the (then stopped) server's description.
     """
-    wanted = DEFAULT_PORT if port is None else port
+    wanted = default_port() if port is None else port
     with _locked():
         running = _current()
         if running is not None:
