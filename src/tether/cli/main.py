@@ -171,13 +171,21 @@ def graph(path: Path | None, project_path: Path | None, fmt: str) -> int:
 
 
 def _register() -> None:
+    from tether.cli.authoring_commands import COMMANDS as AUTHORING_COMMANDS
     from tether.cli.deploy_commands import COMMANDS as DEPLOY_COMMANDS
     from tether.cli.dev_commands import COMMANDS as DEV_COMMANDS
     from tether.cli.ide_commands import COMMANDS as IDE_COMMANDS
     from tether.cli.invoke_commands import COMMANDS as INVOKE_COMMANDS
     from tether.cli.local_commands import local
 
-    for command in (*DEPLOY_COMMANDS, *INVOKE_COMMANDS, *DEV_COMMANDS, *IDE_COMMANDS, local):
+    for command in (
+        *AUTHORING_COMMANDS,
+        *DEPLOY_COMMANDS,
+        *INVOKE_COMMANDS,
+        *DEV_COMMANDS,
+        *IDE_COMMANDS,
+        local,
+    ):
         cli.add_command(command)
 
 

@@ -36,7 +36,7 @@ from starlette.websockets import WebSocket
 
 from tether import __version__
 from tether.errors import TetherError
-from tether.ide import deploys, graph, http, logs, permissions, plan, runs, testcases
+from tether.ide import authoring, deploys, graph, http, logs, permissions, plan, runs, testcases
 from tether.ide.errors import ApiError, from_tether
 from tether.ide.events import Events, Message
 from tether.ide.files import ProjectFiles
@@ -278,6 +278,42 @@ def create_app(config: IdeConfig) -> ASGIApp:
     async def events(websocket: WebSocket) -> None:
         await ide.events.serve(websocket)
 
+    # -- authoring (README "The IDE": authoring endpoints) ------------------------------------
+
+    async def authoring_catalogue(request: Request) -> Any:
+        return authoring.catalogue()
+
+    async def authoring_existing(request: Request) -> Any:
+        from tether.authoring.existing import existing, open_cloud
+
+        type_name = request.query_params.get("type") or ""
+        region = (await threads(ide.project)).region
+        cloud = await threads(open_cloud, ide.where.target, region)
+        items = await _waited(30, existing, cloud, type_name)
+        return {"target": ide.where.target, "items": items}
+
+    async def authoring_schedule(request: Request) -> Any:
+        from tether.authoring.schedules import preview
+
+        return preview(request.query_params.get("expression") or "")
+
+    async def authoring_preview(request: Request) -> Any:
+        body = await _json(request)
+        checked = await threads(ide.loaded)
+        return await threads(authoring.preview, ide.root, body, checked.project)
+
+    async def authoring_apply(request: Request) -> Any:
+        body = await _json(request)
+        checked = await threads(ide.loaded)
+        answer = await threads(authoring.apply, ide.root, body, checked.project)
+        ide.checker.invalidate()
+        return answer
+
+    async def authoring_undo(request: Request) -> Any:
+        answer = await threads(authoring.undo, ide.root)
+        ide.checker.invalidate()
+        return answer
+
     # -- deploy, run, test (README "The IDE": the step-2 endpoints) ----------------------------
 
     async def local_status(request: Request) -> Any:
@@ -425,6 +461,12 @@ def create_app(config: IdeConfig) -> ASGIApp:
         Route("/api/logs", _api(log_lines)),
         Route("/api/logs/follow", _api(follow_logs), methods=["POST"]),
         Route("/api/http", _api(http_request), methods=["POST"]),
+        Route("/api/authoring/catalogue", _api(authoring_catalogue)),
+        Route("/api/authoring/existing", _api(authoring_existing)),
+        Route("/api/authoring/schedule", _api(authoring_schedule)),
+        Route("/api/authoring/preview", _api(authoring_preview), methods=["POST"]),
+        Route("/api/authoring/apply", _api(authoring_apply), methods=["POST"]),
+        Route("/api/authoring/undo", _api(authoring_undo), methods=["POST"]),
         WebSocketRoute("/api/events", events),
         Mount("/static", StaticFiles(directory=static_dir(), check_dir=False), name="static"),
     ]

@@ -10,6 +10,7 @@ body, so a handler only calls services and lets their errors through:
     DataLossError    -> 409 "data_loss" (with "blocked": the resources' names)
     LockedError      -> 409 "busy" (another deploy of the stage runs)
     CloudError       -> 502 "cloud"
+    AuthoringError   -> 422 "invalid" (with "field": the form field at fault, or null)
     other            -> 400 "invalid"
 """
 
@@ -59,6 +60,7 @@ class ApiError(Exception):
 
 def from_tether(exc: TetherError) -> ApiError:
     """The API's answer to a user error raised by a service."""
+    from tether.authoring.edits import AuthoringError
     from tether.cloud.session import CloudError
     from tether.deploy.plan import DataLossError
     from tether.deploy.state import LockedError
@@ -71,6 +73,8 @@ def from_tether(exc: TetherError) -> ApiError:
         return ApiError(409, "data_loss", exc.message, hint=exc.hint, extra=blocked)
     if isinstance(exc, LockedError):
         return ApiError(409, "busy", exc.message, hint=exc.hint)
+    if isinstance(exc, AuthoringError):
+        return ApiError(422, "invalid", exc.message, hint=exc.hint, extra={"field": exc.field})
     if isinstance(exc, CloudError):
         return ApiError(502, "cloud", exc.message, hint=exc.hint)
     return ApiError(400, "invalid", exc.message, hint=exc.hint)

@@ -150,3 +150,36 @@ def test_following_logs_pushes_new_lines(cloud_ide: CloudIde) -> None:
     assert cloud_ide.request("POST", "/api/logs/follow", {"function": None}).json == {
         "function": None
     }
+
+
+def test_existing_resources_are_listed_from_the_local_cloud_and_become_external(
+    cloud_ide: CloudIde, local_cloud: str
+) -> None:
+    from tests.helpers import local_session
+
+    session = local_session()
+    session.client("s3", endpoint_url=local_cloud).create_bucket(Bucket="acme-shared-archive")
+    queue = session.client("sqs", endpoint_url=local_cloud).create_queue(QueueName="acme-orders")
+    buckets = cloud_ide.get("/api/authoring/existing?type=s3.bucket").json
+    assert buckets["target"] == "local"
+    assert {"name": "acme-shared-archive", "arn": "arn:aws:s3:::acme-shared-archive"} in buckets[
+        "items"
+    ]
+    queues = cloud_ide.get("/api/authoring/existing?type=sqs.queue").json["items"]
+    found = next(q for q in queues if q["name"] == "acme-orders")
+    assert found["arn"].endswith(":acme-orders") and queue["QueueUrl"]
+    refused = cloud_ide.get("/api/authoring/existing?type=schedule")
+    assert refused.status == 422 and refused.json["field"] == "type"
+
+    body = {
+        "action": "add_resource",
+        "name": "shared",
+        "type": "s3.bucket",
+        "external": "acme-shared-archive",
+    }
+    applied = cloud_ide.request("POST", "/api/authoring/apply", body)
+    assert applied.status == 200, applied.json
+    assert (
+        "shared: {type: s3.bucket, external: acme-shared-archive}"
+        in (cloud_ide.root / "tether.yaml").read_text()
+    )

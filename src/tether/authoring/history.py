@@ -1,0 +1,121 @@
+"""Applying an Edit to the project's files, and undoing it.
+
+An Edit is applied only if every file still holds the text it was built on (so nothing the user
+wrote in the meantime is overwritten), all files or none. The texts before and after are kept
+in `.tether/authoring/history.json` (the last 20 edits), so `undo` can put them back — again
+only while the files still hold what the edit wrote.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from tether.authoring.edits import AuthoringError, Edit, FileChange
+
+HISTORY = Path(".tether") / "authoring" / "history.json"
+KEEP = 20
+
+
+def read_text(root: Path, path: str) -> str | None:
+    """A project file's text exactly as stored (line endings kept), or None if it is missing."""
+    try:
+        return (root / path).read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        return None
+    except UnicodeDecodeError:
+        raise AuthoringError(
+            f"{path} is not UTF-8 text", hint="Tether edits UTF-8 files only"
+        ) from None
+
+
+def apply(root: Path, edit: Edit) -> None:
+    """Write the edit's files (atomically each; all or none) and remember it for `undo`."""
+    _check_unchanged(root, [(c.path, c.before) for c in edit.changes], "was built")
+    _write_all(root, [(c.path, c.before, c.after) for c in edit.changes])
+    entries = _load(root)
+    entries.append(
+        {
+            "title": edit.title,
+            "changes": [
+                {"path": c.path, "before": c.before, "after": c.after} for c in edit.changes
+            ],
+        }
+    )
+    _save(root, entries[-KEEP:])
+
+
+def undo(root: Path) -> Edit:
+    """Put back the files of the last applied edit; the Edit that did it (before/after swapped)."""
+    entries = _load(root)
+    if not entries:
+        raise AuthoringError(
+            "nothing to undo",
+            hint="undo takes back edits made by `tether add`, `remove`, `set` and `rename`, or by the IDE",
+        )
+    last = entries[-1]
+    changes = [(c["path"], c["after"], c["before"]) for c in last["changes"]]
+    _check_unchanged(root, [(path, now) for path, now, _ in changes], "was made")
+    _write_all(root, changes)
+    _save(root, entries[:-1])
+    reverse = tuple(
+        FileChange(path=path, before=now, after=then if then is not None else "")
+        for path, now, then in changes
+    )
+    return Edit(title=f"undo: {last['title']}", changes=reverse)
+
+
+def _check_unchanged(root: Path, expected: list[tuple[str, str | None]], when: str) -> None:
+    for path, text in expected:
+        if read_text(root, path) != text:
+            state = "was created" if text is None else "changed"
+            raise AuthoringError(
+                f"{path} {state} since the edit {when}: nothing was written",
+                hint="look at the file, then run the action again (it starts from the file as it is now)",
+            )
+
+
+def _write_all(root: Path, changes: list[tuple[str, str | None, str | None]]) -> None:
+    """Write each (path, old, new) — new None deletes the file; on a failure, put back those
+    already written."""
+    done: list[tuple[str, str | None]] = []
+    try:
+        for path, old, new in changes:
+            _write(root / path, new)
+            done.append((path, old))
+    except OSError as exc:
+        for path, old in reversed(done):
+            _write(root / path, old)
+        raise AuthoringError(
+            f"could not write {exc.filename}: {exc.strerror}", hint="nothing was changed"
+        ) from None
+
+
+def _write(target: Path, text: str | None) -> None:
+    if text is None:
+        target.unlink(missing_ok=True)
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(text.encode("utf-8"))
+    if target.exists():
+        os.chmod(temporary, target.stat().st_mode & 0o777)
+    temporary.replace(target)
+
+
+def _load(root: Path) -> list[dict[str, Any]]:
+    try:
+        data = json.loads((root / HISTORY).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return []
+    return data if isinstance(data, list) else []
+
+
+def _save(root: Path, entries: list[dict[str, Any]]) -> None:
+    path = root / HISTORY
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".history.{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(entries), encoding="utf-8")
+    temporary.replace(path)
