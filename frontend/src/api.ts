@@ -2,6 +2,10 @@
 // server set on the first visit, so every request just sends credentials; there is no CORS.
 
 import type {
+  AuthoringAction,
+  Catalogue,
+  Edit,
+  ExistingItems,
   FileContent,
   FileEntry,
   Graph,
@@ -12,6 +16,7 @@ import type {
   Plan,
   PlanSummary,
   ProjectReport,
+  ScheduleCheck,
   ServerEvent,
   Statement,
   Target,
@@ -130,3 +135,13 @@ export function connectEvents(
   };
   open();
 }
+
+// step 3: authoring (see the contract's "authoring" endpoints)
+export const authoringApi = {
+  catalogue: () => call<Catalogue>("GET", "/api/authoring/catalogue"),
+  existing: (type: string) => call<ExistingItems>("GET", `/api/authoring/existing?type=${q(type)}`),
+  schedule: (expression: string) => call<ScheduleCheck>("GET", `/api/authoring/schedule?expression=${q(expression)}`),
+  preview: (action: AuthoringAction) => call<Edit>("POST", "/api/authoring/preview", action),
+  apply: (action: AuthoringAction) => call<Edit>("POST", "/api/authoring/apply", action),
+  undo: () => call<{ undone: boolean; title: string }>("POST", "/api/authoring/undo", {}),
+};

@@ -161,6 +161,10 @@ export interface WorkbenchHost {
   /** Problems and markers for a file, from the last check. */
   diagnosticsFor(path: string): { problems: Problem[]; markers: Marker[] };
   toast(message: string, kind?: "info" | "error"): void;
+  /** More for a file's editor (authoring: drops, trigger marks, completion). */
+  extensions?(path: string): Extension;
+  /** Effects dispatched with each refresh of the diagnostics (authoring's handler marks). */
+  effects?(path: string): StateEffect<unknown>[];
 }
 
 function languageFor(path: string): Extension {
@@ -236,6 +240,11 @@ export class Workbench {
 
   hasUnsaved(): boolean {
     return [...this.tabs.values()].some((t) => t.dirty);
+  }
+
+  /** The open tab of `path` has unsaved edits. */
+  isDirty(path: string): boolean {
+    return this.tabs.get(path)?.dirty ?? false;
   }
 
   async open(path: string, line?: number): Promise<void> {
@@ -335,6 +344,7 @@ export class Workbench {
         indentWithTab,
       ]),
       languageFor(tab.path),
+      this.host.extensions?.(tab.path) ?? [],
       EditorView.updateListener.of((update) => {
         if (update.selectionSet || update.docChanged) this.reportCursor(tab);
         if (!update.docChanged) return;
@@ -565,7 +575,7 @@ export class Workbench {
       const spec = setDiagnostics(state, toDiagnostics(state.doc, problems));
       tab.view.dispatch({
         ...spec,
-        effects: [...[spec.effects ?? []].flat(), setMarkers.of(markers)],
+        effects: [...[spec.effects ?? []].flat(), setMarkers.of(markers), ...(this.host.effects?.(tab.path) ?? [])],
       });
     }
   }

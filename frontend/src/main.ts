@@ -4,6 +4,7 @@
 import "./style.css";
 
 import { api, ApiError, connectEvents } from "./api";
+import { Authoring, type ToastAction } from "./authoring";
 import { h } from "./dom";
 import { GRAPH_TAB, Workbench } from "./editor";
 import { OutputPane, PlanView, TargetSwitcher } from "./deploy";
@@ -14,13 +15,29 @@ import type { DeployMessage, Graph, Info, PlanSummary, ProjectReport, ServerEven
 
 const TYPING_PAUSE_MS = 400;
 
-/** Short notes in a corner; `box` must be put in the page. */
-function toastHost(): { box: HTMLElement; toast: (message: string, kind?: "info" | "error") => void } {
+type Toast = (message: string, kind?: "info" | "error", action?: ToastAction) => HTMLElement;
+
+/** Short notes in a corner, one with an action button (Undo) maybe; `box` must be put in the page. */
+function toastHost(): { box: HTMLElement; toast: Toast } {
   const box = h("div", { class: "toasts", "data-testid": "toasts", "aria-live": "polite" });
-  const toast = (message: string, kind: "info" | "error" = "info") => {
-    const note = h("div", { class: `toast toast-${kind}`, "data-testid": "toast" }, message);
+  const toast: Toast = (message, kind = "info", action) => {
+    const note = h("div", { class: `toast toast-${kind}`, "data-testid": "toast" }, h("span", { class: "toast-text" }, message));
+    if (action) {
+      note.append(
+        h("button", {
+          class: "toast-action",
+          "data-testid": action.testid ?? "toast-action",
+          onclick: () => {
+            note.remove();
+            action.run();
+          },
+        }, action.label),
+      );
+    }
     box.append(note);
-    setTimeout(() => note.remove(), kind === "error" ? 8000 : 4000);
+    // A note with something to click stays long enough to click it.
+    setTimeout(() => note.remove(), action ? 12000 : kind === "error" ? 8000 : 4000);
+    return note;
   };
   return { box, toast };
 }
@@ -175,7 +192,17 @@ async function start(): Promise<void> {
   status.setWhere(info.project, info.stage, info.target);
   const graph = new GraphView(open);
   const center = h("main", { class: "center" });
-  const workbench = new Workbench(center, graph.el, {
+  const authoring: Authoring = new Authoring({
+    report: () => report,
+    toast,
+    open: (source): Promise<void> => workbench.open(source.file, source.line),
+    isDirty: (path): boolean => workbench.isDirty(path),
+    reload: (paths): Promise<void> => workbench.onDiskChange(paths),
+    refreshEditors: () => workbench.refreshDiagnostics(),
+    refreshProject: () => refreshProject(),
+  });
+  side.authoring = authoring;
+  const workbench: Workbench = new Workbench(center, graph.el, {
     onEdit: () => {
       window.clearTimeout(typingTimer);
       typingTimer = window.setTimeout(() => void checkUnsaved(), TYPING_PAUSE_MS);
@@ -190,6 +217,8 @@ async function start(): Promise<void> {
       markers: (report.markers ?? []).filter((m) => m.file === path),
     }),
     toast,
+    extensions: (path) => authoring.editorExtension(path),
+    effects: (path) => authoring.editorEffects(path),
   });
 
   document.body.replaceChildren(
@@ -354,7 +383,7 @@ async function start(): Promise<void> {
   // The graph is what the page opens on: draw it first, then fill the panels (a project of a
   // hundred functions makes a long side panel to lay out).
   const graphDrawn = refreshGraph();
-  await Promise.all([graphDrawn, graphDrawn.then(refreshProject), refreshFiles(), refreshPlan(), refreshLocal()]);
+  await Promise.all([graphDrawn, graphDrawn.then(refreshProject), refreshFiles(), refreshPlan(), refreshLocal(), authoring.load()]);
   document.body.dataset.ready = "true";
 }
 

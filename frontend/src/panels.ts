@@ -2,6 +2,7 @@
 // the other bottom tabs, and the status line. Each renders from data; none keeps project logic.
 
 import { api } from "./api";
+import { type DragData, endDrag, isOurDrag, readDrag } from "./authoring_editor";
 import { h, parseSource } from "./dom";
 import type { FileEntry, PlanSummary, Problem, ProjectReport, SourceRef, Statement } from "./types";
 
@@ -150,9 +151,21 @@ export class FileTree {
 
 // --- functions and resources ----------------------------------------------------------------
 
+/** What authoring adds to the side panel: drags from the resources, drops on the functions, menus. */
+export interface SideAuthoring {
+  readonly palette: HTMLElement;
+  draggable(el: HTMLElement, name: string, type: string): void;
+  use(data: DragData): void;
+  dropOnFunction(fn: string, data: DragData): void;
+  resourceMenu(name: string, anchor: HTMLElement): void;
+  functionMenu(fn: string, anchor: HTMLElement): void;
+  functionSettings(fn: string): void;
+}
+
 export class SidePanel {
   readonly el: HTMLElement;
   private readonly body: HTMLElement;
+  private authoringHooks: SideAuthoring | null = null;
 
   /** Functions whose permissions are shown (kept across re-renders, reloaded on each). */
   private readonly permOpen = new Set<string>();
@@ -168,6 +181,45 @@ export class SidePanel {
       { class: "panel side-panel", "data-testid": "side-panel", "aria-label": "Functions and resources" },
       this.body,
     );
+  }
+
+  /** Authoring's palette goes on top; resources become draggable, functions drop targets. */
+  set authoring(hooks: SideAuthoring) {
+    this.authoringHooks = hooks;
+    this.el.prepend(hooks.palette);
+  }
+
+  /** A function's card takes a dragged resource: its trigger. */
+  private dropTarget(card: HTMLElement, name: string): void {
+    const hooks = this.authoringHooks;
+    if (!hooks) return;
+    let depth = 0;
+    card.addEventListener("dragenter", (e) => {
+      if (!isOurDrag(e)) return;
+      e.preventDefault();
+      depth += 1;
+      card.classList.add("drop-target");
+    });
+    card.addEventListener("dragover", (e) => {
+      if (!isOurDrag(e)) return;
+      e.preventDefault();
+      if (e.dataTransfer) e.dataTransfer.dropEffect = "copy";
+      card.classList.add("drop-target");
+    });
+    card.addEventListener("dragleave", (e) => {
+      if (!isOurDrag(e)) return;
+      depth = Math.max(0, depth - 1);
+      if (!depth) card.classList.remove("drop-target");
+    });
+    card.addEventListener("drop", (e) => {
+      if (!isOurDrag(e)) return;
+      e.preventDefault();
+      depth = 0;
+      card.classList.remove("drop-target");
+      const data = readDrag(e);
+      endDrag();
+      if (data) hooks.dropOnFunction(name, data);
+    });
   }
 
   private permBox(name: string): HTMLElement {
@@ -213,10 +265,11 @@ export class SidePanel {
       return `${handler.slice(0, cut)}.py:1`;
     };
 
-    const functions = Object.entries(report.functions).map(([name, fn]) =>
-      h(
+    const hooks = this.authoringHooks;
+    const functions = Object.entries(report.functions).map(([name, fn]) => {
+      const card = h(
         "details",
-        { class: "fn", open: true, "data-testid": `function-${name}` },
+        { class: "fn", open: true, "data-testid": `function-${name}`, "data-function": name },
         h(
           "summary",
           {},
@@ -281,23 +334,61 @@ export class SidePanel {
             },
             "Permissions",
           ),
+          hooks
+            ? h("button", { class: "mini", "data-testid": `settings-${name}`, title: "Memory, timeout, runtime, environment variables", onclick: () => hooks.functionSettings(name) }, "Settings")
+            : null,
+          hooks
+            ? h("button", {
+                class: "mini icon more",
+                "data-testid": `function-menu-${name}`,
+                title: "More: add a trigger, remove the function",
+                "aria-label": `More actions on ${name}`,
+                "aria-haspopup": "menu",
+                onclick: (e: Event) => hooks.functionMenu(name, e.currentTarget as HTMLElement),
+              }, "⋯")
+            : null,
         ),
         this.permBox(name),
-      ),
-    );
+      );
+      this.dropTarget(card, name);
+      return card;
+    });
 
     const unused = new Set(report.unused);
     const resourceRow = (name: string) => {
       const r = report.resources[name];
-      return h(
+      const item = h(
         "li",
-        { class: `res${r.external ? " external" : ""}`, "data-testid": `resource-${name}`, title: r.external ?? r.env ?? "" },
+        { class: `res${r.external ? " external" : ""}`, "data-testid": `resource-${name}`, "data-resource": name, "data-type": r.type, title: r.external ?? r.env ?? "" },
+        hooks ? h("span", { class: "grip", "aria-hidden": "true" }, "⠿") : null,
         h("span", { class: "name" }, name),
         h("span", { class: `badge ${r.external ? "badge-external" : "badge-project"}` }, r.external ? "external" : "project"),
         h("span", { class: "kind" }, r.type),
+        hooks
+          ? h("button", {
+              class: "mini icon more",
+              "data-testid": `resource-menu-${name}`,
+              title: "Use, rename or remove",
+              "aria-label": `Actions on ${name}`,
+              "aria-haspopup": "menu",
+              onclick: (e: Event) => (e.stopPropagation(), hooks.resourceMenu(name, e.currentTarget as HTMLElement)),
+            }, "⋯")
+          : null,
         r.used_by.length ? h("div", { class: "used-by" }, "used by ", r.used_by.join(", ")) : null,
         r.source ? link(r.source, "↗") : null,
       );
+      if (hooks) {
+        hooks.draggable(item, name, r.type);
+        item.tabIndex = 0;
+        item.setAttribute("aria-label", `${name}, ${r.type}${r.external ? ", external" : ""}: Enter to use it in code or as a trigger; drag it onto code or a function`);
+        item.addEventListener("keydown", (e) => {
+          if (e.key === "Enter" && e.target === item) {
+            e.preventDefault();
+            hooks.use({ name, type: r.type });
+          }
+        });
+      }
+      return item;
     };
     const names = Object.keys(report.resources).sort();
     const used = names.filter((n) => !unused.has(n));

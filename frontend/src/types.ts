@@ -264,3 +264,105 @@ export interface Statement {
   sources: PermissionSource[];
   notes?: string[];
 }
+
+// --- step 3: authoring (the palette, drag and drop, dialogs) ---------------------------------
+
+export type FieldInput = "int" | "text" | "bool" | "choice" | "multi" | "keys";
+
+/** One setting of a resource, trigger or function, as the catalogue describes it. */
+export interface Field {
+  name: string;
+  label: string;
+  input: FieldInput;
+  required: boolean;
+  default: unknown;
+  choices: string[] | null;
+  help: string;
+}
+
+export interface OperationParam {
+  name: string;
+  required: boolean;
+  default: string | null;
+  help: string;
+}
+
+export interface CatalogueOperation {
+  id: string;
+  label: string;
+  method: string;
+  actions: string[];
+  params: OperationParam[];
+  help: string;
+}
+
+export interface CatalogueKind {
+  type: string;
+  label: string;
+  icon: string;
+  may_be_external: boolean;
+  settings: Field[];
+  trigger: { kind: string; settings: Field[] } | null;
+  operations: CatalogueOperation[];
+}
+
+export interface EventValue {
+  expr: string;
+  label: string;
+}
+
+export interface Catalogue {
+  kinds: CatalogueKind[];
+  event_values: Record<string, EventValue[]>;
+  function_settings: Field[];
+}
+
+export interface ExistingItems {
+  target: Target;
+  items: { name: string; arn: string }[];
+}
+
+export interface ScheduleCheck {
+  valid: boolean;
+  next: string[];
+  message: string | null;
+  hint: string | null;
+}
+
+/** What an authoring action would do (preview) or did (apply). */
+export interface Edit {
+  title: string;
+  diff: string;
+  changes: { path: string; new: boolean; diff: string }[];
+  permissions: string[];
+  removed_permissions: string[];
+  environment: string[];
+  notes: string[];
+  where: SourceRef | null;
+  applied?: boolean;
+}
+
+export type AuthoringAction =
+  | { action: "add_resource"; name: string; type: string; settings: Record<string, unknown>; external: string | null }
+  | { action: "add_trigger"; function: string; resource: string; settings: Record<string, unknown> }
+  | {
+      action: "add_operation";
+      function: string | null;
+      resource: string;
+      operation: string;
+      file: string;
+      line: number;
+      params: Record<string, string>;
+    }
+  | { action: "add_function"; name: string; handler: string; settings: Record<string, unknown> }
+  | { action: "remove_resource"; name: string }
+  | { action: "remove_trigger"; function: string; index: number }
+  | { action: "remove_function"; name: string }
+  | {
+      action: "set_function";
+      function: string;
+      settings: Record<string, unknown>;
+      environment: Record<string, string | null>;
+    }
+  | { action: "set_resource"; name: string; settings: Record<string, unknown> }
+  | { action: "rename_resource"; name: string; new: string };

@@ -7,6 +7,7 @@ from typing import Any
 
 from tether.errors import Problem
 from tether.model import Project
+from tether.model.project import Resource
 
 
 def check_report(project: Project | None, problems: list[Problem]) -> dict[str, Any]:
@@ -16,6 +17,11 @@ def check_report(project: Project | None, problems: list[Problem]) -> dict[str, 
         for function in project.functions.values():
             report["functions"][function.name] = {
                 "handler": function.handler,
+                "runtime": function.runtime,
+                "memory": function.memory,
+                "timeout": function.timeout,
+                "description": function.description,
+                "environment": dict(function.environment),
                 "triggers": [
                     {
                         "resource": t.resource,
@@ -42,10 +48,30 @@ def check_report(project: Project | None, problems: list[Problem]) -> dict[str, 
                 "external": resource.external,
                 "used_by": project.used_by(resource.name),
                 "env": resource.env_var,
+                "settings": _settings(resource),
             }
         report["unused"] = project.unused()
     report["problems"] = [p.as_json() for p in problems]
     return report
+
+
+def _settings(resource: Resource) -> dict[str, Any]:
+    """A resource's settings as tether.yaml writes them (a table's key as {attribute: type})."""
+    from tether.model.loader import DATA_RESOURCES, PROJECT_RESOURCE_KEYS
+
+    if resource.is_external:
+        return {}
+    settings: dict[str, Any] = (
+        {"retain": resource.retain} if isinstance(resource, DATA_RESOURCES) else {}
+    )
+    for key in PROJECT_RESOURCE_KEYS[type(resource)]:
+        value = getattr(resource, key, None)
+        if key == "key":
+            value = dict(value)
+        elif key == "indexes":
+            value = {index.name: dict(index.key) for index in value}
+        settings[key] = value
+    return settings
 
 
 def check_text(project: Project) -> str:

@@ -159,7 +159,9 @@ def test_an_operation_of_another_kind_or_outside_a_handler_module_is_refused(pho
     with pytest.raises(AuthoringError, match=re.escape("is an operation on a sqs.queue")) as raised:
         add_operation(photos, "alerts", "sqs.send_message", "app/worker.py", 5)
     assert raised.value.field == "operation"
-    with pytest.raises(AuthoringError, match=re.escape("not a Python module of the project")) as raised:
+    with pytest.raises(
+        AuthoringError, match=re.escape("not a Python module of the project")
+    ) as raised:
         add_operation(photos, "alerts", "sns.publish", "../outside.py", 1)
     assert raised.value.field == "file"
 
@@ -204,7 +206,9 @@ def test_undo_refuses_when_the_file_changed_since(photos: Path) -> None:
     history.apply(photos, actions.set_function(photos, "api", {"memory": 256}))
     edited = (photos / "tether.yaml").read_text() + "# my own note\n"
     (photos / "tether.yaml").write_text(edited)
-    with pytest.raises(AuthoringError, match=re.escape("tether.yaml changed since the edit was made")):
+    with pytest.raises(
+        AuthoringError, match=re.escape("tether.yaml changed since the edit was made")
+    ):
         history.undo(photos)
     assert (photos / "tether.yaml").read_text() == edited
 
@@ -217,7 +221,8 @@ def test_an_edit_is_not_applied_over_a_file_changed_after_its_preview(photos: Pa
         (photos / "app/worker.py").read_text() + "# typed meanwhile\n"
     )
     with pytest.raises(
-        AuthoringError, match=re.escape("app/worker.py changed since the edit was built: nothing was written")
+        AuthoringError,
+        match=re.escape("app/worker.py changed since the edit was built: nothing was written"),
     ):
         history.apply(photos, edit)
     assert (photos / "app/worker.py").read_text().endswith("# typed meanwhile\n")

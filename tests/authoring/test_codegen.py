@@ -4,14 +4,13 @@ runs (against moto) with the catalogue's defaults."""
 
 from __future__ import annotations
 
-import os
 import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.helpers import write_project
+from tests.helpers import EXAMPLE, write_project
 from tether.authoring.catalogue import CATALOGUE, EVENT_VALUES, OperationSpec, operation
 from tether.authoring.catalogue import operations_for as catalogue_for
 from tether.authoring.codegen import MAX_LINE, Inserted, insert_operation
@@ -228,14 +227,13 @@ def test_the_defaults_run_against_a_real_resource(
     against moto: put then get, put then query, send then receive..."""
     boto3 = pytest.importorskip("boto3")
     moto = pytest.importorskip("moto")
-    code = 'def handler(event, context):\n    return {"ok": True}\n'
+    code = "def handler(event, context):\n    return locals()\n"
     for op_id in RUNS[resource_type]:
         code = insert(code, len(code.splitlines()), op_id).source  # before the return
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.setenv(key, "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     with moto.mock_aws():
-        env_var = RESOURCES[resource_type][2]
         if resource_type == "s3.bucket":
             boto3.client("s3").create_bucket(Bucket="thumbs")
             value = "thumbs"
@@ -251,32 +249,21 @@ def test_the_defaults_run_against_a_real_resource(
             value = boto3.client("sns").create_topic(Name="alerts")["TopicArn"]
         else:
             value = boto3.client("sqs").create_queue(QueueName="work")["QueueUrl"]
-        monkeypatch.setenv(env_var, value)
+        monkeypatch.setenv(RESOURCES[resource_type][2], value)
         namespace: dict[str, Any] = {"__name__": "handler"}
         exec(compile(code, "handler.py", "exec"), namespace)
-        assert namespace["handler"]({"hello": "world"}, None) == {"ok": True}
-        if resource_type == "s3.bucket":
-            assert namespace.get("body") is None  # locals, not globals
-    assert os.environ[env_var] == value
-
-
-def test_what_the_defaults_read_back(monkeypatch: pytest.MonkeyPatch) -> None:
-    boto3 = pytest.importorskip("boto3")
-    moto = pytest.importorskip("moto")
-    code = "def handler(event, context):\n    return locals()\n"
-    for op_id in ("s3.put_object", "s3.get_object", "s3.list_objects_v2"):
-        code = insert(code, len(code.splitlines()), op_id).source  # each before the return
-    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(key, "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    with moto.mock_aws():
-        boto3.client("s3").create_bucket(Bucket="thumbs")
-        monkeypatch.setenv("THUMBS_BUCKET", "thumbs")
-        namespace: dict[str, Any] = {}
-        exec(compile(code, "handler.py", "exec"), namespace)
         found = namespace["handler"]({"hello": "world"}, None)
-    assert found["body"] == b'{"hello": "world"}'
-    assert found["keys"] == ["example.txt"]
+    if resource_type == "s3.bucket":
+        assert found["body"] == b'{"hello": "world"}'  # get_object reads what put_object wrote
+        assert found["keys"] == ["copy-of-example.txt", "example.txt"]
+        assert found["url"].startswith("https://") and found["url_2"] != found["url"]
+    elif resource_type == "dynamodb.table":
+        assert found["item"] == {"id": {"S": "example"}, "message": {"S": "hello"}}
+        assert [i["visits"] for i in found["items"]] == [{"N": "1"}]  # query, after the update
+        assert len(found["items_2"]) == 1  # scan
+    elif resource_type == "sqs.queue":
+        assert [m["Body"] for m in found["messages"]] == ['{"hello": "world"}']
+        assert found["messages_2"] and "message" in found  # received and deleted
 
 
 # --- where the code goes ----------------------------------------------------------------------
@@ -663,3 +650,45 @@ def test_docstring_of_the_module_is_kept_first() -> None:
     source = insert(HANDLER, RESULT_LINE, "sns.publish").source
     assert source.startswith('"""Orders')
     assert textwrap.dedent(source) == source
+
+
+def test_a_comment_paragraph_stays_together() -> None:
+    code = (
+        "def handler(event, context):\n"
+        "    x = 1\n"
+        "    # first line of a comment\n"
+        "    # second line of it\n"
+        "    return x\n"
+    )
+    inserted = insert(code, 4, "sns.publish")
+    assert lines_of(inserted.source)[inserted.line - 2 : inserted.line + 2] == [
+        "    x = 1",
+        call_text(inserted),
+        "    # first line of a comment",
+        "    # second line of it",
+    ]
+
+
+def test_the_photos_example_gains_exactly_the_new_operation() -> None:
+    """In a real handler: the module's clients and constants are reused, and analysis (through
+    an overlay, as the IDE runs it) finds the new operation next to the others."""
+    path = "app/resize.py"
+    source = (EXAMPLE / path).read_text()
+    line = line_of(source, "        order_id = key.removeprefix(PREFIX).removesuffix(SUFFIX)")
+    spec = operation("sqs.receive_message")
+    inserted = insert_operation(source, line, spec, "WORK_QUEUE_URL", path=path)
+    assert inserted.added_lines == (inserted.line,)
+    assert call_text(inserted) == (
+        '        messages = sqs.receive_message(QueueUrl=WORK_QUEUE_URL).get("Messages", [])'
+    )
+    before = load(EXAMPLE).functions["resize"].operations
+    after = load(EXAMPLE, overlay={path: inserted.source}).functions["resize"].operations
+    old = {(o.resource, o.actions) for o in before}
+    new = {(o.resource, o.actions) for o in after}
+    assert new - old == {("work", ("sqs:ReceiveMessage",))}
+    assert old <= new
+
+
+def test_an_error_only_the_compiler_finds_is_reported_as_the_files() -> None:
+    error = refusal('"""Doc."""\nreturn 1\n', 3)
+    assert error.message.startswith("app/handler.py:2: the file has an error")

@@ -51,6 +51,12 @@ class OperationSpec:
     def service(self) -> str:
         return self.id.split(".", 1)[0]
 
+    @property
+    def method(self) -> str:
+        """The client method the generated code calls (presigned URLs: generate_presigned_url)."""
+        name = self.id.split(".", 1)[1]
+        return "generate_presigned_url" if name.startswith("presigned_") else name
+
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
 

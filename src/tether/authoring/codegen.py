@@ -31,7 +31,7 @@ import symtable
 import sys
 import tokenize
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tether.authoring.catalogue import EVENT_JSON, OperationSpec
 from tether.authoring.edits import AuthoringError
@@ -192,7 +192,14 @@ class _Module:
         last = ""
         readline = io.StringIO(self.source).readline
         skip = {tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT}
-        for token in tokenize.generate_tokens(readline):
+        try:
+            tokens = list(tokenize.generate_tokens(readline))
+        except (tokenize.TokenError, SyntaxError) as error:  # what ast.parse let through
+            raise AuthoringError(
+                f"{self.path}: the file cannot be read as Python ({error})",
+                hint="fix it first, then add the operation",
+            ) from None
+        for token in tokens:
             if token.type in skip or token.type == tokenize.ENDMARKER:
                 continue
             if token.type == tokenize.NEWLINE:
@@ -262,7 +269,17 @@ class _Module:
             indent = self.indent_of(node)
             assert indent is not None
             return self._checked(_Target(index, indent, level, line))
-        return self._checked(self._between(line, text.lstrip().startswith("#")))
+        comment = text.lstrip().startswith("#")
+        target = self._between(line, comment)
+        if comment and target.index == line - 1:
+            top = line  # a comment stays with the comment lines above it, as one paragraph
+            while top > 1 and top - 1 not in self.inside:
+                above = self.text(top - 1)
+                if not above.lstrip().startswith("#") or _indent(above) != _indent(text):
+                    break
+                top -= 1
+            target = replace(target, index=top - 1)
+        return self._checked(target)
 
     def _between(self, line: int, comment: bool) -> _Target:
         """A blank, comment or clause (`else:`) line: the block it sits in."""
@@ -385,6 +402,10 @@ class _Module:
             names.update(s.get_name() for s in table.get_symbols() if s.is_declared_global())
             tables.extend(table.get_children())
         return names
+
+
+def _indent(text: str) -> str:
+    return text[: len(text) - len(text.lstrip(" \t\f"))]
 
 
 def _is_docstring(node: ast.stmt) -> bool:
@@ -735,7 +756,7 @@ class _Generator:
 
     # -- names
 
-    def _fresh(self, base: str) -> str:
+    def fresh(self, base: str) -> str:
         name, number = base, 2
         while name in self.taken or name in self.module_taken:
             name, number = f"{base}_{number}", number + 1
@@ -745,7 +766,8 @@ class _Generator:
     def _module_name(self, module: str) -> str:
         found = self.facts.imports.get(module)
         if found is not None:
-            self.needed_before.append((found[1].end_lineno or found[1].lineno, f"import {module}"))
+            end = found[1].end_lineno or found[1].lineno
+            self.needed_before.append((end, f"import {module} (line {end})"))
             return found[0]
         if module not in self.new_imports:
             self.new_imports.append(module)
@@ -769,7 +791,8 @@ class _Generator:
         service = self.spec.service
         for name, node in self.facts.clients(service):
             if not self.module.local_in(self.target.level.functions, name):
-                self.needed_before.append((node.end_lineno or node.lineno, f"the {name} client"))
+                end = node.end_lineno or node.lineno
+                self.needed_before.append((end, f"the {name} client (line {end})"))
                 return name
         boto3_name = self._module_name("boto3")
         name, number = service, 1
@@ -779,23 +802,24 @@ class _Generator:
         self.module_taken.add(name)
         self.taken.add(name)
         statement = f'{name} = {boto3_name}.client("{service}")'
-        end = self.facts.clients_block_end()
-        if end is not None:
-            self.inserts.add(end, _CLIENT, [statement])
+        joined = self.facts.clients_block_end()  # next to the module's other clients
+        if joined is not None:
+            self.inserts.add(joined, _CLIENT, [statement])
         else:
-            end = self._after_imports()
-            self.inserts.add(end, _CLIENT, ["", statement, ""])
-        self.needed_before.append((end, f"the {name} client"))
+            self.inserts.add(self._after_imports(), _CLIENT, ["", statement, ""])
+        index = self._after_imports() if joined is None else joined
+        self.needed_before.append((index, f"the {name} client it adds after line {index}"))
         return name
 
     def _table(self) -> str | None:
         for name, node in self.facts.tables(self.env_var):
             if not self.module.local_in(self.target.level.functions, name):
-                self.needed_before.append((node.end_lineno or node.lineno, f"the {name} table"))
+                end = node.end_lineno or node.lineno
+                self.needed_before.append((end, f"the {name} table (line {end})"))
                 return name
         return None
 
-    def _value(self, name: str) -> str | None:
+    def value(self, name: str) -> str | None:
         """The expression for a parameter: the user's, the default if required, else None."""
         if name in self.given:
             return self.given[name]
@@ -893,6 +917,13 @@ class _Generator:
         try:
             compile(source, self.module.path, "exec", dont_inherit=True)
         except SyntaxError as error:
+            try:
+                compile(self.module.source, self.module.path, "exec", dont_inherit=True)
+            except SyntaxError as original:
+                raise AuthoringError(
+                    f"{self.module.path}:{original.lineno}: the file has an error ({original.msg})",
+                    hint=f"fix line {original.lineno} first, then add the operation",
+                ) from None
             raise AuthoringError(
                 f"the code for {self.spec.id} does not compile ({error.msg} on line "
                 f"{error.lineno})",
@@ -905,12 +936,13 @@ class _Generator:
         line = self.target.line
         needed = list(self.needed_before)
         if self.new_imports:
-            needed.append((self._after_imports(), "the imports"))
+            end = self._after_imports()
+            needed.append((end, f"the imports it adds after line {end}"))
         late = [(end, what) for end, what in needed if end >= line]
         if late:
             end, what = max(late)
             raise AuthoringError(
-                f"{self.module.path}:{line} is at module level, before {what} (line {end})",
+                f"{self.module.path}:{line} is at module level: the code would run before {what}",
                 hint=f"module-level code runs top to bottom: drop it after line {end}",
                 field="line",
             )
@@ -939,7 +971,7 @@ class _Generator:
         """`Name=value` for each parameter given or required, in this order."""
         found = []
         for name in names:
-            value = self._value(name)
+            value = self.value(name)
             if value is not None:
                 found.append(f"{name}={_plain(value) if table else value}")
         return tuple(found)
@@ -951,7 +983,7 @@ _Builder = Callable[[_Generator, str, str, bool], list[_Call]]
 
 
 def _s3_get(g: _Generator, s3: str, bucket: str, _: bool) -> list[_Call]:
-    body = g._fresh(g.spec.result)
+    body = g.fresh(g.spec.result)
     args = (f"Bucket={bucket}", *g.args("Key"))
     return [_Call(f"{s3}.get_object", args, f"{body} = ", '["Body"].read()')]
 
@@ -965,8 +997,8 @@ def _s3_plain(method: str) -> _Builder:
 
 
 def _s3_list(g: _Generator, s3: str, bucket: str, _: bool) -> list[_Call]:
-    response = g._fresh("response")
-    keys = g._fresh(g.spec.result)
+    response = g.fresh("response")
+    keys = g.fresh(g.spec.result)
     args = (f"Bucket={bucket}", *g.args("Prefix", "MaxKeys"))
     return [
         _Call(f"{s3}.list_objects_v2", args, f"{response} = "),
@@ -975,15 +1007,15 @@ def _s3_list(g: _Generator, s3: str, bucket: str, _: bool) -> list[_Call]:
 
 
 def _s3_copy(g: _Generator, s3: str, bucket: str, _: bool) -> list[_Call]:
-    source = g._value("SourceKey")
+    source = g.value("SourceKey")
     args = (f"Bucket={bucket}", f'CopySource={{"Bucket": {bucket}, "Key": {source}}}')
     return [_Call(f"{s3}.copy_object", (*args, *g.args("Key")))]
 
 
 def _s3_presigned(method: str) -> _Builder:
     def build(g: _Generator, s3: str, bucket: str, _: bool) -> list[_Call]:
-        url = g._fresh(g.spec.result)
-        params = f'Params={{"Bucket": {bucket}, "Key": {g._value("Key")}}}'
+        url = g.fresh(g.spec.result)
+        params = f'Params={{"Bucket": {bucket}, "Key": {g.value("Key")}}}'
         args = (f'"{method}"', params, *g.args("ExpiresIn"))
         return [_Call(f"{s3}.generate_presigned_url", args, f"{url} = ")]
 
@@ -995,14 +1027,14 @@ def _dynamodb(method: str, suffix: str = "") -> _Builder:
         names = [p.name for p in g.spec.params]
         head = () if is_table else (f"TableName={table}",)
         args = (*head, *g.args(*names, table=is_table))
-        prefix = f"{g._fresh(g.spec.result)} = " if g.spec.result else ""
+        prefix = f"{g.fresh(g.spec.result)} = " if g.spec.result else ""
         return [_Call(f"{client}.{method}", args, prefix, suffix)]
 
     return build
 
 
 def _dynamodb_batch(g: _Generator, client: str, table: str, is_table: bool) -> list[_Call]:
-    requests = g._value("Requests")
+    requests = g.value("Requests")
     if is_table:  # the client under the Table: the requests keep their typed values
         return [
             _Call(
@@ -1016,7 +1048,7 @@ def _dynamodb_batch(g: _Generator, client: str, table: str, is_table: bool) -> l
 def _plain_call(method: str, resource_param: str, suffix: str = "") -> _Builder:
     def build(g: _Generator, client: str, resource: str, _: bool) -> list[_Call]:
         names = [p.name for p in g.spec.params]
-        prefix = f"{g._fresh(g.spec.result)} = " if g.spec.result else ""
+        prefix = f"{g.fresh(g.spec.result)} = " if g.spec.result else ""
         args = (f"{resource_param}={resource}", *g.args(*names))
         return [_Call(f"{client}.{method}", args, prefix, suffix)]
 
@@ -1024,7 +1056,7 @@ def _plain_call(method: str, resource_param: str, suffix: str = "") -> _Builder:
 
 
 def _sqs_delete(g: _Generator, sqs: str, queue: str, _: bool) -> list[_Call]:
-    messages, message = g._fresh("messages"), g._fresh("message")
+    messages, message = g.fresh("messages"), g.fresh("message")
     receive = (f"QueueUrl={queue}", *g.args("MaxNumberOfMessages"))
     delete = (f"QueueUrl={queue}", f'ReceiptHandle={message}["ReceiptHandle"]')
     return [

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Mapping
 from copy import deepcopy
@@ -59,31 +60,37 @@ def set_value(text: str, path: Path, value: object) -> str:
     last in `path` replaces that item of a list."""
     doc = _Doc(text)
     _need(path)
-    node, depth = doc.root, 0
-    while True:
-        key, here, rest = path[depth], path[: depth + 1], path[depth + 1 :]
+    depth, edits = _set_edits(doc, path, value)
+    result = _splice(text, edits)
+    _check(doc, result, path[:depth], lambda data: _set_plain(data, path[depth:], value))
+    return result
+
+
+def _set_edits(doc: _Doc, path: Path, value: object) -> tuple[int, Edits]:
+    """Follow `path` down to the deepest mapping or list that holds it; return its depth and
+    the edits that set the rest of the path there (creating the missing keys in one value)."""
+    node = doc.root
+    for depth, key in enumerate(path):
+        here, rest = path[: depth + 1], path[depth + 1 :]
+        creating = any(isinstance(part, int) for part in rest)  # only keys can be created
         index = _index(doc, node, key, here)
         if index is None:
             if rest:
                 _refuse_inherited(doc, node, str(key), here, "setting a key inside")
-                if any(isinstance(part, int) for part in rest):
+                if creating:
                     raise _missing(doc, node, str(key), here)
-            edits = _add_pair(doc, node, str(key), _nest(rest, value), block_list=False)
-            break
+            return depth, _add_pair(doc, node, str(key), _nest(rest, value), block_list=True)
         child = node.items[index]
-        if child.is_null and any(isinstance(part, int) for part in rest):
+        if child.is_null and creating:
             raise YamlEditError(
                 f"`{_show(path)}` is not in the file: `{_show(here)}` (line "
                 f"{doc.line(child.head)}) is empty",
                 hint="a list item can only be set once the list has it; append it instead",
             )
         if not rest or child.is_null:
-            edits = _replace(doc, node, child, _nest(rest, value), here)
-            break
-        node, depth = child, depth + 1
-    result = _splice(text, edits)
-    _check(doc, result, path[:depth], lambda data: _set_plain(data, path[depth:], value))
-    return result
+            return depth, _replace(doc, node, child, _nest(rest, value), here)
+        node = child
+    raise AssertionError("unreachable: the path is not empty")
 
 
 def remove(text: str, path: Path) -> str:
@@ -178,7 +185,7 @@ def render(value: object, *, flow: bool = True) -> str:
     if not flow and _is_collection(value) and value:
         return "\n".join(_block_entries(_Layout(), value, 0))
     if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{_key(k)}: {render(v)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join(f"{_scalar(k)}: {render(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list | tuple):
         return "[" + ", ".join(render(item) for item in value) + "]"
     return _scalar(value)
@@ -230,6 +237,7 @@ class _Doc:
 
     def __init__(self, text: str) -> None:
         self.text = text
+        self._breaks = [i for i, ch in enumerate(text) if ch == "\n"]
         try:
             self.data = parse(text)
         except YamlSyntaxError as exc:
@@ -254,7 +262,8 @@ class _Doc:
 
     # positions
     def line(self, index: int) -> int:
-        return self.text.count("\n", 0, index) + 1
+        """The 1-based line number of `index`."""
+        return bisect_left(self._breaks, index) + 1
 
     def bol(self, index: int) -> int:
         return self.text.rfind("\n", 0, index) + 1
@@ -286,6 +295,12 @@ class _Doc:
                 index = self.eol(index)
             else:
                 break
+        return index
+
+    def skip_blanks(self, index: int) -> int:
+        """Past spaces and tabs."""
+        while self.text[index : index + 1] in (" ", "\t"):
+            index += 1
         return index
 
     def token_end(self, index: int) -> int:
@@ -368,7 +383,7 @@ class _Doc:
                 item.lead = item.head = item.start
                 continue
             dash = self.skip(after)
-            while self.text[dash] in "&!":  # the list's own anchor or tag, before its first '-'
+            while self.text[dash : dash + 1] in ("&", "!"):  # the list's anchor or tag
                 dash = self.skip(self.token_end(dash))
             item.head, item.lead = dash, dash + 1
             _pin_empty(item)
@@ -577,7 +592,7 @@ def _replace(doc: _Doc, owner: _Node, child: _Node, value: object, path: Path) -
 def _add_pair(doc: _Doc, node: _Node, key: str, value: object, *, block_list: bool) -> Edits:
     """Edits that add `key: value` to the mapping `node`."""
     if node.flow:
-        return _flow_insert(doc, node, f"{_key(key)}: {render(value)}")
+        return _flow_insert(doc, node, f"{_scalar(key)}: {render(value)}")
     col = doc.col(node.items[-1].head)
     return _block_insert(doc, node, _entry_lines(doc.layout, key, value, col, block_list))
 
@@ -587,9 +602,9 @@ def _flow_insert(doc: _Doc, node: _Node, entry: str) -> Edits:
     if not node.items:
         return [(node.opening + 1, node.closing, entry)]
     last = node.items[-1]
-    end, text = last.end, doc.text
-    comma = end + len(text[end:]) - len(text[end:].lstrip(" \t"))
-    trailing = text[comma : comma + 1] == ","
+    end = last.end
+    comma = doc.skip_blanks(end)
+    trailing = doc.text[comma : comma + 1] == ","
     if trailing:
         end = comma + 1
     one_line = doc.line(last.head) == doc.line(node.opening)
@@ -704,12 +719,10 @@ def _entry_lines_span(doc: _Doc, node: _Node, index: int) -> tuple[int, int]:
 def _after_properties(doc: _Doc, node: _Node) -> int:
     """Where an empty `{}` or `[]` goes for `node`: after its ':' or '-', and after an anchor
     or tag written on that line."""
-    at, text = node.lead, doc.text
-    while True:
-        token = at + len(text[at : doc.eol(at)]) - len(text[at : doc.eol(at)].lstrip(" \t"))
-        if text[token : token + 1] not in ("&", "!"):
-            return at
-        at = doc.token_end(token)
+    at = node.lead
+    while doc.text[doc.skip_blanks(at) : doc.skip_blanks(at) + 1] in ("&", "!"):
+        at = doc.token_end(doc.skip_blanks(at))
+    return at
 
 
 def _splice(text: str, edits: Edits) -> str:
@@ -733,7 +746,7 @@ def _entry_lines(
 ) -> list[str]:
     """The lines of a new `key: value` entry at column `col`, relative to that column: inline
     when short, else the key alone with its value in block style below it."""
-    head = f"{_key(key)}:"
+    head = f"{_scalar(key)}:"
     inline = f"{head} {render(value)}"
     if _is_collection(value) and value:
         wide = col + len(inline) > LINE_LIMIT
@@ -759,10 +772,6 @@ def _block_body(layout: _Layout, value: Any, key_col: int) -> list[str]:
     by the file's step, relative to the key's column."""
     indent = layout.step if isinstance(value, Mapping) else layout.seq_indent
     return [" " * indent + line for line in _block_entries(layout, value, key_col + indent)]
-
-
-def _key(key: object) -> str:
-    return _scalar(key)
 
 
 def _key_like(token: _Node, new: str) -> str:
@@ -821,7 +830,7 @@ def _quote(text: str) -> str:
     quoted = json.dumps(text, ensure_ascii=False)
     out = []
     for ch in quoted:
-        if _printable(ch) or ch in "\t\n\r":
+        if _printable(ch):
             out.append(ch)
         elif ord(ch) <= 0xFFFF:
             out.append(f"\\u{ord(ch):04x}")

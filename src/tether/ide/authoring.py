@@ -40,7 +40,7 @@ def catalogue() -> dict[str, Any]:
                     {
                         "id": spec.id,
                         "label": spec.label,
-                        "method": spec.id.split(".", 1)[1],
+                        "method": spec.method,
                         "actions": list(spec.actions),
                         "params": [
                             {
