@@ -9,11 +9,11 @@ The file is replaced atomically.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from ruamel.yaml.comments import CommentedMap
 
+from tether.atomic import write_atomically
 from tether.errors import TetherError
 from tether.model import Project
 from tether.model.yamlfile import parse
@@ -31,9 +31,7 @@ def prune(project: Project, *, dry_run: bool = False) -> list[str]:
     spans = [_span(lines, resources, name) for name in unused]
     for start, end in sorted(spans, reverse=True):
         del lines[start:end]
-    temporary = path.with_name(f".{path.name}.{os.getpid()}")
-    temporary.write_text("".join(lines), encoding="utf-8")
-    temporary.replace(path)
+    write_atomically(path, "".join(lines).encode("utf-8"))
     return unused
 
 

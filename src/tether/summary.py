@@ -65,7 +65,7 @@ def _settings(resource: Resource) -> dict[str, Any]:
         {"retain": resource.retain} if isinstance(resource, DATA_RESOURCES) else {}
     )
     for key in PROJECT_RESOURCE_KEYS[type(resource)]:
-        value = getattr(resource, key, None)
+        value = getattr(resource, key)
         if key == "key":
             value = dict(value)
         elif key == "indexes":

@@ -274,7 +274,11 @@ def test_add_a_function_creates_its_handler_module(photos: Path) -> None:
     paths = {c.path: c for c in edit.changes}
     assert paths["app/billing.py"].before is None
     assert "def handler(event, context):" in paths["app/billing.py"].after
-    assert "  billing: {handler: app/billing.handler, memory: 256}" in paths["tether.yaml"].after
+    # written as its neighbours are: a block mapping among block mappings
+    assert (
+        "  billing:\n    handler: app/billing.handler\n    memory: 256\n"
+        in paths["tether.yaml"].after
+    )
     history.apply(photos, edit)
     assert load(photos).functions["billing"].memory == 256
     history.undo(photos)

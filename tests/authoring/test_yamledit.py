@@ -94,6 +94,24 @@ def test_set_adds_a_key_after_the_last_line_of_the_mapping_before_the_next_secti
         """)
 
 
+def test_a_new_mapping_among_block_mappings_is_written_in_block_style() -> None:
+    text = y("""
+        functions:
+          resize:
+            handler: app/resize.handler
+        """)
+    assert set_value(
+        text, ("functions", "api"), {"handler": "app/api.handler", "memory": 256}
+    ) == y("""
+        functions:
+          resize:
+            handler: app/resize.handler
+          api:
+            handler: app/api.handler
+            memory: 256
+        """)
+
+
 def test_set_adds_a_key_to_a_nested_block_mapping() -> None:
     text = y("""
         functions:

@@ -68,14 +68,20 @@ def test_a_preview_writes_nothing_and_an_apply_is_rechecked_like_a_save(
         applied = ide.request("POST", "/api/authoring/apply", body)
         assert applied.status == 200 and applied.json["applied"] is True
         assert applied.json["where"]["file"] == "app/worker.py"
+        files = _until(ws, lambda m: m["type"] == "files")
+        assert files["changed"] == ["app/worker.py"]  # written once, its temporary file unseen
         project = _until(ws, lambda m: m["type"] == "project")
         worker = project["functions"]["worker"]
         assert any(op["resource"] == "alerts" for op in worker["operations"]), worker
-    assert (ide.root / "app/worker.py").read_bytes() != before
+        assert (ide.root / "app/worker.py").read_bytes() != before
 
-    undone = ide.request("POST", "/api/authoring/undo")
-    assert undone.status == 200 and undone.json["title"].startswith("undo: add sns.publish")
-    assert (ide.root / "app/worker.py").read_bytes() == before
+        undone = ide.request("POST", "/api/authoring/undo")
+        assert undone.status == 200 and undone.json["title"].startswith("undo: add sns.publish")
+        assert (ide.root / "app/worker.py").read_bytes() == before
+        project = _until(ws, lambda m: m["type"] == "project")
+        assert not any(
+            op["resource"] == "alerts" for op in project["functions"]["worker"]["operations"]
+        )
     again = ide.request("POST", "/api/authoring/undo")
     assert again.status == 409 and again.json["message"] == "nothing to undo"
 

@@ -9,10 +9,10 @@ only while the files still hold what the edit wrote.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
+from tether.atomic import write_atomically
 from tether.authoring.edits import AuthoringError, Edit, FileChange
 
 HISTORY = Path(".tether") / "authoring" / "history.json"
@@ -98,11 +98,7 @@ def _write(target: Path, text: str | None) -> None:
         target.unlink(missing_ok=True)
         return
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(text.encode("utf-8"))
-    if target.exists():
-        os.chmod(temporary, target.stat().st_mode & 0o777)
-    temporary.replace(target)
+    write_atomically(target, text.encode("utf-8"))
 
 
 def _load(root: Path) -> list[dict[str, Any]]:
@@ -116,6 +112,4 @@ def _load(root: Path) -> list[dict[str, Any]]:
 def _save(root: Path, entries: list[dict[str, Any]]) -> None:
     path = root / HISTORY
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".history.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(entries), encoding="utf-8")
-    temporary.replace(path)
+    write_atomically(path, json.dumps(entries).encode("utf-8"))

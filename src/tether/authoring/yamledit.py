@@ -594,6 +594,13 @@ def _add_pair(doc: _Doc, node: _Node, key: str, value: object, *, block_list: bo
     if node.flow:
         return _flow_insert(doc, node, f"{_scalar(key)}: {render(value)}")
     col = doc.col(node.items[-1].head)
+    if (
+        isinstance(value, Mapping)
+        and value
+        and all(i.kind == "map" and i.is_block for i in node.items)
+    ):
+        # among entries that are all block mappings (functions, usually), a new one is one too
+        return _block_insert(doc, node, [f"{_scalar(key)}:", *_block_body(doc.layout, value, col)])
     return _block_insert(doc, node, _entry_lines(doc.layout, key, value, col, block_list))
 
 

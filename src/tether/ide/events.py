@@ -26,7 +26,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from watchfiles import Change, DefaultFilter, awatch
 
-from tether.ide.files import HIDDEN, TEMP_MARK
+from tether.atomic import TEMP_MARK
+from tether.ide.files import HIDDEN
 
 Message = dict[str, Any]
 QUIET_MS = 50  # a batch is sent once the disk has been quiet this long

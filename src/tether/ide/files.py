@@ -10,20 +10,18 @@ version it read (the sha256 of the bytes), and a file changed on disk since is n
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import stat
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
 
+from tether.atomic import TEMP_MARK, write_atomically
 from tether.ide.errors import ApiError
 
 HIDDEN = frozenset({".tether", ".git", "__pycache__", ".venv", "node_modules"})
 PROTECTED = frozenset({".tether", ".git"})  # never written through the IDE
-TEMP_MARK = ".tether-save-"  # in the names of a save's temporary files (the watcher skips them)
 MAX_EDIT_BYTES = 5 * 1024 * 1024  # beyond this a file is not loaded into the editor
 _SNIFF = 8192
 
@@ -164,7 +162,7 @@ class ProjectFiles:
                         extra={"version": version_of(current)},
                     )
                 mode = stat.S_IMODE(path.stat().st_mode)
-            _write_atomically(path.resolve() if path.is_symlink() else path, data, mode)
+            write_atomically(path.resolve() if path.is_symlink() else path, data, mode)
         return {"path": self.relative(path), "version": version_of(data)}
 
     def rename(self, source: Any, target: Any) -> dict[str, Any]:
@@ -200,24 +198,3 @@ class ProjectFiles:
                 except FileNotFoundError:
                     raise ApiError(404, "not_found", f"{rel} does not exist") from None
         return {"deleted": self.relative(path)}
-
-
-def _write_atomically(path: Path, data: bytes, mode: int | None) -> None:
-    """Write a temporary file next to `path`, then rename it over `path`: a reader (or a crash)
-    sees the old file or the new one, never half of one."""
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}{TEMP_MARK}", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        if mode is None:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(name, mode)
-        os.replace(name, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(name)
-        raise
