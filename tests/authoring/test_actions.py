@@ -290,3 +290,22 @@ def test_a_project_with_errors_is_not_edited(photos: Path) -> None:
     with pytest.raises(AuthoringError, match="the project has errors") as raised:
         actions.add_resource(photos, "more", "sns.topic")
     assert "tether check" in raised.value.hint
+
+
+def test_edit_a_trigger_in_place(photos: Path) -> None:
+    before = (photos / "tether.yaml").read_text()
+    edit = actions.set_trigger(photos, "resize", 0, {"prefix": "raw/", "suffix": None})
+    assert changed_lines(before, edit.changes[0].after) == (
+        ["      - {resource: uploads, events: [created], prefix: incoming/, suffix: .jpg}"],
+        ["      - {resource: uploads, events: [created], prefix: raw/}"],
+    )
+    history.apply(photos, edit)
+    assert load(photos).functions["resize"].triggers[0].describe() == "s3 created raw/*"
+    with pytest.raises(AuthoringError, match="has no setting 'batch_size'") as raised:
+        actions.set_trigger(photos, "resize", 0, {"batch_size": 5})
+    assert raised.value.field == "batch_size"
+    with pytest.raises(AuthoringError, match="resize has no trigger #3"):
+        actions.set_trigger(photos, "resize", 2, {"prefix": "x/"})
+    # a route may be kept, or moved to one no other function has
+    edit = actions.set_trigger(photos, "api", 0, {"route": "GET /orders/{order_id}"})
+    assert '{resource: web, route: "GET /orders/{order_id}"}' in edit.changes[0].after

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from tether.authoring.fields import (
 )
 from tether.model import Project, rules
 from tether.model.loader import DATA_RESOURCES
-from tether.model.project import Function, Resource, Schedule, Table
+from tether.model.project import Function, Resource, Schedule, Table, Trigger
 from tether.model.yamlfile import parse
 
 SKIPPED_DIRS = {".tether", ".git", ".venv", "venv", "node_modules", "__pycache__", "build", "dist"}
@@ -394,18 +395,63 @@ def add_trigger(
     return edit
 
 
+def set_trigger(
+    root: Path,
+    function: str,
+    index: int,
+    settings: Mapping[str, Any],
+    *,
+    before: Project | None = None,
+) -> Edit:
+    """Change (value) or reset (None) settings of the `index`th trigger (0-based) of a function:
+    an S3 prefix, a batch size, an HTTP route..."""
+    draft = Draft(root, before)
+    project = draft.before()
+    fn = _function(project, function)
+    trigger = _trigger(fn, index)
+    fields = {f.name: f for f in TRIGGER_FIELDS[trigger.kind]}
+    text = draft.yaml()
+    for key, value in settings.items():
+        if key not in fields:
+            takes = ", ".join(fields) or "no settings"
+            raise AuthoringError(
+                f"a {trigger.kind} trigger has no setting {key!r}",
+                hint=f"it takes: {takes}",
+                field=key,
+            )
+        if key == "route" and value is not None:
+            others = {
+                **project.functions,
+                function: replace(fn, triggers=fn.triggers[:index] + fn.triggers[index + 1 :]),
+            }
+            _check_route(replace(project, functions=others), str(value), trigger.resource)
+        if value is None and fields[key].required:
+            raise AuthoringError(f"{key} is required", hint=fields[key].help, field=key)
+        text = _set_or_remove(text, ("functions", function, "triggers", index, key), value)
+    draft.write("tether.yaml", text)
+    edit, _ = draft.finish(
+        f"change the trigger {trigger.resource} ({trigger.describe()}) of {function}",
+        field=next(iter(settings), None),
+    )
+    return edit
+
+
+def _trigger(fn: Function, index: int) -> Trigger:
+    if not 0 <= index < len(fn.triggers):
+        listed = ", ".join(t.describe() for t in fn.triggers)
+        raise AuthoringError(
+            f"{fn.name} has no trigger #{index + 1}",
+            hint=f"it has {len(fn.triggers)}" + (f": {listed}" if listed else ""),
+            field="index",
+        )
+    return fn.triggers[index]
+
+
 def remove_trigger(root: Path, function: str, index: int, *, before: Project | None = None) -> Edit:
     """Remove the `index`th trigger (0-based, in the file's order) of a function."""
     draft = Draft(root, before)
     fn = _function(draft.before(), function)
-    if not 0 <= index < len(fn.triggers):
-        raise AuthoringError(
-            f"{function} has no trigger #{index + 1}",
-            hint=f"it has {len(fn.triggers)}"
-            + (": " + ", ".join(t.describe() for t in fn.triggers) if fn.triggers else ""),
-            field="index",
-        )
-    trigger = fn.triggers[index]
+    trigger = _trigger(fn, index)
     text = draft.yaml()
     if len(fn.triggers) == 1:
         text = yamledit.remove(text, ("functions", function, "triggers"))

@@ -114,8 +114,10 @@ def _load_edited(
         if expected is not None and fresh and all(expected(p) for p in fresh):
             return None
         problem = (fresh or _errors(exc.problems))[0]
+        # a line of a file the edit rewrites means nothing to the user: it is not on disk
+        where = "" if problem.file in overlay else f" ({problem.file}:{problem.line})"
         raise AuthoringError(
-            f"this edit would make the project invalid: {problem.message} ({problem.file}:{problem.line})",
+            f"this edit would make the project invalid: {problem.message}{where}",
             hint=problem.hint or "change the values and try again",
             field=field,
         ) from None

@@ -74,11 +74,10 @@ def add_resource(
     cls = fields.resource_class(type_name)
     values = fields.parse(settings, fields.RESOURCE_FIELDS[cls], what=f"a {type_name}")
     root = _root(project_path)
-    return _show(
-        actions.add_resource(root, name, type_name, values, external=external),
-        dry_run=dry_run,
-        root=root,
-    )
+    edit = actions.add_resource(root, name, type_name, values, external=external)
+    if type_name == "schedule":
+        _say_schedule(name, str(values.get("expression") or "rate(1 day)"))
+    return _show(edit, dry_run=dry_run, root=root)
 
 
 @add.command("function")
@@ -123,6 +122,7 @@ def add_trigger(
     from tether.authoring import actions, fields
     from tether.authoring.edits import AuthoringError
     from tether.loading import load
+    from tether.model.project import Schedule
 
     root = _root(project_path)
     project = load(root)
@@ -132,19 +132,18 @@ def add_trigger(
     kind = fields.trigger_kind(type(project.resources[resource]))
     values = fields.parse(settings, fields.TRIGGER_FIELDS[kind], what=f"a {kind} trigger")
     edit = actions.add_trigger(root, function, resource, values, before=project)
-    if kind == "schedule":
-        _say_schedule(project.resources[resource])
+    target = project.resources[resource]
+    if isinstance(target, Schedule):
+        _say_schedule(resource, target.expression)
     return _show(edit, dry_run=dry_run, root=root)
 
 
-def _say_schedule(resource: Any) -> None:
+def _say_schedule(name: str, expression: str) -> None:
     from tether.authoring.schedules import preview
 
-    shown = preview(resource.expression)
+    shown = preview(expression)
     if shown["valid"]:
-        click.echo(
-            f"{resource.name} fires {resource.expression}; next: " + ", ".join(shown["next"])
-        )
+        click.echo(f"{name} fires {expression} (UTC); next: " + ", ".join(shown["next"]))
 
 
 @add.command("operation")
@@ -255,36 +254,35 @@ def remove_function(name: str, project_path: Path | None, dry_run: bool) -> int:
 def remove_trigger(function: str, which: str, project_path: Path | None, dry_run: bool) -> int:
     """Remove a trigger of FUNCTION: WHICH is its resource's name, or its number (1 = first)."""
     from tether.authoring import actions
-    from tether.authoring.edits import AuthoringError
     from tether.loading import load
 
     root = _root(project_path)
     project = load(root)
+    index = _trigger_index(project, function, which)
+    edit = actions.remove_trigger(root, function, index, before=project)
+    return _show(edit, dry_run=dry_run, root=root)
+
+
+def _trigger_index(project: Any, function: str, which: str) -> int:
+    """The 0-based index of FUNCTION's trigger named by its resource or its number (1 = first)."""
+    from tether.authoring.edits import AuthoringError
+
     fn = project.functions.get(function)
     if fn is None:
-        raise AuthoringError(
-            f"no function {function!r} in the project",
-            hint="functions: " + ", ".join(project.functions),
-        )
+        known = ", ".join(project.functions) or "none yet"
+        raise AuthoringError(f"no function {function!r} in the project", hint=f"functions: {known}")
     if which.isdigit():
-        index = int(which) - 1
-    else:
-        matches = [i for i, t in enumerate(fn.triggers) if t.resource == which]
-        if len(matches) != 1:
-            listed = (
-                ", ".join(
-                    f"{i + 1}: {t.resource} ({t.describe()})" for i, t in enumerate(fn.triggers)
-                )
-                or "none"
-            )
-            raise AuthoringError(
-                f"{function} has {'no' if not matches else 'several'} triggers from {which!r}",
-                hint=f"name one by number: {listed}",
-            )
-        index = matches[0]
-    return _show(
-        actions.remove_trigger(root, function, index, before=project), dry_run=dry_run, root=root
-    )
+        return int(which) - 1
+    matches = [i for i, t in enumerate(fn.triggers) if t.resource == which]
+    if len(matches) != 1:
+        listed = ", ".join(
+            f"{i + 1}: {t.resource} ({t.describe()})" for i, t in enumerate(fn.triggers)
+        )
+        raise AuthoringError(
+            f"{function} has {'no' if not matches else 'several'} triggers from {which!r}",
+            hint=f"name one by number: {listed or 'none'}",
+        )
+    return matches[0]
 
 
 @click.group("set")
@@ -319,6 +317,34 @@ def set_function(
             environment[key] = raw if raw != "" else None
     root = _root(project_path)
     return _show(actions.set_function(root, name, values, environment), dry_run=dry_run, root=root)
+
+
+@set_.command("trigger")
+@click.argument("function")
+@click.argument("which")
+@SETTINGS
+@project_option
+@dry_run_option
+def set_trigger(
+    function: str, which: str, settings: tuple[str, ...], project_path: Path | None, dry_run: bool
+) -> int:
+    """Change a trigger of FUNCTION (WHICH: its resource, or its number), e.g.
+    `tether set trigger resize uploads prefix=raw/ suffix=` (KEY= resets a setting)."""
+    from tether.authoring import actions, fields
+    from tether.loading import load
+
+    root = _root(project_path)
+    project = load(root)
+    index = _trigger_index(project, function, which)
+    fn = project.functions[function]
+    known = fields.TRIGGER_FIELDS[fn.triggers[index].kind] if 0 <= index < len(fn.triggers) else ()
+    values: dict[str, Any] = {}
+    for word in settings:
+        key, sep, raw = word.partition("=")
+        what = f"a {fn.triggers[index].kind} trigger" if known else "this trigger"
+        values.update({key: None} if sep and raw == "" else fields.parse([word], known, what=what))
+    edit = actions.set_trigger(root, function, index, values, before=project)
+    return _show(edit, dry_run=dry_run, root=root)
 
 
 @set_.command("resource")

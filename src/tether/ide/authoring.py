@@ -135,6 +135,9 @@ ACTIONS: dict[str, Action] = {
     "remove_trigger": lambda root, b, p: actions.remove_trigger(
         root, _text(b, "function") or "", _int(b, "index"), before=p
     ),
+    "set_trigger": lambda root, b, p: actions.set_trigger(
+        root, _text(b, "function") or "", _int(b, "index"), _mapping(b, "settings"), before=p
+    ),
     "set_function": lambda root, b, p: actions.set_function(
         root,
         _text(b, "function") or "",
