@@ -6,15 +6,16 @@
 import type { Extension, StateEffect } from "@codemirror/state";
 
 import { api, ApiError, authoringApi } from "./api";
-import { Dialog, PreviewPane, type Control, dialogOpen, fieldControl, menu, popover, row, setSourceOpener, values, when } from "./authoring_ui";
+import { Dialog, PreviewPane, type Control, dialogOpen, fieldControl, linkify, menu, popover, row, setSourceOpener, values, when } from "./authoring_ui";
 import { type DragData, type DropTarget, type HandlerInfo, editorAuthoring, endDrag, setHandlers, startDrag } from "./authoring_editor";
-import { entry, type YamlMap, type YamlValue } from "./authoring_yaml";
+import { entry, triggerAt, type YamlMap, type YamlValue } from "./authoring_yaml";
 import { handlerFile, handlerName, tetherCompletion } from "./completion";
-import { h } from "./dom";
-import type { AuthoringAction, Catalogue, CatalogueKind, CatalogueOperation, Edit, Field, ProjectReport, SourceRef } from "./types";
+import { h, parseSource } from "./dom";
+import type { AuthoringAction, Catalogue, CatalogueKind, CatalogueOperation, Edit, Field, ProjectReport, SourceRef, Trigger } from "./types";
 
 export type ToastAction = { label: string; run: () => void; testid?: string };
-type Toast = (message: string, kind?: "info" | "error", action?: ToastAction) => HTMLElement | void;
+/** A note in the corner; `body` (more to read or click) keeps it on screen longer. */
+type Toast = (message: string, kind?: "info" | "error", action?: ToastAction, body?: HTMLElement) => HTMLElement | void;
 
 export interface AuthoringHost {
   report(): ProjectReport;
@@ -24,7 +25,8 @@ export interface AuthoringHost {
   isDirty(path: string): boolean;
   /** Reload the open tabs of these files from disk (they have no unsaved edits). */
   reload(paths: string[]): Promise<void>;
-  /** Ask the editors for the authoring effects again (the handlers' trigger marks). */
+  /** The catalogue arrived: ask the editors for the authoring effects again (the handlers'
+   * trigger marks) and redraw the side panel (which triggers have settings to edit). */
   refreshEditors(): void;
   /** Check the project again now (not waiting for the server's push) and show the result. */
   refreshProject(): Promise<void>;
@@ -64,13 +66,28 @@ function matchField(field: string, names: string[]): string | null {
   return parts.find((p) => names.includes(p)) ?? null;
 }
 
-/** A field's current value as tether.yaml has it (null: unset, the default applies). */
+/** What an edit form starts from for a field that is not set (its default applies). */
+function unsetOf(f: Field): unknown {
+  return f.input === "bool" ? Boolean(f.default) : f.input === "multi" || f.input === "keys" ? f.default : null;
+}
+
+/** A field's current value as tether.yaml's text has it (a trigger's settings). */
 function initialOf(v: YamlValue | undefined, f: Field): unknown {
-  if (v === undefined) return f.input === "bool" ? Boolean(f.default) : f.input === "multi" || f.input === "keys" ? f.default : null;
+  if (v === undefined) return unsetOf(f);
   if (f.input === "int") return typeof v === "string" && Number.isFinite(Number(v)) ? Number(v) : v;
   if (f.input === "bool") return v === "true";
   if (f.input === "multi") return Array.isArray(v) ? v : [v];
   return v;
+}
+
+/** A field's current value as the project report has it (a function's or resource's settings). */
+function currentOf(v: unknown, f: Field): unknown {
+  if (v === undefined || v === null || v === "") return unsetOf(f);
+  if (f.input === "bool") return Boolean(v);
+  if (f.input === "multi") return Array.isArray(v) ? v.map(String) : [String(v)];
+  if (f.input === "keys") return typeof v === "object" && !Array.isArray(v) ? v : unsetOf(f);
+  if (f.input === "int") return typeof v === "number" ? v : Number.isFinite(Number(v)) ? Number(v) : v;
+  return typeof v === "object" ? JSON.stringify(v) : String(v);
 }
 
 // --- one dialog's preview and apply ----------------------------------------------------------------
@@ -210,9 +227,10 @@ class EditSession {
     this.dialog.el.classList.add("busy");
     try {
       const edit = await authoringApi.apply(action);
+      const settled = this.authoring.settle(edit.changes.map((c) => c.path));
       this.dialog.close();
-      this.authoring.toast(done(edit.title));
-      await this.authoring.host.reload(edit.changes.map((c) => c.path));
+      this.authoring.toast(done(edit.title), edit.notes);
+      await settled;
       await this.opts.applied(edit);
     } catch (err) {
       this.clearErrors();
@@ -289,9 +307,29 @@ export class Authoring {
   /** The note of the last change, with its Undo (an older note's Undo would undo this one). */
   private undoNote: HTMLElement | null = null;
 
-  toast(text: string): void {
+  /** The note of a change applied, with its Undo and the edit's notes (their file:line links). */
+  toast(text: string, notes: string[] = []): void {
     this.undoNote?.remove();
-    this.undoNote = this.host.toast(text, "info", { label: "Undo", testid: "toast-undo", run: () => void this.undo() }) || null;
+    const body = notes.length
+      ? h("ul", { class: "toast-notes", "data-testid": "toast-notes" }, notes.map((n) => h("li", {}, ...linkify(n, (source) => void this.host.open(source)))))
+      : undefined;
+    this.undoNote = this.host.toast(text, "info", { label: "Undo", testid: "toast-undo", run: () => void this.undo() }, body) || null;
+  }
+
+  /** After an edit is written: the open tabs reloaded and the project checked again (the
+   * dialogs read settings from the report; one opened right after must see the change). */
+  private settling: Promise<void> = Promise.resolve();
+
+  settle(paths: string[]): Promise<void> {
+    this.settling = (async () => {
+      try {
+        if (paths.length) await this.host.reload(paths);
+        await this.host.refreshProject();
+      } catch {
+        // the server's next push brings the project anyway
+      }
+    })();
+    return this.settling;
   }
 
   async undo(): Promise<void> {
@@ -300,6 +338,7 @@ export class Authoring {
     try {
       const { title } = await authoringApi.undo();
       this.host.toast(`Undone: ${title}`);
+      await this.settle([]);
     } catch (err) {
       this.host.toast(message(err), "error");
     }
@@ -401,6 +440,7 @@ export class Authoring {
   }
 
   private async ready(): Promise<Catalogue | null> {
+    await this.settling;
     const catalogue = await this.load();
     if (!catalogue) this.host.toast("The authoring catalogue is not available (see the side panel).", "error");
     return catalogue;
@@ -867,74 +907,139 @@ export class Authoring {
     opSelect.focus();
   }
 
-  // --- add a trigger ---
+  // --- add or edit a trigger ---
 
   trigger(resource: string | null, fn: string): void {
-    void this.triggerDialog(resource, fn);
+    void this.triggerDialog(resource, fn, null);
   }
 
-  private async triggerDialog(resource: string | null, fn: string): Promise<void> {
+  /** The edit dialog of `fn`'s `index`th trigger (0-based, as the report lists them). */
+  editTrigger(fn: string, index: number): void {
+    if (this.refuseUnsaved([PROJECT_FILE])) return;
+    const t = this.report.functions[fn]?.triggers[index];
+    if (!t) return void this.host.toast(`${fn} has no trigger #${index + 1} any more`, "error");
+    void this.triggerDialog(t.resource, fn, { index, trigger: t });
+  }
+
+  /** The settings a kind of trigger takes (an SNS or schedule trigger takes none). */
+  private triggerFields(t: Trigger): Field[] {
+    const kind = this.kind(this.report.resources[t.resource]?.type ?? "");
+    if (kind?.trigger?.kind === t.kind) return kind.trigger.settings;
+    return this.catalogue?.kinds.find((k) => k.trigger?.kind === t.kind)?.trigger?.settings ?? [];
+  }
+
+  /** Whether a trigger of this kind has settings to edit (yes while the catalogue is loading). */
+  triggerEditable(t: Trigger): boolean {
+    return !this.catalogue || this.triggerFields(t).length > 0;
+  }
+
+  /** A trigger's settings as tether.yaml has them, read at the line the report names (or, if
+   * that line holds no map of this trigger, found by its place under the function). */
+  private async triggerSettings(fn: string, index: number, t: Trigger): Promise<YamlMap | null> {
+    const at = parseSource(t.source);
+    const file = at?.file ?? PROJECT_FILE;
+    let text: string;
+    try {
+      text = (await api.readFile(file)).content;
+    } catch {
+      return null;
+    }
+    const ours = (m: YamlMap | null | undefined): m is YamlMap => Boolean(m) && m!.resource === t.resource;
+    if (at) {
+      // A flow list holds several triggers on one line: this one is the nth of them.
+      const triggers = this.report.functions[fn]?.triggers ?? [];
+      const position = triggers.slice(0, index).filter((o) => o.source === t.source).length;
+      const found = triggerAt(text, at.line, position);
+      if (ours(found)) return found;
+    }
+    const listed = file === PROJECT_FILE ? entry(text, "functions", fn)?.triggers : undefined;
+    const found = Array.isArray(listed) ? listed[index] : undefined;
+    return found && typeof found === "object" && !Array.isArray(found) && ours(found) ? found : null;
+  }
+
+  private async triggerDialog(resource: string | null, fn: string, edit: { index: number; trigger: Trigger } | null): Promise<void> {
     const catalogue = await this.ready();
     if (!catalogue || this.refuseUnsaved([PROJECT_FILE])) return;
     const report = this.report;
     const able = Object.keys(report.resources)
       .filter((n) => this.kind(report.resources[n].type)?.trigger)
       .sort();
+    // An edit starts from the trigger's settings as written (unreadable: from the defaults).
+    const current = edit ? await this.triggerSettings(fn, edit.index, edit.trigger) : null;
     let settings: Control[] = [];
     let kind: CatalogueKind | undefined;
     const session = new EditSession(this, {
-      title: "Trigger a function",
+      title: edit ? "Edit a trigger" : "Trigger a function",
       subtitle: `${fn}`,
       testid: "trigger-dialog",
       applyLabel: "Apply",
       build: () => {
         if (!resSelect.value) return "Choose the resource whose events run the function.";
+        if (edit) {
+          const changed = values(settings);
+          if (!Object.keys(changed).length) return settings.length ? "Change a setting to see the change." : "This trigger has no settings to change.";
+          return { action: "set_trigger", function: fn, index: edit.index, settings: changed };
+        }
         return { action: "add_trigger", function: fnSelect.value, resource: resSelect.value, settings: values(settings) };
       },
       applied: () => undefined,
     });
+    session.dialog.el.dataset.mode = edit ? "edit" : "add";
     const changed = () => {
       session.dialog.subtitle = `${resSelect.value || "?"} → ${fnSelect.value}`;
       session.changed();
     };
-    const fnSelect = h("select", { "data-testid": "trigger-function" }, ...Object.keys(report.functions).map((n) => h("option", { value: n }, n)));
+    const fnSelect = h("select", { "data-testid": "trigger-function", disabled: Boolean(edit) }, ...Object.keys(report.functions).map((n) => h("option", { value: n }, n)));
     fnSelect.value = fn;
-    const resSelect = h("select", { "data-testid": "trigger-resource" }, h("option", { value: "" }, "— choose —"), ...able.map((n) => h("option", { value: n }, `${n}  (${report.resources[n].type})`)));
+    const resSelect = h("select", { "data-testid": "trigger-resource", disabled: Boolean(edit) }, h("option", { value: "" }, "— choose —"), ...able.map((n) => h("option", { value: n }, `${n}  (${report.resources[n].type})`)));
+    if (edit && !able.includes(edit.trigger.resource)) resSelect.append(h("option", { value: edit.trigger.resource }, edit.trigger.resource));
     if (resource) resSelect.value = resource;
     const settingsBox = h("div", { class: "settings-box", "data-testid": "trigger-settings" });
-    const renderSettings = async () => {
+    const renderSettings = () => {
       kind = this.kind(report.resources[resSelect.value]?.type ?? "");
       session.forget(settings.map((c) => c.name));
-      settings = (kind?.trigger?.settings ?? []).map((f) => fieldControl(f, changed));
+      const fields = edit ? this.triggerFields(edit.trigger) : (kind?.trigger?.settings ?? []);
+      settings = fields.map((f) => (edit ? fieldControl(f, changed, initialOf(current?.[f.name], f)) : fieldControl(f, changed)));
       session.controls(settings);
       settingsBox.replaceChildren(...settings.map((c) => c.el));
       if (kind?.type === "schedule") {
-        const box = h("div", { class: "fld", "data-testid": "trigger-schedule" }, h("label", { class: "fld-label" }, "Schedule"));
+        const expression = report.resources[resSelect.value]?.settings?.expression ?? "";
+        const box = h(
+          "div",
+          { class: "fld", "data-testid": "trigger-schedule" },
+          h("label", { class: "fld-label" }, "Schedule"),
+          h("code", { class: "expr-shown", "data-testid": "schedule-expression" }, expression || "(its expression is not known)"),
+        );
         settingsBox.prepend(box);
-        let expression = "";
-        try {
-          const yaml = (await api.readFile(PROJECT_FILE)).content;
-          const found = entry(yaml, "resources", resSelect.value)?.expression;
-          expression = typeof found === "string" ? found : "";
-        } catch {
-          expression = "";
-        }
-        box.append(h("code", { class: "expr-shown", "data-testid": "schedule-expression" }, expression || "(its expression is not readable)"));
         if (expression) this.scheduleHint(box, expression);
       }
       if (!settings.length && kind?.type !== "schedule" && kind) settingsBox.append(h("p", { class: "muted" }, "No settings for this trigger."));
     };
-    resSelect.addEventListener("change", () => (void renderSettings(), changed()));
+    resSelect.addEventListener("change", () => (renderSettings(), changed()));
     fnSelect.addEventListener("change", changed);
     const fnRow = row("function", "Function", fnSelect, { required: true });
-    const resRow = row("resource", "Resource", resSelect, { required: true, help: "Its events run the function." });
+    const resRow = row("resource", "Resource", resSelect, { required: true, help: edit ? "To trigger from another resource, remove this trigger and add one." : "Its events run the function." });
     session.field("function", fnRow.setError);
     session.field("resource", resRow.setError);
+    session.field("index", resRow.setError);
     session.dialog.form.append(resRow.el, fnRow.el, settingsBox);
-    await renderSettings();
+    if (edit) {
+      const at = parseSource(edit.trigger.source);
+      const where = at ? `${at.file}:${at.line}` : PROJECT_FILE;
+      session.dialog.form.append(
+        h(
+          "p",
+          { class: "fld-help trigger-source", "data-testid": "trigger-current" },
+          current
+            ? ["The current settings, as ", ...linkify(where, (source) => (session.dialog.close(), void this.host.open(source))), " has them. A cleared field goes back to its default."]
+            : [`The current settings could not be read from ${where}: the fields show the defaults; only what you change is written.`],
+        ),
+      );
+    }
+    renderSettings();
     session.dialog.subtitle = `${resSelect.value || "?"} → ${fnSelect.value}`;
     session.open();
-    (settings[0]?.el.querySelector<HTMLElement>("input, select") ?? resSelect).focus();
+    (settings[0]?.el.querySelector<HTMLElement>("input, select") ?? (edit ? session.dialog.el : resSelect)).focus();
   }
 
   // --- removing, renaming, settings ---
@@ -992,12 +1097,10 @@ export class Authoring {
   async functionSettings(fn: string): Promise<void> {
     const catalogue = await this.ready();
     if (!catalogue || this.refuseUnsaved([PROJECT_FILE])) return;
-    let current: YamlMap = {};
-    try {
-      current = entry((await api.readFile(PROJECT_FILE)).content, "functions", fn) ?? {};
-    } catch {
-      current = {};
-    }
+    // The report has the function's settings as the project resolves them.
+    const info = this.report.functions[fn];
+    if (!info) return void this.host.toast(`The project has no function ${fn} any more`, "error");
+    const current: Record<string, unknown> = { ...info };
     const session = new EditSession(this, {
       title: "Function settings",
       subtitle: fn,
@@ -1019,7 +1122,7 @@ export class Authoring {
       applied: () => undefined,
     });
     const changed = () => session.changed();
-    const controls = catalogue.function_settings.map((f) => fieldControl(f, changed, initialOf(current[f.name], f)));
+    const controls = catalogue.function_settings.map((f) => fieldControl(f, changed, currentOf(current[f.name], f)));
     session.controls(controls);
 
     interface EnvRow {
@@ -1064,10 +1167,7 @@ export class Authoring {
       envList.append(r.el);
       return r;
     };
-    const env = current.environment;
-    if (env && typeof env === "object" && !Array.isArray(env)) {
-      for (const [k, v] of Object.entries(env)) addEnvRow(k, typeof v === "string" ? v : JSON.stringify(v));
-    }
+    for (const [k, v] of Object.entries(info.environment ?? {})) addEnvRow(k, typeof v === "string" ? v : JSON.stringify(v));
     const addEnv = h("button", { class: "mini", "data-testid": "env-add", onclick: () => (addEnvRow(null, "").el.querySelector("input")?.focus()) }, "+ variable");
     session.dialog.form.append(
       ...controls.map((c) => c.el),
@@ -1080,17 +1180,12 @@ export class Authoring {
     session.open();
   }
 
-  /** A project resource's settings (as the add dialog has them), from tether.yaml. */
+  /** A project resource's settings (as the add dialog has them), from the project report. */
   async resourceSettings(name: string): Promise<void> {
     const catalogue = await this.ready();
     const kind = this.kind(this.report.resources[name]?.type ?? "");
     if (!catalogue || !kind || this.refuseUnsaved([PROJECT_FILE])) return;
-    let current: YamlMap = {};
-    try {
-      current = entry((await api.readFile(PROJECT_FILE)).content, "resources", name) ?? {};
-    } catch {
-      current = {};
-    }
+    const current = this.report.resources[name]?.settings ?? {};
     const session = new EditSession(this, {
       title: "Resource settings",
       subtitle: `${name} · ${kind.label}`,
@@ -1103,7 +1198,7 @@ export class Authoring {
       },
       applied: () => undefined,
     });
-    const controls = kind.settings.map((f) => fieldControl(f, () => session.changed(), initialOf(current[f.name], f)));
+    const controls = kind.settings.map((f) => fieldControl(f, () => session.changed(), currentOf(current[f.name], f)));
     session.controls(controls);
     session.dialog.form.append(...controls.map((c) => c.el));
     for (const c of controls) if (c.name === "expression") this.scheduleHint(c.el);
@@ -1154,6 +1249,15 @@ export class Authoring {
 
   /** The popover of a handler's trigger mark: its triggers, each removable, and adding one. */
   triggerPopover(fn: string, anchor: HTMLElement): void {
+    // Right after a change, the list waits for the project as it is now.
+    void this.settling.then(() => {
+      // (the mark may have been drawn again meanwhile: the one of this function now)
+      const mark = anchor.isConnected ? anchor : document.querySelector<HTMLElement>(`.editor-pane:not([hidden]) [data-testid=trigger-mark][data-function="${CSS.escape(fn)}"]`);
+      if (mark) this.showTriggerPopover(fn, mark);
+    });
+  }
+
+  private showTriggerPopover(fn: string, anchor: HTMLElement): void {
     const info = this.report.functions[fn];
     if (!info || dialogOpen()) return;
     const able = Object.keys(this.report.resources)
@@ -1184,6 +1288,9 @@ export class Authoring {
                   { "data-testid": "trigger-item", "data-resource": t.resource },
                   kindIcon(this.kind(this.report.resources[t.resource]?.type ?? ""), this.report.resources[t.resource]?.type ?? "?"),
                   h("span", { class: "pop-trigger-text" }, h("b", {}, t.resource), " ", h("span", { class: "muted" }, t.description)),
+                  this.triggerEditable(t)
+                    ? h("button", { class: "mini", "data-testid": "trigger-edit", title: "Change this trigger's settings", onclick: () => (pop?.close(), this.editTrigger(fn, i)) }, "Edit")
+                    : null,
                   h("button", { class: "mini danger", "data-testid": "trigger-remove", onclick: () => (pop?.close(), this.removeTrigger(fn, i)) }, "Remove"),
                 ),
               ),

@@ -1,11 +1,15 @@
-// A best-effort reading of one entry of tether.yaml (a function's settings, a schedule's
-// expression), to fill an edit form with the current values. The server owns tether.yaml: this
-// never writes it, and what it cannot read just leaves a field blank.
+// A best-effort reading of a trigger in tether.yaml, to fill its edit form with the current
+// settings (the project report names each trigger's line but not its settings; functions' and
+// resources' settings come from the report). The server owns tether.yaml: this never writes
+// it, and what it cannot read just leaves a field at its default.
 
 export type YamlValue = string | YamlMap | YamlValue[];
 export interface YamlMap {
   [key: string]: YamlValue;
 }
+
+const indentOf = (l: string) => l.length - l.trimStart().length;
+const isItem = (l: string) => /^\s*-(\s|$)/.test(l);
 
 /** Text before a comment (a `#` outside quotes, at the start or after a space). */
 function uncomment(line: string): string {
@@ -88,7 +92,6 @@ export function flow(text: string): YamlValue {
 /** A block mapping from `lines` (already cut to one entry's children). */
 function block(lines: string[]): YamlMap {
   const map: YamlMap = {};
-  const indentOf = (l: string) => l.length - l.trimStart().length;
   const body = lines.map(uncomment).filter((l) => l.trim());
   if (!body.length) return map;
   const base = Math.min(...body.map(indentOf));
@@ -106,14 +109,104 @@ function block(lines: string[]): YamlMap {
       continue;
     }
     const children: string[] = [];
-    while (i + 1 < body.length && indentOf(body[i + 1]) > base) children.push(body[++i]);
-    if (children.length && children[0].trim().startsWith("- ")) {
-      map[key] = children.filter((c) => c.trim().startsWith("- ")).map((c) => flow(c.trim().slice(2)));
-    } else {
-      map[key] = block(children);
-    }
+    // A block sequence may sit at the key's own indentation (`key:` then `- item` under it).
+    while (i + 1 < body.length && (indentOf(body[i + 1]) > base || (indentOf(body[i + 1]) === base && isItem(body[i + 1])))) children.push(body[++i]);
+    map[key] = children.length && isItem(children[0]) ? sequence(children) : block(children);
   }
   return map;
+}
+
+/** One item of a block sequence: its first line (from the `-`) and the lines under it. */
+function item(lines: string[]): YamlValue {
+  const dash = indentOf(lines[0]);
+  const first = lines[0].trimStart().slice(1);
+  const rest = first.trimStart();
+  // The item's text, as if the `-` were a space: a block map's keys keep their columns.
+  const own = [" ".repeat(dash + 1 + first.length - rest.length) + rest, ...lines.slice(1)].filter((l) => l.trim());
+  if (!own.length) return "";
+  const text = own.map((l) => l.trim()).join(" ");
+  if (/^[[{]/.test(text) || colonAt(own[0].trim()) < 0) return flow(text);
+  return block(own);
+}
+
+/** A block sequence's items (`lines` from its first `-`). */
+function sequence(lines: string[]): YamlValue[] {
+  const body = lines.map(uncomment).filter((l) => l.trim());
+  if (!body.length) return [];
+  const dash = indentOf(body[0]);
+  const items: string[][] = [];
+  for (const l of body) {
+    if (indentOf(l) === dash && isItem(l)) items.push([l]);
+    else if (indentOf(l) > dash && items.length) items[items.length - 1].push(l);
+  }
+  return items.map(item);
+}
+
+/** Whether a flow collection's brackets close in `text` (outside quotes). */
+function balanced(text: string): boolean {
+  let depth = 0;
+  let quote: string | null = null;
+  for (const c of text) {
+    if (quote) {
+      if (c === quote) quote = null;
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === "{" || c === "[") depth++;
+    else if (c === "}" || c === "]") depth--;
+  }
+  return depth <= 0;
+}
+
+/** `text` from line index `at` on, joined until its flow brackets close. */
+function flowFrom(lines: string[], at: number, start: string): string {
+  let text = start;
+  for (let i = at + 1; !balanced(text) && i < lines.length; i++) text += ` ${uncomment(lines[i]).trim()}`;
+  return text;
+}
+
+/**
+ * The settings of the trigger that the report places on line `line` (1-based) of `text`.
+ * `position`: which of the triggers written on that line (a flow list `triggers: [{…}, {…}]`
+ * has several on one line). A trigger is a flow map on its line (`- {resource: x, prefix: a/}`),
+ * an item of a flow list, or a block map (`- resource: x` and the keys under it; the line may
+ * be any of the map's). Null when the line holds no trigger map.
+ */
+export function triggerAt(text: string, line: number, position = 0): YamlMap | null {
+  const lines = text.split("\n");
+  const at = line - 1;
+  if (at < 0 || at >= lines.length) return null;
+  const here = uncomment(lines[at]);
+  // A flow list of triggers on this line: `triggers: [{…}, {…}]`.
+  const list = /^\s*(?:-\s+)?(["']?)triggers\1\s*:\s*(\[.*)$/.exec(here);
+  if (list) {
+    const items = flow(flowFrom(lines, at, list[2].trim()));
+    const found = Array.isArray(items) ? items[position] : undefined;
+    return found && typeof found === "object" && !Array.isArray(found) ? found : null;
+  }
+  // Else the sequence item this line belongs to: the nearest `-` at or above, less indented.
+  let start = at;
+  const indent = indentOf(here);
+  while (start >= 0) {
+    const l = uncomment(lines[start]);
+    if (l.trim() && isItem(l) && indentOf(l) <= indent) break;
+    if (l.trim() && start < at && !isItem(l) && indentOf(l) < indent) return null; // left the map
+    start--;
+  }
+  if (start < 0) return null;
+  const dash = indentOf(lines[start]);
+  const first = uncomment(lines[start]).trimStart().slice(1).trim();
+  if (first.startsWith("{")) {
+    const found = flow(flowFrom(lines, start, first));
+    return typeof found === "object" && !Array.isArray(found) ? found : null;
+  }
+  const own = [uncomment(lines[start])];
+  for (let i = start + 1; i < lines.length; i++) {
+    const l = uncomment(lines[i]);
+    if (!l.trim()) continue;
+    if (indentOf(l) <= dash) break;
+    own.push(l);
+  }
+  const found = item(own);
+  return typeof found === "object" && !Array.isArray(found) ? found : null;
 }
 
 /** tether.yaml's `section` (functions, resources) entry `name`, as far as it can be read. */

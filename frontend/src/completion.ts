@@ -1,6 +1,6 @@
 // Completion in Python tabs, from what the project knows (no language server): the keys of the
-// function's event inside `event["`, the resources' environment variables inside
-// `os.environ["` (and .get, os.getenv), and the catalogue's operations after `client.` for a
+// function's event inside `event["`, the resources' environment variables (and those tether.yaml
+// sets for the file's functions) inside `os.environ["` (and .get, os.getenv), and the catalogue's operations after `client.` for a
 // module-level `client = boto3.client("s3")`.
 
 import {
@@ -160,6 +160,16 @@ export function tetherSource(path: string, facts: CompletionFacts) {
       const options: Completion[] = Object.entries(report.resources)
         .filter(([, r]) => r.env)
         .map(([name, r]) => ({ label: r.env as string, type: "variable", detail: `${name} · ${r.type}` }));
+      // And those tether.yaml sets for the functions whose handler is this file.
+      const taken = new Set(options.map((o) => o.label));
+      for (const [name, fn] of Object.entries(report.functions)) {
+        if (handlerFile(fn.handler) !== path) continue;
+        for (const [key, value] of Object.entries(fn.environment ?? {})) {
+          if (taken.has(key)) continue;
+          taken.add(key);
+          options.push({ label: key, type: "variable", detail: `${name}'s environment`, info: `= ${value} (tether.yaml)` });
+        }
+      }
       if (!options.length) return null;
       return { from: context.pos - env[2].length, options: inQuotes(options, env[1], after), validFor: /^\w*$/ };
     }

@@ -15,13 +15,14 @@ import type { DeployMessage, Graph, Info, PlanSummary, ProjectReport, ServerEven
 
 const TYPING_PAUSE_MS = 400;
 
-type Toast = (message: string, kind?: "info" | "error", action?: ToastAction) => HTMLElement;
+type Toast = (message: string, kind?: "info" | "error", action?: ToastAction, body?: HTMLElement) => HTMLElement;
 
-/** Short notes in a corner, one with an action button (Undo) maybe; `box` must be put in the page. */
+/** Short notes in a corner, one with an action button (Undo) maybe, and more to read (`body`:
+ * an edit's notes, with links) maybe; `box` must be put in the page. */
 function toastHost(): { box: HTMLElement; toast: Toast } {
   const box = h("div", { class: "toasts", "data-testid": "toasts", "aria-live": "polite" });
-  const toast: Toast = (message, kind = "info", action) => {
-    const note = h("div", { class: `toast toast-${kind}`, "data-testid": "toast" }, h("span", { class: "toast-text" }, message));
+  const toast: Toast = (message, kind = "info", action, body) => {
+    const note = h("div", { class: `toast toast-${kind}${body ? " toast-long" : ""}`, "data-testid": "toast" }, h("span", { class: "toast-text" }, message));
     if (action) {
       note.append(
         h("button", {
@@ -34,9 +35,21 @@ function toastHost(): { box: HTMLElement; toast: Toast } {
         }, action.label),
       );
     }
+    if (body) {
+      note.append(
+        h("button", { class: "toast-close", title: "Close", "aria-label": "Close", "data-testid": "toast-close", onclick: () => note.remove() }, "×"),
+        body,
+      );
+    }
     box.append(note);
-    // A note with something to click stays long enough to click it.
-    setTimeout(() => note.remove(), action ? 12000 : kind === "error" ? 8000 : 4000);
+    // A note with something to click stays long enough to click it; one with more to read
+    // (notes of things to do by hand) longer, and not while the pointer is on it.
+    const life = body ? 30000 : action ? 12000 : kind === "error" ? 8000 : 4000;
+    let timer = window.setTimeout(() => note.remove(), life);
+    if (body) {
+      note.addEventListener("mouseenter", () => window.clearTimeout(timer));
+      note.addEventListener("mouseleave", () => (timer = window.setTimeout(() => note.remove(), 8000)));
+    }
     return note;
   };
   return { box, toast };
@@ -198,7 +211,10 @@ async function start(): Promise<void> {
     open: (source): Promise<void> => workbench.open(source.file, source.line),
     isDirty: (path): boolean => workbench.isDirty(path),
     reload: (paths): Promise<void> => workbench.onDiskChange(paths),
-    refreshEditors: () => workbench.refreshDiagnostics(),
+    refreshEditors: () => {
+      workbench.refreshDiagnostics();
+      renderSide();
+    },
     refreshProject: () => refreshProject(),
   });
   side.authoring = authoring;
@@ -253,18 +269,19 @@ async function start(): Promise<void> {
     r.problems.some((p) => p.severity === "error") && Object.keys(r.functions).length + Object.keys(r.resources).length === 0;
   const STALE = "The project has errors: showing it as it was when it last loaded.";
 
+  const renderSide = () => {
+    if (broken(report) && lastGood) side.render(lastGood, STALE);
+    else side.render(report);
+  };
+
   const apply = (next: ProjectReport) => {
     report = next;
     bottom.setProblems(next.problems, false);
     run.setProject(next);
     logs.setProject(next);
     tree.setProblems(next.problems);
-    if (broken(next) && lastGood) {
-      side.render(lastGood, STALE);
-    } else {
-      if (!broken(next)) lastGood = next;
-      side.render(next);
-    }
+    if (!broken(next)) lastGood = next;
+    renderSide();
     const errors = next.problems.filter((p) => p.severity === "error").length;
     status.setCounts(errors, next.problems.filter((p) => p.severity === "warning").length);
     workbench.refreshDiagnostics();

@@ -4,7 +4,7 @@
 import { api } from "./api";
 import { type DragData, endDrag, isOurDrag, readDrag } from "./authoring_editor";
 import { h, parseSource } from "./dom";
-import type { FileEntry, PlanSummary, Problem, ProjectReport, SourceRef, Statement } from "./types";
+import type { FileEntry, PlanSummary, Problem, ProjectReport, SourceRef, Statement, Trigger } from "./types";
 
 export type Open = (source: SourceRef) => void;
 
@@ -160,6 +160,10 @@ export interface SideAuthoring {
   resourceMenu(name: string, anchor: HTMLElement): void;
   functionMenu(fn: string, anchor: HTMLElement): void;
   functionSettings(fn: string): void;
+  /** Whether a trigger has settings to edit (an SNS or schedule trigger has none). */
+  triggerEditable(t: Trigger): boolean;
+  editTrigger(fn: string, index: number): void;
+  removeTrigger(fn: string, index: number): void;
 }
 
 export class SidePanel {
@@ -288,8 +292,27 @@ export class SidePanel {
           ? h(
               "ul",
               { class: "ties triggers" },
-              fn.triggers.map((t) =>
-                h("li", {}, h("span", { class: "tie-kind" }, "⇢"), h("b", {}, t.resource), " ", t.description, " ", link(t.source, "↗")),
+              fn.triggers.map((t, i) =>
+                h(
+                  "li",
+                  { "data-testid": "trigger-row", "data-resource": t.resource },
+                  h("span", { class: "tie-kind" }, "⇢"),
+                  h("b", {}, t.resource),
+                  " ",
+                  t.description,
+                  " ",
+                  link(t.source, "↗"),
+                  hooks
+                    ? h(
+                        "span",
+                        { class: "tie-actions" },
+                        hooks.triggerEditable(t)
+                          ? h("button", { class: "mini", "data-testid": "trigger-edit", title: `Change the settings of this trigger (${t.description})`, onclick: () => hooks.editTrigger(name, i) }, "Edit")
+                          : null,
+                        h("button", { class: "mini icon", "data-testid": "trigger-remove", title: "Remove this trigger", "aria-label": `Remove the trigger ${t.resource} of ${name}`, onclick: () => hooks.removeTrigger(name, i) }, "×"),
+                      )
+                    : null,
+                ),
               ),
             )
           : h("div", { class: "muted" }, "no triggers (invoke it directly)"),
@@ -617,7 +640,7 @@ export class StatusLine {
       "…",
     );
     this.conn = h("span", { class: "st-conn", "data-testid": "status-connection" }, "connecting…");
-    this.cursor = h("span", { class: "st-cursor" });
+    this.cursor = h("span", { class: "st-cursor", "data-testid": "status-cursor" });
     this.el = h(
       "footer",
       { class: "status", "data-testid": "status-line" },
@@ -632,6 +655,8 @@ export class StatusLine {
     document.addEventListener("tether-cursor", (e) => {
       const { path, line, column } = (e as CustomEvent).detail as { path: string; line: number; column: number };
       this.cursor.textContent = `${path}  Ln ${line}, Col ${column}`;
+      this.cursor.dataset.path = path;
+      this.cursor.dataset.line = String(line);
     });
   }
 

@@ -24,13 +24,30 @@ export interface Operation {
   source?: string | null; // "file:line"
 }
 
+/** A function as the project has it: its settings resolved (the project's runtime, the default
+ * memory and timeout when tether.yaml sets none), its environment as tether.yaml declares it
+ * (not the variables Tether adds for the resources it uses). */
 export interface FunctionInfo {
   handler: string;
-  memory?: number;
-  timeout?: number;
-  runtime?: string;
+  runtime: string;
+  memory: number;
+  timeout: number;
+  description: string; // "" when unset
+  environment: Record<string, string>;
   triggers: Trigger[];
   operations: Operation[];
+}
+
+/** A project resource's settings as tether.yaml writes them; {} for an external resource. */
+export interface ResourceSettings {
+  retain?: boolean; // data resources: bucket, table, topic, queue
+  versioning?: boolean; // s3.bucket
+  key?: Record<string, string>; // dynamodb.table: {attribute: "S" | "N" | "B"}
+  stream?: string | null; // dynamodb.table
+  indexes?: Record<string, Record<string, string>>; // dynamodb.table
+  visibility_timeout?: number; // sqs.queue
+  expression?: string; // schedule
+  [setting: string]: unknown;
 }
 
 export interface ResourceInfo {
@@ -38,6 +55,7 @@ export interface ResourceInfo {
   external: string | null;
   env: string | null;
   used_by: string[];
+  settings: ResourceSettings;
   source?: string | null;
 }
 
@@ -357,6 +375,8 @@ export type AuthoringAction =
   | { action: "add_function"; name: string; handler: string; settings: Record<string, unknown> }
   | { action: "remove_resource"; name: string }
   | { action: "remove_trigger"; function: string; index: number }
+  /** Change (a value) or reset (null) settings of a function's `index`th trigger (0-based). */
+  | { action: "set_trigger"; function: string; index: number; settings: Record<string, unknown> }
   | { action: "remove_function"; name: string }
   | {
       action: "set_function";

@@ -36,6 +36,29 @@ TINY = """\
         handler: app/writer.handler
 """
 
+# The same with settings and triggers written by hand: a flow map, a block map (and a comment).
+TRIGGERED = """\
+    name: tiny
+    runtime: python3.12
+    region: us-east-1
+
+    resources:
+      files: {type: s3.bucket}
+      jobs: {type: sqs.queue, visibility_timeout: 45}
+
+    functions:
+      writer:
+        handler: app/writer.handler
+        memory: 512
+        timeout: 20
+        environment: {GREETING: hello}
+        triggers:
+          - {resource: jobs, batch_size: 5, batch_window: 2}
+          - resource: files   # uploads
+            events: [created]
+            prefix: incoming/
+"""
+
 WRITER = '''\
 """Writer: greets whoever the event names."""
 
@@ -62,13 +85,19 @@ def stage(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def ide(tmp_path: Path, stage: str) -> Iterator[Ide]:
+def project_yaml() -> str:
+    """The small project's tether.yaml (a test parametrizes it to start from another)."""
+    return TINY
+
+
+@pytest.fixture
+def ide(tmp_path: Path, stage: str, project_yaml: str) -> Iterator[Ide]:
     """The IDE server on a fresh copy of the small project."""
     from tether.ide.server import url
 
     root = tmp_path / "tiny"
     (root / "app").mkdir(parents=True)
-    (root / "tether.yaml").write_text(textwrap.dedent(TINY))
+    (root / "tether.yaml").write_text(textwrap.dedent(project_yaml))
     (root / "app" / "writer.py").write_text(WRITER)
     with running_ide(root, stage=stage) as (_, config):
         yield Ide(root=root, url=url(config), base=url(config, with_token=False))
@@ -465,6 +494,7 @@ def test_a_schedule_shows_when_it_fires(page: Page, ide: Ide, shot: Shot) -> Non
 
 def test_rename_settings_and_remove(page: Page, ide: Ide, shot: Shot) -> None:
     side = page.get_by_test_id("side-panel")
+    project = ide.root / "tether.yaml"
     # An operation first, so code reads the bucket's variable.
     open_file(page, "app/writer.py")
     side.get_by_test_id("resource-files").drag_to(line(page, "print(message)"))
@@ -474,16 +504,6 @@ def test_rename_settings_and_remove(page: Page, ide: Ide, shot: Shot) -> None:
     expect(side.get_by_test_id("resources").get_by_test_id("resource-files")).to_be_visible(
         timeout=SLOW
     )
-
-    # Rename a bucket that code reads: the lines that read its variable are named, as links.
-    side.get_by_test_id("resource-menu-files").click()
-    page.get_by_test_id("menu-rename").click()
-    rename = page.get_by_test_id("rename-dialog")
-    rename.get_by_test_id("rename-input").fill("documents")
-    link = rename.get_by_test_id("note-source").filter(has_text="app/writer.py:")
-    expect(link.first).to_be_visible(timeout=SLOW)
-    shot("rename-dialog-code-reads-it")
-    rename.get_by_test_id("dialog-cancel").click()
 
     # Rename the queue nothing reads: tether.yaml's diff.
     side.get_by_test_id("resource-menu-jobs").click()
@@ -500,19 +520,19 @@ def test_rename_settings_and_remove(page: Page, ide: Ide, shot: Shot) -> None:
     # Function settings: memory and an environment variable.
     side.get_by_test_id("settings-writer").click()
     settings = page.get_by_test_id("function-dialog")
-    settings.get_by_test_id("input-memory").fill("256")
+    settings.get_by_test_id("input-memory").fill("512")
     settings.get_by_test_id("env-add").click()
     settings.get_by_test_id("env-key").fill("GREETING")
     settings.get_by_test_id("env-value").fill("hello")
-    expect(settings.locator(".dl-add").filter(has_text="256")).to_have_count(1, timeout=SLOW)
+    expect(settings.locator(".dl-add").filter(has_text="512")).to_have_count(1, timeout=SLOW)
     shot("function-settings")
     apply(settings)
-    text = (ide.root / "tether.yaml").read_text()
-    assert "256" in text and "GREETING" in text
-    # Opened again, it shows what tether.yaml says now.
+    text = project.read_text()
+    assert "memory: 512" in text and "GREETING" in text
+    # Opened again (at once), it shows the project as it is now.
     side.get_by_test_id("settings-writer").click()
     settings = page.get_by_test_id("function-dialog")
-    expect(settings.get_by_test_id("input-memory")).to_have_value("256")
+    expect(settings.get_by_test_id("input-memory")).to_have_value("512")
     expect(settings.get_by_test_id("env-value-GREETING")).to_have_value("hello")
     settings.get_by_test_id("dialog-cancel").click()
 
@@ -525,7 +545,7 @@ def test_rename_settings_and_remove(page: Page, ide: Ide, shot: Shot) -> None:
     expect(resource.locator(".dl-add").filter(has_text="versioning")).to_have_count(1, timeout=SLOW)
     shot("resource-settings")
     apply(resource)
-    assert "versioning: true" in (ide.root / "tether.yaml").read_text()
+    assert "versioning: true" in project.read_text()
 
     # Remove the unused queue: its line goes.
     side.get_by_test_id("resource-menu-tasks").click()
@@ -535,7 +555,142 @@ def test_rename_settings_and_remove(page: Page, ide: Ide, shot: Shot) -> None:
     shot("remove-resource-dialog")
     apply(remove)
     expect(side.get_by_test_id("resource-tasks")).to_have_count(0, timeout=SLOW)
-    assert "tasks" not in (ide.root / "tether.yaml").read_text()
+    assert "tasks" not in project.read_text()
+
+    # Rename the bucket that code reads: it applies, and the notes name the lines that read the
+    # old variable, as links (in the preview, then under the note of the change).
+    code = (ide.root / "app/writer.py").read_text().splitlines()
+    reads = [n for n, text in enumerate(code, 1) if "FILES_BUCKET" in text]
+    assert reads, code
+    where = f"app/writer.py:{reads[0]}"
+    side.get_by_test_id("resource-menu-files").click()
+    page.get_by_test_id("menu-rename").click()
+    rename = page.get_by_test_id("rename-dialog")
+    rename.get_by_test_id("rename-input").fill("documents")
+    notes = rename.get_by_test_id("preview-notes")
+    expect(notes).to_contain_text("the variable is now DOCUMENTS_BUCKET", timeout=SLOW)
+    expect(notes.get_by_test_id("note-source").filter(has_text=where)).to_have_count(1)
+    shot("rename-dialog-code-reads-it")
+    apply(rename)
+    assert "documents:" in project.read_text()
+    toast = page.get_by_test_id("toast").filter(has_text="documents")
+    expect(toast.get_by_test_id("toast-notes")).to_contain_text("reads FILES_BUCKET")
+    shot("renamed-with-notes")
+    toast.get_by_test_id("note-source").filter(has_text=where).click()
+    editor = page.get_by_test_id("editor")
+    expect(editor).to_have_attribute("data-path", "app/writer.py")
+    expect(editor).to_have_attribute("data-line", str(reads[0]))
+    expect(page.locator(".editor-pane:not([hidden]) .cm-activeLine")).to_contain_text(
+        "FILES_BUCKET"
+    )
+    # Until the code changes, the project reports the line that reads the old variable.
+    problem = page.locator(
+        f"[data-testid=problem-row][data-file='app/writer.py'][data-line='{reads[0]}']"
+    )
+    expect(problem).to_contain_text("FILES_BUCKET", timeout=SLOW)
+    expect(problem).to_have_attribute("data-severity", "error")
+    shot("problem-after-rename")
+
+
+# --- edit a trigger, settings from the report -------------------------------------------------------
+
+
+@pytest.mark.parametrize("project_yaml", [TRIGGERED])
+def test_edit_a_trigger(page: Page, ide: Ide, shot: Shot) -> None:
+    project = ide.root / "tether.yaml"
+    before = project.read_text()
+    at = next(n for n, text in enumerate(before.splitlines(), 1) if "{resource: jobs" in text)
+    open_file(page, "app/writer.py")
+    mark = page.locator(".editor-pane:not([hidden]) [data-testid=trigger-mark]")
+    expect(mark).to_have_attribute("data-state", "on")
+    mark.click()
+    pop = page.get_by_test_id("trigger-popover")
+    expect(pop.get_by_test_id("trigger-item")).to_have_count(2)
+    shot("trigger-popover-edit")
+    pop.get_by_test_id("trigger-item").filter(has_text="jobs").get_by_test_id(
+        "trigger-edit"
+    ).click()
+
+    # The trigger dialog, its settings as tether.yaml has them (the flow map on its line).
+    dialog = page.get_by_test_id("trigger-dialog")
+    expect(dialog).to_have_attribute("data-mode", "edit")
+    expect(dialog.get_by_test_id("trigger-resource")).to_have_value("jobs")
+    expect(dialog.get_by_test_id("trigger-resource")).to_be_disabled()
+    expect(dialog.get_by_test_id("input-batch_size")).to_have_value("5")
+    expect(dialog.get_by_test_id("input-batch_window")).to_have_value("2")
+    expect(dialog.get_by_test_id("trigger-current")).to_contain_text(f"tether.yaml:{at}")
+    expect(dialog.get_by_test_id("dialog-apply")).to_be_disabled()
+    # A value the project refuses is marked on its field.
+    dialog.get_by_test_id("input-batch_size").fill("0")
+    expect(dialog.get_by_test_id("error-batch_size")).to_be_visible(timeout=SLOW)
+    expect(dialog.get_by_test_id("dialog-apply")).to_be_disabled()
+    dialog.get_by_test_id("input-batch_size").fill("8")
+    preview = dialog.get_by_test_id("preview")
+    expect(preview.locator(".dl-add").filter(has_text="batch_size: 8")).to_have_count(
+        1, timeout=SLOW
+    )
+    expect(preview.locator(".dl-del").filter(has_text="batch_size: 5")).to_have_count(1)
+    expect(dialog.get_by_test_id("error-batch_size")).to_be_hidden()
+    shot("edit-trigger-dialog")
+    apply(dialog)
+    # tether.yaml changed exactly that.
+    assert project.read_text() == before.replace("batch_size: 5", "batch_size: 8")
+    mark.click()
+    expect(pop.get_by_test_id("trigger-item").filter(has_text="jobs")).to_contain_text(
+        "batch 8", timeout=SLOW
+    )
+    page.keyboard.press("Escape")
+
+    # From the function's card: the block-map trigger, its prefix cleared (back to none).
+    before = project.read_text()
+    card = page.get_by_test_id("side-panel").get_by_test_id("function-writer")
+    card.get_by_test_id("trigger-row").filter(has_text="files").get_by_test_id(
+        "trigger-edit"
+    ).click()
+    dialog = page.get_by_test_id("trigger-dialog")
+    expect(dialog.get_by_test_id("trigger-resource")).to_have_value("files")
+    expect(dialog.get_by_test_id("input-events-created")).to_be_checked()
+    expect(dialog.get_by_test_id("input-events-removed")).not_to_be_checked()
+    expect(dialog.get_by_test_id("input-prefix")).to_have_value("incoming/")
+    expect(dialog.get_by_test_id("input-suffix")).to_have_value("")
+    dialog.get_by_test_id("input-prefix").fill("")
+    expect(dialog.get_by_test_id("preview").locator(".dl-del")).to_contain_text(
+        "prefix: incoming/", timeout=SLOW
+    )
+    shot("edit-trigger-block-map")
+    apply(dialog)
+    assert project.read_text() == before.replace("        prefix: incoming/\n", "")
+
+
+@pytest.mark.parametrize("project_yaml", [TRIGGERED])
+def test_settings_from_the_report(page: Page, ide: Ide, shot: Shot) -> None:
+    project = ide.root / "tether.yaml"
+    before = project.read_text()
+    side = page.get_by_test_id("side-panel")
+    side.get_by_test_id("settings-writer").click()
+    settings = page.get_by_test_id("function-dialog")
+    expect(settings.get_by_test_id("input-memory")).to_have_value("512")
+    expect(settings.get_by_test_id("input-timeout")).to_have_value("20")
+    expect(settings.get_by_test_id("input-runtime")).to_have_value("python3.12")
+    expect(settings.get_by_test_id("env-value-GREETING")).to_have_value("hello")
+    expect(settings.get_by_test_id("dialog-apply")).to_be_disabled()
+    settings.get_by_test_id("input-memory").fill("1024")
+    expect(settings.locator(".dl-add").filter(has_text="memory: 1024")).to_have_count(
+        1, timeout=SLOW
+    )
+    shot("function-settings-from-report")
+    apply(settings)
+    assert project.read_text() == before.replace("memory: 512", "memory: 1024")
+    expect(side.get_by_test_id("function-writer")).to_contain_text("1024 MB", timeout=SLOW)
+
+    # A resource's settings: the queue's visibility timeout as the project has it.
+    side.get_by_test_id("resource-menu-jobs").click()
+    page.get_by_test_id("menu-settings").click()
+    resource = page.get_by_test_id("resource-settings-dialog")
+    expect(resource.get_by_test_id("input-visibility_timeout")).to_have_value("45")
+    expect(resource.get_by_test_id("input-retain")).not_to_be_checked()
+    shot("resource-settings-from-report")
+    resource.get_by_test_id("dialog-cancel").click()
 
 
 # --- completion ------------------------------------------------------------------------------------
