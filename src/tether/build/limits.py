@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tether.errors import TetherError
+from tether.model.limits import UNZIPPED_BYTES
 
-UNZIPPED_LIMIT = 262_144_000  # bytes: Lambda's "250 MB" for code and layers together, unzipped
+UNZIPPED_LIMIT = UNZIPPED_BYTES  # Lambda's "250 MB" for code and layers together, unzipped
 TOP_GROUPS = 5  # folders or top-level files listed in the error
 TOP_FILES = 3  # single files listed in the error
 

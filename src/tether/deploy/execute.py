@@ -25,10 +25,11 @@ from tether.deploy.data import CFN_TYPES, delete_resource, holds_data
 from tether.deploy.plan import KEPT_BY_TETHER, DataRisk, Plan
 from tether.deploy.stack import DeployedStack, owner_words
 from tether.errors import TetherError
+from tether.model.limits import TEMPLATE_BODY_BYTES
 from tether.synth.functions import CODE_BUCKET_PARAMETER
 
 CAPABILITIES = ["CAPABILITY_IAM"]
-TEMPLATE_BODY_LIMIT = 51_200  # bytes: CloudFormation's limit for a template sent inline
+TEMPLATE_BODY_LIMIT = TEMPLATE_BODY_BYTES  # CloudFormation's limit for a template sent inline
 POLL_SECONDS = 0.5
 
 

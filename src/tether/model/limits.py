@@ -1,16 +1,26 @@
-"""How much of one CloudFormation stack a project takes, against the limits AWS sets on a stack.
+"""The quotas AWS sets that a Tether project can reach, and how much of one CloudFormation stack
+a project takes against them.
 
-Every command loads the project, so the loader checks these limits and `tether check` refuses a
-project no stack could hold, before synth, build or deploy. The counts mirror what synth makes
-of each function, trigger and project resource (see `tether.synth`); a synth test compares them
-with the templates synth writes, so the two cannot drift apart. Synth checks its template
-against the same limits too, with the exact counts.
+The numbers below are the one copy Tether keeps of AWS's quotas: the loader and synth check a
+project against them before anything deploys, the build checks code sizes, deploys choose how to
+send a template, and the local cloud refuses what AWS refuses (`tether.localcloud.limits` names
+each with AWS's documentation and the error AWS answers with). They live here because the model
+imports nothing of ours, so every layer may import them.
+
+Every command loads the project, so the loader checks the stack limits and `tether check`
+refuses a project no stack could hold, before synth, build or deploy. The counts mirror what
+synth makes of each function, trigger and project resource (see `tether.synth`); a synth test
+compares them with the templates synth writes, so the two cannot drift apart. Synth checks its
+template against the same limits too, with the exact counts.
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from tether.errors import Problem
 from tether.model.project import (
@@ -30,9 +40,44 @@ from tether.model.project import (
     Trigger,
 )
 
-# AWS CloudFormation quotas, per template (docs: "Understand CloudFormation quotas")
+# --- AWS's quotas (the documentation's names are in `tether.localcloud.limits`) ----------------
+# CloudFormation, per template ("Understand CloudFormation quotas")
 MAX_RESOURCES = 500
 MAX_OUTPUTS = 200
+MAX_PARAMETERS = 200
+TEMPLATE_BODY_BYTES = 51_200  # sent inline (TemplateBody)
+TEMPLATE_URL_BYTES = 1_000_000  # read from S3 (TemplateURL): "1 MB"; cfn-lint counts 1,000,000
+# Lambda ("Lambda quotas")
+FUNCTION_NAME_CHARS = 64
+ENVIRONMENT_BYTES = 4 * 1024  # all of a function's variables, as the JSON Lambda measures
+ZIP_UPLOAD_BYTES = 50 * 1024 * 1024  # a .zip sent in the request (ZipFile), after base64
+UNZIPPED_BYTES = 250 * 1024 * 1024  # code and all its layers together, unzipped
+INVOKE_SYNC_BYTES = 6 * 1024 * 1024  # request payload of a synchronous invoke
+INVOKE_RESPONSE_BYTES = INVOKE_SYNC_BYTES + 100  # its response: AWS's message says 6291556
+INVOKE_ASYNC_BYTES = 1024 * 1024  # request payload of an asynchronous invoke (256 KB before 2025)
+# IAM ("IAM and AWS STS quotas"): sizes in characters, whitespace not counted
+ROLE_POLICY_CHARS = 10_240  # all inline policies of one role together
+MANAGED_POLICY_CHARS = 6_144  # one managed policy
+MANAGED_POLICIES_PER_ROLE = 10  # the default quota (adjustable to 20)
+# SQS and SNS: a message with its attributes, in bytes
+SQS_MESSAGE_BYTES = 1024 * 1024  # a queue's MaximumMessageSize: default and maximum since 2025-08
+SNS_MESSAGE_BYTES = 256 * 1024  # a topic's default MaximumMessageSize
+SNS_LARGEST_MESSAGE_BYTES = 1024 * 1024  # what a topic may raise it to (since 2026-09)
+
+
+def lambda_environment_text(variables: Mapping[str, Any]) -> str:
+    """What Lambda measures against ENVIRONMENT_BYTES (in UTF-8): the variables as compact JSON,
+    in their order (its error quotes it as "String measured")."""
+    return json.dumps(
+        {str(k): str(v) for k, v in variables.items()}, separators=(",", ":"), ensure_ascii=False
+    )
+
+
+def iam_policy_size(document: Any) -> int:
+    """A policy's size as IAM counts it: the characters of its JSON, whitespace not counted."""
+    text = document if isinstance(document, str) else json.dumps(document, separators=(",", ":"))
+    return sum(1 for char in text if not char.isspace())
+
 
 FUNCTION_RESOURCES = 3  # log group, role, function
 FUNCTION_OUTPUTS = 1  # its ARN

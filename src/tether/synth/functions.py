@@ -4,6 +4,13 @@ The role allows exactly: writing to the function's own log group; each operation
 the ARNs of the resource types those actions act on (a bucket's ARN for s3:ListBucket, its
 objects for s3:GetObject, a table and its indexes for dynamodb:Query); and the reads a poll-based
 trigger needs on its queue or stream. No statement has a "*" action or resource.
+
+IAM allows a role 10,240 characters of inline policy (counted once CloudFormation has resolved
+the ARNs, whitespace not counted). A function whose statements outgrow that keeps as many as fit
+inline, and the rest move, in order, into AWS::IAM::ManagedPolicy resources of at most 6,144
+characters each, attached to its role (`split_statements`); the function waits for them, so it
+never runs without a permission. `tether.synth.quotas` reports a role that even that cannot
+hold, before anything deploys.
 """
 
 from __future__ import annotations
@@ -13,8 +20,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from tether.model import Function, Resource, iam
+from tether.model.limits import MANAGED_POLICY_CHARS, ROLE_POLICY_CHARS, iam_policy_size
 from tether.model.naming import pascal
 from tether.synth.family import Family
+from tether.synth.resolved import Resolver
 from tether.synth.template import Context, Json, get_att, of_function, ref, sub
 
 LOG_RETENTION_DAYS = 30
@@ -22,6 +31,7 @@ CODE_BUCKET_PARAMETER = "ArtifactBucket"
 CODE_KEY_PARAMETER = "CodeKey"
 LAYER_KEY_PARAMETER = "LayerKey"
 LAYER = "DependenciesLayer"
+INLINE_POLICY = "least-privilege"
 
 
 def declare(ctx: Context, function: Function, families: Mapping[type[Resource], Family]) -> None:
@@ -30,6 +40,7 @@ def declare(ctx: Context, function: Function, families: Mapping[type[Resource], 
     role = f"{pascal(function.name)}Role"
     name = ctx.function_name(function)
     granted = grants(ctx, function, log_group, families)
+    inline, moved = split_statements(ctx, [grant.statement() for grant in granted])
     ctx.add(
         log_group,
         "AWS::Logs::LogGroup",
@@ -54,15 +65,7 @@ def declare(ctx: Context, function: Function, families: Mapping[type[Resource], 
                     }
                 ],
             },
-            "Policies": [
-                {
-                    "PolicyName": "least-privilege",
-                    "PolicyDocument": {
-                        "Version": "2012-10-17",
-                        "Statement": [grant.statement() for grant in granted],
-                    },
-                }
-            ],
+            "Policies": [{"PolicyName": INLINE_POLICY, "PolicyDocument": policy_document(inline)}],
             "Tags": ctx.tags(),
         },
         owner={
@@ -70,6 +73,19 @@ def declare(ctx: Context, function: Function, families: Mapping[type[Resource], 
             "grants": [line for grant in granted for line in grant.describe()],
         },
     )
+    policies = [f"{role}Policy{number}" for number in range(1, len(moved) + 1)]
+    for number, (policy, statements) in enumerate(zip(policies, moved, strict=True), 1):
+        ctx.add(
+            policy,
+            "AWS::IAM::ManagedPolicy",
+            {
+                "Description": f"permissions of function {function.name} that do not fit in "
+                f"its role's inline policy (part {number} of {len(moved)})",
+                "PolicyDocument": policy_document(statements),
+                "Roles": [ref(role)],
+            },
+            owner=of_function(function.name, "policy"),
+        )
     properties: dict[str, Json] = {
         "FunctionName": name,
         "Handler": function.handler,
@@ -93,9 +109,40 @@ def declare(ctx: Context, function: Function, families: Mapping[type[Resource], 
         "AWS::Lambda::Function",
         properties,
         owner=of_function(function.name, "function"),
-        DependsOn=[log_group],
+        DependsOn=[log_group, *policies],
     )
     ctx.output(f"{lid}Arn", get_att(lid, "Arn"), f"ARN of function {function.name}")
+
+
+def policy_document(statements: list[Json]) -> Json:
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def split_statements(ctx: Context, statements: list[Json]) -> tuple[list[Json], list[list[Json]]]:
+    """The statements a role keeps inline, and the packs that move to managed policies: none,
+    unless together they are over IAM's inline quota for a role. In order: each statement goes
+    inline if it still fits, else into the last pack if it fits there, else into a new pack."""
+    resolver = Resolver(ctx.resources, ctx.prefix(), ctx.project.region)
+    sizes = [iam_policy_size(resolver.resolve(statement)) for statement in statements]
+    empty = iam_policy_size(policy_document([]))
+
+    def size(chosen: list[int]) -> int:  # compact JSON: the statements and a comma between
+        return empty + sum(chosen) + max(len(chosen) - 1, 0)
+
+    if size(sizes) <= ROLE_POLICY_CHARS:
+        return statements, []
+    inline: list[int] = []
+    packs: list[list[int]] = []
+    for index, statement_size in enumerate(sizes):
+        if size([*(sizes[i] for i in inline), statement_size]) <= ROLE_POLICY_CHARS:
+            inline.append(index)
+        elif (
+            packs and size([*(sizes[i] for i in packs[-1]), statement_size]) <= MANAGED_POLICY_CHARS
+        ):
+            packs[-1].append(index)
+        else:
+            packs.append([index])
+    return [statements[i] for i in inline], [[statements[i] for i in pack] for pack in packs]
 
 
 def declare_layer(ctx: Context) -> None:

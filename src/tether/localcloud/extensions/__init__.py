@@ -9,19 +9,25 @@ from __future__ import annotations
 
 from tether.localcloud.extensions import (
     apigatewayv2,
+    cloudformation_limits,
     deletion_policy,
     events_targets,
     fake_lambda,
     http_router,
+    iam_limits,
+    iam_managed_policy,
     iam_role,
     in_place_updates,
     lambda_function,
     lambda_layer,
+    lambda_limits,
     lambda_permission,
     lambda_runtime,
     rollback,
     s3_bucket,
+    sns_limits,
     sns_subscription,
+    sqs_limits,
     stack_lock,
 )
 
@@ -35,10 +41,17 @@ MODULES = (
     lambda_layer,
     lambda_permission,
     iam_role,
+    iam_managed_policy,
     in_place_updates,
     rollback,
     deletion_policy,
     stack_lock,
+    # AWS's limits (`tether.localcloud.limits`), refused with AWS's errors
+    cloudformation_limits,
+    lambda_limits,
+    iam_limits,
+    sqs_limits,
+    sns_limits,
     lambda_runtime,  # functions run for real; before fake_lambda, which then steps aside
     fake_lambda,  # test-only (TETHER_TEST_FAKE_LAMBDA); yields to a runtime in any order
 )

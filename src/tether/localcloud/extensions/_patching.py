@@ -31,6 +31,14 @@ def replace(owner: type, name: str, value: Any) -> Any:
     return originals[name]
 
 
+def replace_existing(owner: type, name: str, value: Any) -> Any:
+    """`replace` an attribute moto must have: fails loudly when this moto lacks it, so an
+    upgrade that renames an internal names the break instead of adding a hook nobody calls."""
+    if inspect.getattr_static(owner, name, None) is None:
+        raise RuntimeError(f"moto has no {owner.__name__}.{name} to replace")
+    return replace(owner, name, value)
+
+
 def _unwrapped(attribute: Any) -> Any:
     return getattr(attribute, "__func__", attribute)
 

@@ -4,8 +4,10 @@ moto's CloudFormation create stores each inline `PolicyDocument` as the template
 GetRolePolicy answers with a Python repr instead of JSON; and its update ignores inline
 Policies, the trust policy and tags (it only sets the description). Hooks: wraps
 `Role.create_from_cloudformation_json` (documents become JSON text, as PutRolePolicy stores
-them) and replaces `Role.update_from_cloudformation_json` with an in-place update. IAM is not
-enforced by the emulator; these make the deployed policies inspectable and current.
+them) and replaces `Role.update_from_cloudformation_json` with an in-place update. Both check
+the role's inline policies against IAM's size quota first (`iam_limits`), so a role over it
+fails with IAM's LimitExceeded and nothing half-made is left. These make the deployed policies
+inspectable and current.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from moto.iam.models import Role, iam_backends
 from moto.utilities.utils import get_partition
 
 from tether.localcloud.extensions._patching import original, replace
+from tether.localcloud.extensions.iam_limits import check_role_policies
 
 
 def _document(document: Any) -> str:
@@ -37,6 +40,8 @@ def _create(
         {**policy, "PolicyDocument": _document(policy.get("PolicyDocument"))}
         for policy in properties.get("Policies") or []
     ]
+    role_name = str(properties.get("RoleName", resource_name))
+    check_role_policies(role_name, [policy["PolicyDocument"] for policy in properties["Policies"]])
     create = original(Role, "create_from_cloudformation_json")
     role: Role = create.__func__(
         cls,
@@ -59,17 +64,22 @@ def _update_role(
 ) -> Role:
     properties = dict(cloudformation_json.get("Properties") or {})
     role = original_resource
+    policies = {
+        p["PolicyName"]: _document(p["PolicyDocument"]) for p in properties.get("Policies") or []
+    }
+    check_role_policies(role.name, list(policies.values()))  # before anything changes
     backend = iam_backends[account_id][get_partition(region_name)]
     trust = properties.get("AssumeRolePolicyDocument")
     if trust is not None:
         backend.update_assume_role_policy(role.name, _document(trust))
     role.description = properties.get("Description", "")
     role.max_session_duration = properties.get("MaxSessionDuration", 3600)
-    policies = {p["PolicyName"]: p["PolicyDocument"] for p in properties.get("Policies") or []}
-    for name in [name for name in role.policies if name not in policies]:
+    # Remove what changes first: on the way, the role never holds more than it will.
+    for name in [name for name, old in role.policies.items() if policies.get(name) != old]:
         role.delete_policy(name)
     for name, document in policies.items():
-        role.put_policy(name, _document(document))
+        if name not in role.policies:
+            role.put_policy(name, document)
     role.tags = [
         {"Key": str(t["Key"]), "Value": str(t["Value"])} for t in properties.get("Tags") or []
     ]

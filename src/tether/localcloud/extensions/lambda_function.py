@@ -3,7 +3,10 @@
 moto silently deploys an empty function when its `Code.S3Key` does not exist in the bucket
 (AWS fails the resource with NoSuchKey), and its update keeps settings the new template no
 longer has (environment, memory, timeout, description, layers); its create ignores `Layers`.
-Hook: wraps
+An update is held to Lambda's limits as UpdateFunctionConfiguration and UpdateFunctionCode are
+(`lambda_limits.check_update`; a create meets them in CreateFunction). A name CloudFormation
+generates (no `FunctionName`) is cut to Lambda's 64 characters, keeping its random end, as
+CloudFormation does. Hook: wraps
 `LambdaFunction.create_from_cloudformation_json` / `update_from_cloudformation_json`.
 Nothing here runs code: moto creates functions without Docker.
 """
@@ -18,6 +21,8 @@ from moto.s3.models import s3_backends
 from moto.utilities.utils import get_partition
 
 from tether.localcloud.extensions._patching import original, replace
+from tether.localcloud.extensions.lambda_limits import check_update
+from tether.model.limits import FUNCTION_NAME_CHARS
 
 # What Lambda uses for a setting the template leaves out.
 DEFAULTS: dict[str, Any] = {
@@ -49,6 +54,14 @@ def check_code(properties: dict[str, Any], account_id: str, region_name: str) ->
         )
 
 
+def generated_name(name: str) -> str:
+    """A generated `<stack>-<logical id>-<random>` name cut to Lambda's limit, random end kept."""
+    if len(name) <= FUNCTION_NAME_CHARS or "-" not in name:
+        return name
+    stem, end = name.rsplit("-", 1)
+    return f"{stem[: FUNCTION_NAME_CHARS - len(end) - 1].rstrip('-')}-{end}"
+
+
 def _create(
     cls: type[LambdaFunction],
     /,
@@ -60,6 +73,8 @@ def _create(
 ) -> LambdaFunction:
     properties = cloudformation_json.get("Properties") or {}
     check_code(properties, account_id, region_name)
+    if "FunctionName" not in properties:
+        resource_name = generated_name(resource_name)
     create = original(LambdaFunction, "create_from_cloudformation_json")
     function: LambdaFunction = create.__func__(
         cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
@@ -83,6 +98,7 @@ def _update(
 ) -> LambdaFunction:
     properties = cloudformation_json.get("Properties") or {}
     check_code(properties, account_id, region_name)
+    check_update(original_resource, properties)
     update = original(LambdaFunction, "update_from_cloudformation_json")
     function: LambdaFunction = update.__func__(
         cls,
