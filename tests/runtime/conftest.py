@@ -1,7 +1,12 @@
 """Fixtures for the runtime tests: one real local cloud process per xdist worker (started
 like tests/localcloud's, with its own TETHER_HOME, and with fake "real" AWS credentials in its
 environment that functions must never see), TETHER_HOME pointing at it during each test so
-`deploy(..., target="local")` finds it, and boto3 clients of it."""
+`deploy(..., target="local")` finds it, and boto3 clients of it.
+
+The projects deployed there declare python3.12 (the default): when this machine has it, their
+workers run on it with the SDK's directory of the home, made (with its bytecode) before the
+tests, as a user's home has it after the first deploy: what a test times is a cold start, not
+that one-time setup."""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from tests.localcloud.conftest import aws  # noqa: F401  (boto3 clients of `clou
 from tests.localcloud.helpers import free_port
 from tests.runtime.helpers import LEAKED_ENV
 from tether.localcloud import LocalCloud, process
+from tether.runtime import interpreters, sdk
 
 
 @pytest.fixture(scope="session")
@@ -29,6 +35,9 @@ def cloud_home(runtime_home: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def cloud(runtime_home: Path) -> Iterator[LocalCloud]:
+    found = interpreters.find("python3.12")
+    if found is not None and not found.own:
+        sdk.warm(sdk.directory(runtime_home), found.path, found.version_info)
     with pytest.MonkeyPatch.context() as env:
         env.setenv("TETHER_HOME", str(runtime_home))
         for name, value in LEAKED_ENV.items():

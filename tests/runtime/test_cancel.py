@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.runtime.test_workers import OWN_RUNTIME
 from tether.runtime import CodeSource, FunctionSpec, Runtime
 from tether.runtime.cancel import Cancellation, scope
 from tether.runtime.logs import Event
@@ -53,7 +54,7 @@ def sleeper(marks: Path, *, init_seconds: float = 0.0) -> FunctionSpec:
         arn="arn:aws:lambda:us-east-1:123456789012:function:sleeper",
         name="sleeper",
         handler="app/main.handler",
-        runtime="python3.12",
+        runtime=OWN_RUNTIME,
         memory_mb=128,
         timeout_s=60,
         region="us-east-1",

@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import os
+import sys
 import time
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -28,8 +29,13 @@ class ListSink:
         return [message for _, _, message in self.events]
 
 
+# The runtime of the local cloud's own Python: these tests are about workers, not interpreters
+# (test_interpreters runs functions on others).
+OWN_RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
+
+
 def spec(
-    files: dict[str, str], handler: str = "app/main.handler", runtime: str = "python3.12"
+    files: dict[str, str], handler: str = "app/main.handler", runtime: str = OWN_RUNTIME
 ) -> FunctionSpec:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:

@@ -9,6 +9,11 @@ unchanged artifact is never uploaded twice. The build refuses what Lambda would 
 the upload: code and layer over 250 MB unzipped (`limits.py`). `format_build` renders the result
 for the CLI; files shipped although they look like credentials (re-included by name in
 `.tetherignore`) are reported through `progress` on every build, so `tether deploy` shows them too.
+
+A build for the local cloud (`local=True`) makes the layer for the Python that runs the code
+there (`tether.runtime.interpreters`: the declared runtime's when this machine has it, else the
+local cloud's own), so that compiled wheels import, and says through `progress` which declared
+runtimes run on another Python; the layer for AWS is built for the declared runtime.
 """
 
 from __future__ import annotations
@@ -45,18 +50,32 @@ class BuildResult:
 
 
 def build_project(
-    project: Project, *, progress: Callable[[str], None] | None = None
+    project: Project, *, progress: Callable[[str], None] | None = None, local: bool = False
 ) -> BuildResult:
-    """Build the code zip, then the dependency layer (None when there are no requirements)."""
+    """Build the code zip, then the dependency layer (None when there are no requirements);
+    with `local`, the layer for the Python that runs the code on the local cloud."""
     code = build_code(project)
     if progress is not None:
         progress(f"code: {_count(len(code.files), 'file')}, {size_text(code.size)}")
         for path, warning in code.flagged:
             progress(f"warning: {path} {warning}")
-    layer = build_layer(project, progress=progress)
+    python = _local_python(project, progress) if local else None
+    layer = build_layer(project, progress=progress, python=python)
     if layer is not None:
         check_unzipped(Part("code", zip_sizes(code.path)), Part("layer", zip_sizes(layer.path)))
     return BuildResult(project.root, code, layer)
+
+
+def _local_python(project: Project, progress: Callable[[str], None] | None) -> str:
+    """The version (`3.11`) of the Python that runs the project's runtime on the local cloud;
+    says which declared runtimes run there on another Python than theirs."""
+    from tether.runtime import interpreters
+
+    if progress is not None:
+        runtimes = {project.runtime, *(f.runtime for f in project.functions.values())}
+        for note in interpreters.fallback_notes(runtimes):
+            progress(f"note: {note}")
+    return interpreters.resolve(project.runtime).version_text
 
 
 def format_build(result: BuildResult, verbose: bool) -> str:

@@ -4,8 +4,12 @@ pip installs the requirements for Lambda's platform (Linux x86_64, CPython of th
 runtime, wheels only) into a temporary `python/` directory, which is zipped deterministically
 as `python/...` entries, where Lambda layers put packages. The zip is cached under
 `.tether/cache/layers/<key>.zip`, the key being a hash of the normalised requirements (with any
-`-r`/`-c` files they include), the runtime and the platform: an unchanged requirements file
-never runs pip again. Requirements files are read as UTF-8 (with or without a byte-order mark,
+`-r`/`-c` files they include), the Python version and the platform: an unchanged requirements
+file never runs pip again.
+
+The layer for the local cloud is built for the Python that runs the code there (`python`, see
+`tether.runtime.interpreters`): the declared runtime's when the machine has it, else the local
+cloud's own, so that compiled wheels import; the layer for AWS, for the declared runtime. Requirements files are read as UTF-8 (with or without a byte-order mark,
 as pip reads them); any other encoding stops the build naming the file, line and byte.
 
 Extra pip options (`--find-links`, `--index-url`, `--no-index`, ...) go into requirements.txt,
@@ -177,12 +181,13 @@ def build_layer(
     *,
     pip: Sequence[str] | None = None,
     progress: Callable[[str], None] | None = None,
+    python: str | None = None,
 ) -> LayerArtifact | None:
     """Install requirements.txt for Lambda and zip it as a layer; None when there is nothing.
 
     `pip` is the command that runs pip (default: this interpreter's `python -m pip`). The layer
-    targets the project's runtime; a cached layer with the same key is returned without
-    running pip.
+    targets `python` (`3.11`: the Python that runs the code), by default the project's runtime;
+    a cached layer with the same key is returned without running pip.
     """
     say = progress or (lambda _message: None)
     path = project.root / REQUIREMENTS
@@ -192,15 +197,19 @@ def build_layer(
     wanted = [line for line in lines if line.is_requirement]
     if not wanted:
         return None
-    key = cache_key(lines, project.runtime)
+    version = python or python_version(project.runtime)
+    runtime = f"python{version}"
+    key = cache_key(lines, runtime)
     cache = project.root.joinpath(*CACHE_DIR)
     cached = _from_cache(cache / f"{key}.zip")
     noun = "requirement" if len(wanted) == 1 else "requirements"
     if cached is not None:
         say(f"layer: {len(wanted)} {noun} unchanged, using the cached layer")
         return cached
-    version = python_version(project.runtime)
-    say(f"layer: installing {len(wanted)} {noun} with pip for {project.runtime} on {PLATFORM}")
+    target_text = runtime
+    if runtime != project.runtime:
+        target_text += f" (what runs {project.runtime} here)"
+    say(f"layer: installing {len(wanted)} {noun} with pip for {target_text} on {PLATFORM}")
     with tempfile.TemporaryDirectory(prefix="tether-layer-") as tmp:
         target = Path(tmp) / "python"
         target.mkdir()

@@ -1,7 +1,7 @@
 """Local invocation: Tether's Lambda runtime for the local cloud.
 
 Functions run for real in warm worker processes (one Python process per concurrent
-invocation of a function version), with Lambda's environment, context object, timeout, error
+invocation of a function version, on the Python of its runtime when the machine has it), with Lambda's environment, context object, timeout, error
 payloads and CloudWatch logs, and `AWS_ENDPOINT_URL` pointing back at the local cloud. The
 local cloud routes every invoke path here (`tether.localcloud.extensions.lambda_runtime`);
 its other parts call `invoke()`.
@@ -11,7 +11,9 @@ its other parts call `invoke()`.
     pool.py         warm workers per version, concurrency limit
     cancel.py       a caller's deadline and cancel (HTTP integration timeout, hang-up)
     process.py      one worker process seen from the local cloud
-    spare.py        the spare worker process, boto3 already imported
+    spare.py        the spare worker process of each interpreter, boto3 already imported
+    interpreters.py the Python of each runtime on this machine (PATH, pyenv, uv, overrides)
+    sdk.py          boto3 and its packages, for workers on another interpreter
     worker.py       the worker's bootstrap (runs in the worker, standard library only)
     protocol.py     frames on the pipes between them
     context.py      the handler's context object

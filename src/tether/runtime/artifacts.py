@@ -33,10 +33,12 @@ def code_dir(home: Path, source: CodeSource) -> Path:
     return unpacked(home / "local" / "code", source)
 
 
-def layer_paths(home: Path, source: CodeSource) -> list[Path]:
-    """The sys.path entries a layer adds, as Lambda's Python runtime adds /opt/python ones."""
+def layer_paths(home: Path, source: CodeSource, runtime: str = "") -> list[Path]:
+    """The sys.path entries a layer adds, as Lambda's Python runtime adds /opt/python ones
+    (`python/lib/<runtime>/site-packages` first: `runtime` is `python3.12`, by default this
+    interpreter's)."""
     root = unpacked(home / "local" / "layers", source) / "python"
-    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    version = runtime or f"python{sys.version_info.major}.{sys.version_info.minor}"
     site = root / "lib" / version / "site-packages"
     return [site, root] if site.is_dir() else [root]
 

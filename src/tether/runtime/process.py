@@ -1,8 +1,9 @@
 """One worker process seen from the local cloud: start it, run invocations on it, kill it.
 
-The worker (`tether/runtime/worker.py`, run by the local cloud's own Python) gets three pipes:
-requests in, answers out (both `protocol` frames) and its stdout+stderr, read here as the
-function's output. Each phase (init, each invocation) ends with the worker's output sentinel
+The worker (`tether/runtime/worker.py`, run by the Python of the function's runtime, see
+`interpreters`, with the SDK's directory when that is not the local cloud's own, see `sdk`)
+gets three pipes: requests in, answers out (both `protocol` frames) and its stdout+stderr, read
+here as the function's output. Each phase (init, each invocation) ends with the worker's output sentinel
 followed by its answer frame, so the output lines read up to the sentinel belong to that
 phase. Reading waits on both pipes with poll(2) under the phase's deadline: past it the worker
 is killed (a timeout); end of file on the answer pipe means the worker exited. An invocation
@@ -55,9 +56,12 @@ class Phase:
 class WorkerProcess:
     """A warm worker of one function version; created unstarted, started on first use."""
 
-    def __init__(self, *, log_stream: str, python: str = sys.executable) -> None:
+    def __init__(
+        self, *, log_stream: str, python: str = sys.executable, sdk: str | None = None
+    ) -> None:
         self.log_stream = log_stream
-        self.python = python
+        self.python = python  # the interpreter it runs on
+        self.sdk = sdk  # the SDK's directory, for an interpreter without boto3
         self.started = False
         self.init: Phase | None = None  # the init phase of a worker started ahead of use
         self.invocations = 0
@@ -118,6 +122,8 @@ class WorkerProcess:
         answer_r, answer_w = os.pipe()
         output_r, output_w = os.pipe()
         flags = ["--spare"] if spare else []
+        if self.sdk:
+            flags.append(f"--sdk={self.sdk}")
         try:
             self._process = subprocess.Popen(
                 [self.python, WORKER_SCRIPT, str(request_r), str(answer_w), *flags],
@@ -141,6 +147,7 @@ class WorkerProcess:
 
     def _adopt(self, spare: WorkerProcess) -> None:
         """Take over the process and pipes of `spare` (which is left without them)."""
+        self.python, self.sdk = spare.python, spare.sdk
         self._process, spare._process = spare._process, None
         self._request_fd, self._answer_fd, self._output_fd = (
             spare._request_fd,

@@ -8,7 +8,10 @@
 - `Event` queues the same run in the background and returns at once (status 202).
 - `DryRun` runs nothing (status 204).
 
-A worker starts from the runtime's spare process when it fits (`spare`: boto3 and botocore
+A worker runs on the Python of the function's runtime when this machine has it, else on the
+local cloud's own (`interpreters`; the deploy says so); on another interpreter than the local
+cloud's own, with the SDK's directory on its path (`sdk`: boto3, as Lambda's runtime ships it).
+It starts from the spare process of its interpreter when it fits (`spare`: boto3 and botocore
 already imported). After a code or configuration update, `prewarm` starts the new version's
 first worker in the background. Every invocation is logged to CloudWatch Logs through the
 `LogSink`. A timed-out or crashed worker is killed and replaced on the next invocation.
@@ -37,7 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tether.runtime import artifacts, cancel, failures
+from tether.runtime import artifacts, cancel, failures, interpreters, sdk
 from tether.runtime.environment import worker_environment
 from tether.runtime.logs import InvocationLog, LogSink, stream_name, tail
 from tether.runtime.pool import Pool, Registry
@@ -100,7 +103,7 @@ class Runtime:
         python: str = sys.executable,
     ) -> None:
         self.home = home
-        self.python = python
+        self.python = python  # the local cloud's own interpreter (its environment has boto3)
         self._endpoint = endpoint
         self._sink = sink
         limit = concurrency or int(setting(CONCURRENCY_ENV, DEFAULT_CONCURRENCY))
@@ -109,7 +112,14 @@ class Runtime:
         self.background = Background(BACKGROUND_THREADS)
         # Workers started ahead: never queued behind asynchronous invocations.
         self.warming = Background(WARMING_THREADS, name="tether-warm")
-        self.spare = Spare(python=python, cwd=os.sep, submit=self.warming.submit)
+        self._spares: dict[tuple[str, str | None], Spare] = {}
+        self._placed: dict[str, str | None] = {}  # interpreter -> its SDK directory
+        self._placing: dict[str, threading.Lock] = {}
+        self._preparing: set[str] = set()  # runtimes being prepared in the background
+        self._told: set[str] = set()  # what was logged once already
+        self._lock = threading.Lock()
+        self._closed = False
+        self.spare = self.spare_for(python)  # the one of the local cloud's own interpreter
 
     def invoke(
         self,
@@ -206,8 +216,20 @@ class Runtime:
 
     def retire(self, arn: str, *, keep: str | None = None) -> int:
         """A function changed or was deleted: its workers (but those of `keep`) go away; how
-        many there were."""
+        many there were. A function created or changed (`keep`, its version now) is made
+        ready to start in the background (`prepare`)."""
+        if keep is not None:
+            self._prepare_soon(arn)
         return self.registry.retire(arn, keep=keep)
+
+    def prepare(self, spec: FunctionSpec) -> None:
+        """Make ready what the first worker of `spec` needs, ahead of its first invocation:
+        its interpreter found, the SDK's directory for it (bytecode included, see `sdk.warm`),
+        and that interpreter's spare started."""
+        if self._unsupported(spec):
+            return
+        python, sdk_dir = self.placement(spec)
+        self.spare_for(python, sdk_dir).refill()
 
     def prewarm(self, spec: FunctionSpec) -> bool:
         """Start a worker of `spec` in the background (unpack, spawn, import the handler), if
@@ -226,8 +248,49 @@ class Runtime:
         """The function was deleted: all its versions' workers go away."""
         self.registry.retire_all(arn)
 
+    def spare_for(self, python: str, sdk_dir: str | None = None) -> Spare:
+        """The spare of an interpreter (made on first use; filled when a worker starts)."""
+        with self._lock:
+            spare = self._spares.get((python, sdk_dir))
+            if spare is None:
+                spare = Spare(python=python, cwd=os.sep, submit=self.warming.submit, sdk=sdk_dir)
+                if self._closed:
+                    spare.close()
+                self._spares[python, sdk_dir] = spare
+        return spare
+
+    def placement(self, spec: FunctionSpec) -> tuple[str, str | None]:
+        """The interpreter that runs `spec`, and the SDK directory it needs (None: its own
+        environment has boto3)."""
+        found = interpreters.find(spec.runtime)
+        if found is None:
+            self._once(
+                f"runtime:{spec.runtime}",
+                "%s",
+                " ".join(interpreters.fallback_notes([spec.runtime])),
+            )
+            return self.python, None
+        if found.path == self.python:
+            return self.python, None
+        with self._lock:
+            if found.path in self._placed:
+                return found.path, self._placed[found.path]
+            placing = self._placing.setdefault(found.path, threading.Lock())
+        with placing:  # one thread makes the SDK directory; the others wait for it
+            with self._lock:
+                if found.path in self._placed:
+                    return found.path, self._placed[found.path]
+            sdk_dir = self._sdk_for(found)
+            with self._lock:
+                self._placed[found.path] = sdk_dir
+        return found.path, sdk_dir
+
     def shutdown(self) -> None:
-        self.spare.close()
+        with self._lock:
+            self._closed = True
+            spares = list(self._spares.values())
+        for spare in spares:
+            spare.close()
         self.registry.shutdown()
 
     # -----------------------------------------------------------------------------------------
@@ -244,8 +307,60 @@ class Runtime:
                 worker.kill()
             pool.warmed(ready)
 
+    def _prepare_soon(self, arn: str) -> None:
+        """`prepare` the function of `arn` in the background (the process's runtime only: the
+        resolver finds its functions)."""
+        resolver = _RESOLVER if _RUNTIME is self else None
+        if resolver is None:
+            return
+
+        def prepare() -> None:
+            try:
+                spec = resolver(arn)
+            except LookupError:
+                return  # deleted meanwhile
+            with self._lock:
+                if spec.runtime in self._preparing:
+                    return  # a deploy of many functions: one prepares their runtime
+                self._preparing.add(spec.runtime)
+            try:
+                self.prepare(spec)
+            finally:
+                with self._lock:
+                    self._preparing.discard(spec.runtime)
+
+        self.warming.submit(prepare)
+
     def _new_worker(self, spec: FunctionSpec) -> WorkerProcess:
         return WorkerProcess(log_stream=stream_name(spec.version), python=self.python)
+
+    def _sdk_for(self, found: interpreters.Interpreter) -> str | None:
+        try:
+            folder = sdk.directory(self.home)
+        except (sdk.MissingError, OSError) as exc:
+            self._once(
+                f"sdk:{found.path}", "functions on %s cannot import boto3: %s", found.path, exc
+            )
+            return None
+        problems = sdk.unsupported(folder, found.version_info)
+        if problems:
+            self._once(
+                f"sdk:{found.path}",
+                "functions on Python %s (%s) get no boto3 from the local cloud: %s",
+                found.version_text,
+                found.path,
+                "; ".join(problems),
+            )
+            return None
+        sdk.warm(folder, found.path, found.version_info)
+        return str(folder)
+
+    def _once(self, key: str, message: str, *args: object) -> None:
+        with self._lock:
+            if key in self._told:
+                return
+            self._told.add(key)
+        log.warning(message, *args)
 
     def _unsupported(self, spec: FunctionSpec) -> str | None:
         if not spec.runtime.startswith("python"):
@@ -261,7 +376,7 @@ class Runtime:
             code = artifacts.code_dir(self.home, spec.code)
             path = [str(code)]
             for layer in spec.layers:
-                path += [str(p) for p in artifacts.layer_paths(self.home, layer)]
+                path += [str(p) for p in artifacts.layer_paths(self.home, layer, spec.runtime)]
         except (artifacts.BadArchiveError, OSError) as exc:
             return failures.fault(
                 "Runtime.InvalidCode", f"cannot unpack the code: {exc}", request_id
@@ -269,8 +384,10 @@ class Runtime:
         env = worker_environment(
             spec, endpoint=self._endpoint(), code_dir=str(code), log_stream=worker.log_stream
         )
-        spare = self.spare.take() if spare_fits(spec.environment, path) else None
-        self.spare.refill()  # already: the next edit of a loop comes soon after this one
+        worker.python, worker.sdk = self.placement(spec)
+        spares = self.spare_for(worker.python, worker.sdk)
+        spare = spares.take() if spare_fits(spec.environment, path) else None
+        spares.refill()  # already: the next edit of a loop comes soon after this one
         try:
             return worker.start(
                 env=env, cwd=str(code), path=path, handler=spec.handler, spare=spare

@@ -1,4 +1,4 @@
-"""One spare worker process per runtime, started ahead with the heavy modules imported.
+"""One spare worker process per interpreter, started ahead with the heavy modules imported.
 
 A cold start spends most of its time importing boto3 and botocore (~200 ms), which do not
 depend on the function. The spare is a worker process spawned with a neutral environment
@@ -7,6 +7,10 @@ and waits; the next worker to start takes it over (`WorkerProcess.start(spare=..
 the function's complete environment (it replaces `os.environ`), working directory and sys.path
 with the init frame, and a new spare is spawned in the background at once (in an edit loop, the next code update
 comes a few hundred milliseconds later).
+
+The runtime keeps one spare per interpreter it runs functions on (`interpreters`), made the
+first time a worker of that interpreter starts: a spare is taken only by a worker of its own
+interpreter (and SDK directory, `sdk`).
 
 A function gets the spare only if that makes no difference to it (`fits`): none of its own
 variables is read when the interpreter starts or when the preloaded modules are imported
@@ -48,12 +52,18 @@ def fits(environment: Mapping[str, str], path: Sequence[str]) -> bool:
 
 
 class Spare:
-    """The spare worker of one runtime (`take` it; it is refilled through `submit`)."""
+    """The spare worker of one interpreter (`take` it; it is refilled through `submit`)."""
 
     def __init__(
-        self, *, python: str, cwd: str, submit: Callable[[Callable[[], object]], None]
+        self,
+        *,
+        python: str,
+        cwd: str,
+        submit: Callable[[Callable[[], object]], None],
+        sdk: str | None = None,
     ) -> None:
         self._python = python
+        self._sdk = sdk
         self._cwd = cwd
         self._submit = submit
         self._ready: WorkerProcess | None = None
@@ -92,7 +102,9 @@ class Spare:
             spare.kill()
 
     def _fill(self) -> None:
-        spare: WorkerProcess | None = WorkerProcess(log_stream="", python=self._python)
+        spare: WorkerProcess | None = WorkerProcess(
+            log_stream="", python=self._python, sdk=self._sdk
+        )
         try:
             assert spare is not None
             spare.spawn(env=neutral_environment(), cwd=self._cwd, spare=True)

@@ -18,6 +18,11 @@ at import time (`PRELOAD`: boto3, botocore; no session or client is made), then 
 `init` frame also carries the function's complete environment, which replaces `os.environ`
 entirely, and its working directory.
 
+On an interpreter other than the local cloud's own, `--sdk=DIR` names the directory of the AWS
+SDK's packages (`sdk.py`: what Lambda's runtime ships): it goes on sys.path right after the
+function's code and layers, as in Lambda, and a spare preloads from it. This file and its
+siblings run on every Python of a Lambda runtime (3.9 and later syntax only).
+
 `SystemExit` and crashes are not caught: the process ends and the local cloud reports
 `Runtime.ExitError`. At end of file on the request pipe (the local cloud is gone) it exits.
 
@@ -53,6 +58,7 @@ Handler = Callable[[Any, Any], Any]
 # environment, which is the function's only from `init` on.
 PRELOAD = ("json", "logging", "encodings.idna", "unicodedata", "boto3", "boto3.session")
 SPARE_FLAG = "--spare"
+SDK_FLAG = "--sdk="
 
 
 def sibling(name: str) -> ModuleType:
@@ -123,7 +129,8 @@ def set_environment(env: dict[str, str], cwd: str) -> None:
 
 
 def set_path(entries: list[str]) -> None:
-    """Code directory first, then layers, then the interpreter's own paths."""
+    """Code directory first, then layers (then the SDK's directory, if any), then the
+    interpreter's own paths."""
     rest = [p for p in sys.path if p not in ("", HERE) and p not in entries]
     sys.path[:] = [*entries, *rest]
 
@@ -222,13 +229,17 @@ def invoke(handler: Handler, request: dict[str, Any]) -> dict[str, Any]:
 
 def main(argv: list[str]) -> int:
     request_fd, response_fd = int(argv[1]), int(argv[2])
-    if SPARE_FLAG in argv[3:]:
+    flags = argv[3:]
+    sdk = [flag[len(SDK_FLAG) :] for flag in flags if flag.startswith(SDK_FLAG)]
+    if sdk:
+        sys.path.insert(0, sdk[0])  # what a spare preloads comes from there
+    if SPARE_FLAG in flags:
         preload()
     init = protocol.read_frame(request_fd)
     if "env" in init:
         set_environment({str(k): str(v) for k, v in init["env"].items()}, str(init["cwd"]))
     sentinel = str(init["sentinel"]).encode()
-    set_path([str(entry) for entry in init["path"]])
+    set_path([*(str(entry) for entry in init["path"]), *sdk])
     sys.argv = [argv[0]]
     set_streams()
     set_logging()
