@@ -4,27 +4,19 @@ tether.invoke.events, tether.invoke.invoker) returning data instead of printing 
 
     local_status(where) / local_start(where) / local_stop(where)   GET/POST /api/local...
     new_event(project, where, kind, resource)                        GET /api/events/new
-    invoke(project, where, function, event)                          POST /api/invoke
-    trace(root, payload)                                             the project's frames
+    invoke(project, where, function, event)                          POST /api/invoke (with
+                                                                     hints for refused calls)
+    trace(root, payload)                 the project's frames (tether.invoke.frames)
 """
 
 from __future__ import annotations
 
-import re
-from pathlib import Path, PurePosixPath
 from typing import Any
 
 from tether.ide.errors import ApiError
 from tether.ide.jobs import Where
+from tether.invoke.frames import trace
 from tether.model import Project
-
-# `  File "/…/local/code/<sha256>/app/api.py", line 12, in handler\n    text` (Python's
-# traceback.format_list, as the local runtime sends it) and `  File "…" Line 3\n    text`
-# (its syntax errors). Lambda on AWS unpacks code in /var/task.
-_FRAME = re.compile(
-    r'File "(?P<file>[^"\n]+)",? [Ll]ine (?P<line>\d+)(?:, in (?P<name>[^\n]+))?\n?(?P<text>[^\n]*)'
-)
-_CODE_DIR = re.compile(r"(?:/local/code/[0-9a-f]{64}|^/var/task)/(?P<rel>.+)$")
 
 
 def local_status(where: Where) -> dict[str, Any]:
@@ -84,6 +76,7 @@ def new_event(project: Project, where: Where, kind: Any, resource: Any) -> dict[
 
 def invoke(project: Project, where: Where, function: Any, event: Any) -> dict[str, Any]:
     """`tether invoke FN --json`, plus the error's frames inside the project."""
+    from tether.invoke.denials import denials, payload_text
     from tether.invoke.invoker import invoke as run_invoke
     from tether.invoke.target import deployed_stage
 
@@ -98,6 +91,7 @@ def invoke(project: Project, where: Where, function: Any, event: Any) -> dict[st
         )
     deployed = deployed_stage(project, stage=where.stage, target=where.target)
     result = run_invoke(deployed, function, event, source="the IDE's event")
+    refused = payload_text(result.result) if result.failed else result.logs
     return {
         "function": function,
         "result": result.result,
@@ -105,6 +99,8 @@ def invoke(project: Project, where: Where, function: Any, event: Any) -> dict[st
         "logs": result.logs,
         "milliseconds": round(result.milliseconds, 1),
         "trace": trace(project.root, result.result) if result.failed else [],
+        # calls the function's role refused: the line, and the operation to declare
+        "hints": [d.hint(project.file) for d in denials(deployed, function, refused)],
     }
 
 
@@ -112,43 +108,3 @@ def invoke_timeout(project: Project, function: Any) -> float:
     """How long the IDE waits for an invoke: the function's own timeout and some slack."""
     found = project.functions.get(function) if isinstance(function, str) else None
     return (found.timeout if found is not None else 3) + 30.0
-
-
-def trace(root: Path, payload: Any) -> list[dict[str, Any]]:
-    """The frames of Lambda's error payload whose file is one of the project's, as
-    project-relative paths (innermost last, as Python prints them)."""
-    if not isinstance(payload, dict):
-        return []
-    lines = payload.get("stackTrace") or []
-    if not isinstance(lines, list):
-        return []
-    text = "".join(str(line) for line in lines)
-    frames = []
-    for match in _FRAME.finditer(text):
-        rel = project_file(root, match["file"])
-        if rel is None:
-            continue
-        frame: dict[str, Any] = {
-            "file": rel,
-            "line": int(match["line"]),
-            "text": match["text"].strip(),
-        }
-        if match["name"]:
-            frame["function"] = match["name"].strip()
-        frames.append(frame)
-    return frames
-
-
-def project_file(root: Path, path: str) -> str | None:
-    """A worker's path to a code file, as the project's path of that file (or None)."""
-    found = _CODE_DIR.search(path)
-    if found is not None:
-        rel = PurePosixPath(found["rel"])
-    else:
-        try:
-            rel = PurePosixPath(Path(path).relative_to(root).as_posix())
-        except ValueError:
-            return None
-    if rel.is_absolute() or ".." in rel.parts or not (root / rel).is_file():
-        return None
-    return rel.as_posix()

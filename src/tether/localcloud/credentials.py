@@ -12,6 +12,13 @@ The local cloud answers only requests signed with credentials it issued (`gate` 
   made a call without keeping a table of keys, and no function ever holds the home's secret
   (or the user's real credentials).
 
+A function's key pair stands for its execution role, as Lambda's credentials are a session of
+the role named after the function (`assumed-role/<role>/<function>`): `authorize` maps the
+function its token names to the role it has at the moment of each call, and allows only what
+that role's policies allow. The key is derived from the function, not the role, so a deploy
+that changes the role (or its policies) takes effect with the next call of the running workers,
+without new credentials; and two functions sharing a role stay two principals.
+
 `Keyring` is what the server consults: an access key id (and session token) to the principal
 that signs with it. This module only makes, reads and derives keys; standard library only.
 """

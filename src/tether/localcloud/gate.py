@@ -15,6 +15,9 @@ or by DNS rebinding) and other programs must not be able to drive it. In order:
 4. The request must be signed with credentials the local cloud issued (`signatures`,
    `credentials`), except `GET /_tether/health` (it tells `tether.localcloud.process` which
    server answers, and reveals only its pid).
+5. A function's credentials reach AWS's APIs only: Tether's own endpoints (`/_tether/...`) and
+   moto's (`/moto-api`, `/latest/`) answer only the home's. What a function may do with AWS's
+   APIs is `authorize`'s to decide, behind the gate.
 
 A refused request gets AWS's error for the failure in the shape its client parses (S3's XML,
 the query protocol's XML, or JSON with `__type`), and nothing else happens. An accepted one
@@ -146,7 +149,7 @@ class Gate:
             return self._too_large(environ, start_response)
 
         incoming = _incoming(environ, self._clock())
-        if unquote(incoming.path, errors="surrogateescape") != _path_info(environ):
+        if unquote(incoming.path, errors="surrogateescape") != path_info(environ):
             # The signature must cover the path the server acts on, byte for byte.
             return self._refuse(environ, start_response, "malformed", "ambiguous request path")
         claim = signatures.identify(incoming, self._keyring)
@@ -170,6 +173,15 @@ class Gate:
             environ["CONTENT_LENGTH"] = str(len(body))
         environ.pop("HTTP_TRANSFER_ENCODING", None)
         environ.pop("wsgi.input_terminated", None)
+        if claim.principal.function_arn is not None and _private(environ):
+            return self._refuse(
+                environ,
+                start_response,
+                "refused",
+                "the local cloud's own endpoints answer only its home's credentials, "
+                "not a function's",
+                claim.service,
+            )
         environ[PRINCIPAL] = claim.principal
         # The server routes the request to the service that was signed for, nothing else.
         environ[SIGNED_SERVICE] = (claim.service, claim.region)
@@ -203,30 +215,52 @@ class Gate:
     ) -> Iterable[bytes]:
         protocol = _protocol(environ, service)
         status, code = _error_code(failure, protocol)
-        request_id = str(uuid.uuid4())
-        headers = [("x-amzn-RequestId", request_id)]
-        if protocol in ("json", "rest-json"):
-            headers.append(("x-amzn-ErrorType", code))
-            content_type = "application/x-amz-json-1.1"
-            body = _json_error(code, message)
-        elif protocol == "query":
-            content_type = "text/xml"
-            body = (
-                "<ErrorResponse><Error><Type>Sender</Type>"
-                f"<Code>{code}</Code><Message>{escape(message)}</Message></Error>"
-                f"<RequestId>{request_id}</RequestId></ErrorResponse>"
-            )
-        else:
-            content_type = "application/xml"
-            body = (
-                '<?xml version="1.0" encoding="UTF-8"?>\n'
-                f"<Error><Code>{code}</Code><Message>{escape(message)}</Message>"
-                f"<RequestId>{request_id}</RequestId></Error>"
-            )
-        data = b"" if environ.get("REQUEST_METHOD") == "HEAD" else body.encode()
-        headers += [("Content-Type", content_type), ("Content-Length", str(len(data)))]
-        start_response(f"{status} {_REASONS[status]}", headers)
-        return [data]
+        return error_response(environ, start_response, status, code, message, protocol)
+
+
+def error_response(
+    environ: dict[str, Any],
+    start_response: StartResponse,
+    status: int,
+    code: str,
+    message: str,
+    protocol: Protocol,
+    *,
+    json_type: str | None = None,
+    headers: Iterable[tuple[str, str]] = (),
+) -> Iterable[bytes]:
+    """Answer with AWS's error `code` in the shape `protocol`'s clients parse: S3's XML, the
+    query protocol's `ErrorResponse`, or JSON with `__type` (`json_type`, e.g.
+    `com.amazon.coral.service#AccessDeniedException`, else `code`)."""
+    request_id = str(uuid.uuid4())
+    answer = [("x-amzn-RequestId", request_id), *headers]
+    if protocol in ("json", "rest-json"):
+        answer.append(("x-amzn-ErrorType", code))
+        content_type = "application/x-amz-json-1.1"
+        body = _json_error(json_type or code, message)
+    elif protocol == "query":
+        content_type = "text/xml"
+        body = (
+            "<ErrorResponse><Error><Type>Sender</Type>"
+            f"<Code>{code}</Code><Message>{escape(message)}</Message></Error>"
+            f"<RequestId>{request_id}</RequestId></ErrorResponse>"
+        )
+    else:
+        content_type = "application/xml"
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            f"<Error><Code>{code}</Code><Message>{escape(message)}</Message>"
+            f"<RequestId>{request_id}</RequestId></Error>"
+        )
+    data = b"" if environ.get("REQUEST_METHOD") == "HEAD" else body.encode()
+    answer += [("Content-Type", content_type), ("Content-Length", str(len(data)))]
+    start_response(f"{status} {_REASONS.get(status, 'Error')}", answer)
+    return [data]
+
+
+def protocol_of(environ: dict[str, Any], service: str | None) -> Protocol:
+    """How the client of this request parses an error (its service's protocol)."""
+    return _protocol(environ, service)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -259,13 +293,22 @@ def _incoming(environ: dict[str, Any], now: float) -> signatures.Incoming:
     )
 
 
-def _path_info(environ: dict[str, Any]) -> str:
+def path_info(environ: dict[str, Any]) -> str:
     """PATH_INFO as text, the way werkzeug decoded the request line (latin-1 WSGI strings)."""
     value = str(environ.get("PATH_INFO", ""))
     try:
         return value.encode("latin-1").decode("utf-8", errors="surrogateescape")
     except UnicodeEncodeError:
         return value
+
+
+# Not AWS APIs: Tether's (`/_tether/schedules`...) and moto's own (reset, metadata).
+PRIVATE_PATHS = ("/_tether/", "/moto-api", "/latest/")
+
+
+def _private(environ: dict[str, Any]) -> bool:
+    path = str(environ.get("PATH_INFO", ""))
+    return path.startswith(PRIVATE_PATHS) or path == "/_tether"
 
 
 def _read_body(environ: dict[str, Any], length: int, *, chunked: bool, limit: int) -> bytes:

@@ -5,7 +5,8 @@ locale, HOME, TMPDIR): above all not the user's AWS credentials, profile or conf
 function sees its own variables, Lambda's reserved ones, `AWS_ENDPOINT_URL` and the credentials
 the local cloud issued to this function (`FunctionSpec.credentials`: a key pair derived from the
 home's secret, with a session token naming the function), so every boto3 call it makes lands in
-the local cloud, signed as that function.
+the local cloud, signed as that function, and is allowed only if the function's role allows it
+(`tether.localcloud.authorize`).
 """
 
 from __future__ import annotations
