@@ -53,6 +53,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/invoke.py
 	$(BIN)/python bench/quick.py
 	$(BIN)/python bench/http_api.py
+	$(BIN)/python bench/restart.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache frontend/node_modules

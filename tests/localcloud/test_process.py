@@ -17,7 +17,16 @@ import pytest
 
 from tests.localcloud.helpers import free_port
 from tether.errors import TetherError
-from tether.localcloud import LocalCloud, ensure_running, log_file, start, state_file, status, stop
+from tether.localcloud import (
+    LocalCloud,
+    ensure_running,
+    log_file,
+    start,
+    state_dir,
+    state_file,
+    status,
+    stop,
+)
 
 
 @pytest.fixture
@@ -65,9 +74,10 @@ def test_start_status_stop(home: Path) -> None:
     assert json.loads(state_file().read_text()) == cloud.as_json()
     assert set(cloud.as_json()) == {"endpoint", "pid", "port", "started_at"}
     assert state_file() == home / "local" / "cloud.json"
-    assert f"tether local cloud listening on http://127.0.0.1:{port} (state in memory)" in (
+    assert f"tether local cloud listening on http://127.0.0.1:{port} (state in {state_dir()})" in (
         log_file().read_text()
     )
+    assert state_dir() == home / "local" / "state"
     assert start(port) == cloud  # already running: the same server
     assert ensure_running() == cloud
     with pytest.raises(TetherError, match="already running on port"):
@@ -169,13 +179,18 @@ def test_the_server_refuses_other_hosts() -> None:
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_the_server_announces_itself_and_exits_cleanly_on_signals(sig: signal.Signals) -> None:
+def test_the_server_announces_itself_and_exits_cleanly_on_signals(
+    sig: signal.Signals, home: Path
+) -> None:
     port = free_port()
     running = server("--host", "127.0.0.1", "--port", str(port))
     try:
         assert running.stdout is not None
         line = running.stdout.readline().strip()
-        assert line == f"tether local cloud listening on http://127.0.0.1:{port} (state in memory)"
+        assert (
+            line
+            == f"tether local cloud listening on http://127.0.0.1:{port} (state in {state_dir()})"
+        )
         running.send_signal(sig)
         assert running.wait(timeout=10) == 0
     finally:

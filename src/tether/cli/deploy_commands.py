@@ -16,6 +16,7 @@ from tether.cli.render import DeployProgress, console, outputs_lines, print_plan
 if TYPE_CHECKING:
     from tether.deploy.plan import DataRisk, Plan
     from tether.deploy.stack import DeployedStack
+    from tether.model import Project
 
 
 def _interactive() -> bool:
@@ -193,13 +194,14 @@ def deploy(
 @stage_options
 @click.option("--json", "as_json", is_flag=True, help="Print the outputs as a JSON object.")
 def outputs(project_path: Path | None, stage: str, target: str, as_json: bool) -> int:
-    """Show the stage's stack outputs: function ARNs, resource names, URLs."""
+    """Show the stage's stack outputs: function ARNs, resource names, URLs. Never starts the
+    local cloud: says so when it is not running."""
     from tether.deploy.pipeline import open_target
     from tether.deploy.stack import read_stack
     from tether.errors import TetherError
 
     project = load(project_path, stage, target)
-    cloud = open_target(project, target)
+    cloud = open_target(project, target, stage=stage)
     deployed = read_stack(cloud, project.stack_name(stage))
     if deployed is None or not deployed.alive:
         raise TetherError(
@@ -268,12 +270,14 @@ def destroy(
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 def resources(project_path: Path | None, stage: str, unused: bool, as_json: bool) -> int:
     """List the project's resources: type, project or external, which functions use them,
-    and the deployed name of the stage (from its last deploy)."""
+    and the deployed name of the stage (from its last deploy; marked stale when the local
+    cloud it went to was reset since). Never starts the local cloud."""
     from tether.deploy.state import load_state
 
     project = load(project_path)
     state = load_state(project.root, stage)
     deployed = state.outputs if state else {}
+    gone = _local_stage_gone(project, stage) if state and state.target == "local" else None
     rows: list[dict[str, Any]] = []
     for resource in project.resources.values():
         if unused and project.used_by(resource.name):
@@ -286,8 +290,11 @@ def resources(project_path: Path | None, stage: str, unused: bool, as_json: bool
                 "external": resource.external,
                 "used_by": project.used_by(resource.name),
                 "deployed": live[0] if live else (resource.external or None),
+                "stale": bool(live) and gone is not None,
             }
         )
+    if gone is not None:
+        click.echo(f"stale: {gone} (`tether deploy --stage {stage}`)", err=True)
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return 0
@@ -297,8 +304,21 @@ def resources(project_path: Path | None, stage: str, unused: bool, as_json: bool
         owner = "external" if row["external"] else "project"
         users = ", ".join(row["used_by"]) or "unused"
         where = f"  -> {row['deployed']}" if row["deployed"] else ""
-        click.echo(f"{row['name']:<16} {row['type']:<15} {owner:<9} {users}{where}")
+        stale = " (stale)" if row["stale"] else ""
+        click.echo(f"{row['name']:<16} {row['type']:<15} {owner:<9} {users}{where}{stale}")
     return 0
+
+
+def _local_stage_gone(project: Project, stage: str) -> str | None:
+    """Why the stage's recorded local names are stale, if the local cloud runs and no longer
+    has the stage; None otherwise (a local cloud that is not running is not started)."""
+    from tether.deploy.pipeline import local_stage_gone, open_target
+    from tether.errors import TetherError
+
+    try:
+        return local_stage_gone(project, stage, open_target(project, "local"))
+    except TetherError:  # not running (it is not started for this), or not answering
+        return None
 
 
 @click.command()

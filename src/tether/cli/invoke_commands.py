@@ -15,6 +15,14 @@ from tether.cli.render import console
 from tether.invoke.events import KINDS
 
 
+def _check_reachable(project: Any, stage: str, target: str) -> None:
+    """Commands that only read never start the local cloud: say it is not running, or that it
+    was reset since the stage was deployed (`tether.deploy.pipeline.open_target`)."""
+    from tether.deploy.pipeline import open_target
+
+    open_target(project, target, stage=stage)
+
+
 def _read_event(source: str | None) -> Any:
     """The event of `--event FILE|-`, or {} without one; EventError says what is wrong."""
     from tether.invoke.payload import read_event_file, read_event_stream
@@ -57,6 +65,7 @@ def invoke(
     as_json: bool,
 ) -> int:
     """Invoke a deployed FUNCTION and print its result and log lines. Exits 1 if it failed."""
+    from tether.invoke.denials import payload_text
     from tether.invoke.events import schedule_event, scheduled_input
     from tether.invoke.invoker import invoke as run_invoke
     from tether.invoke.target import deployed_stage
@@ -64,6 +73,7 @@ def invoke(
     project = load(project_path, stage, target)
     # a bad event is the user's to fix whatever the state of the stage: read it first
     event = None if schedule else _read_event(event_source)
+    _check_reachable(project, stage, target)
     deployed = deployed_stage(project, stage=stage, target=target)
     deployed.function(function)
     if schedule:
@@ -95,7 +105,19 @@ def invoke(
             click.echo(
                 f"{function} failed ({result.error}) in {result.milliseconds:.0f} ms", err=True
             )
+        # A refused call fails the invocation, or is caught and logged by the handler.
+        _hint_denials(
+            deployed, function, payload_text(result.result) if result.failed else result.logs
+        )
     return 1 if result.failed else 0
+
+
+def _hint_denials(deployed: Any, function: str, text: str) -> None:
+    """A call the function's role refused: where, and the operation to declare."""
+    from tether.invoke.denials import denials
+
+    for denial in denials(deployed, function, text):
+        click.echo(f"hint: {denial.hint(deployed.project.file)}", err=True)
 
 
 @click.command()
@@ -113,10 +135,12 @@ def logs(
 
     seconds = parse_since(since)
     project = load(project_path, stage, target)
+    _check_reachable(project, stage, target)
     deployed = deployed_stage(project, stage=stage, target=target)
     try:
         for line in log_lines(deployed, function, since_seconds=seconds, follow=follow):
             click.echo(line)
+            _hint_denials(deployed, function, line)
     except KeyboardInterrupt:
         pass
     return 0
@@ -165,6 +189,8 @@ def events_new(
     project = load(project_path)
     state = load_state(project.root, stage)
     outputs = state.outputs if state else {}
+    if state is not None and state.target == "local":
+        _warn_if_reset(project, stage)
 
     def lookup(name: str, suffix: str) -> str:
         return outputs[f"{project.resources[name].logical_id}{suffix}"]
@@ -186,6 +212,20 @@ def events_new(
         output.write_text(text, encoding="utf-8")
         click.echo(f"wrote {output}", err=True)
     return 0
+
+
+def _warn_if_reset(project: Any, stage: str) -> None:
+    """The names come from the stage's last deploy; say so when the local cloud (if it runs:
+    it is not started for this) was reset since."""
+    from tether.deploy.pipeline import local_stage_gone, open_target
+    from tether.errors import TetherError
+
+    try:
+        gone = local_stage_gone(project, stage, open_target(project, "local"))
+    except TetherError:  # not running (it is not started for this), or not answering
+        return
+    if gone is not None:
+        click.echo(f"warning: {gone}; these names are from that deploy", err=True)
 
 
 @click.command("test")
@@ -216,6 +256,7 @@ def test_command(
             f"no test cases{' matching ' + pattern if pattern else ''} in events/ (files named *.test.yaml)"
         )
         return 1 if pattern else 0
+    _check_reachable(project, stage, target)
     deployed = deployed_stage(project, stage=stage, target=target)
     started = time.perf_counter()
     outcomes = run_cases(deployed, cases)

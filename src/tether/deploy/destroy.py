@@ -42,7 +42,7 @@ def destroy(
     """Delete the stage's stack; return what was deployed, and what could not be cleaned up."""
     delete = set(delete)
     with stage_lock(project.root, stage):
-        cloud = open_target(project, target)
+        cloud = open_target(project, target, start=True)
         deployed = read_stack(cloud, project.stack_name(stage))
         if deployed is None:
             raise TetherError(

@@ -24,6 +24,7 @@ from tether.cloud.session import CloudError
 from tether.deploy.artifacts import upload
 from tether.deploy.bootstrap import ensure_bootstrap
 from tether.deploy.changes import FileRecord, Snapshot, snapshot
+from tether.deploy.cleanup import prune_builds
 from tether.deploy.execute import (
     Progress,
     create_change_set,
@@ -76,14 +77,77 @@ class DeployResult:
     notes: tuple[str, ...] = ()  # what the user should know: drift repaired, a bucket kept...
 
 
-def open_target(project: Project, target: str, *, say: Say | None = None) -> Cloud:
-    """A Cloud for the target; for `local`, the local cloud is started if it is not running."""
-    if target == "local":
-        from tether.localcloud import ensure_running
+class LocalCloudNotRunning(TetherError):
+    """A command that only reads found no local cloud running (and started none)."""
 
-        local = ensure_running()
-        return connect("local", project.region, endpoint=local.endpoint)
-    return connect("aws", project.region)
+
+class LocalStageGone(TetherError):
+    """The stage was deployed to a local cloud that no longer has its stack (reset, forgotten,
+    or another local cloud)."""
+
+
+def open_target(
+    project: Project,
+    target: str,
+    *,
+    say: Say | None = None,
+    start: bool = False,
+    stage: str | None = None,
+) -> Cloud:
+    """A Cloud for the target. For `local`: with `start` (deploys), the local cloud is started
+    if it is not running; without (commands that only read), LocalCloudNotRunning says how to
+    start it. With `stage`, LocalStageGone when the stage's recorded deploy went to a local
+    cloud that no longer has its stack."""
+    if target != "local":
+        return connect("aws", project.region)
+    from tether.localcloud import ensure_running, status
+
+    local = ensure_running() if start else status()
+    if local is None:
+        raise LocalCloudNotRunning(
+            "the local cloud is not running",
+            hint="start it with `tether local start` (it comes back with what was deployed "
+            "to it); `tether deploy` starts it too",
+        )
+    cloud = connect("local", project.region, endpoint=local.endpoint)
+    if stage is not None:
+        gone = local_stage_gone(project, stage, cloud)
+        if gone is not None:
+            raise LocalStageGone(gone, hint=f"run `tether deploy --stage {stage}`")
+    return cloud
+
+
+def local_stage_gone(project: Project, stage: str, cloud: Cloud) -> str | None:
+    """Why the stage's recorded local deploy is not in `cloud` any more, or None when it is
+    there (or the stage was never deployed to the local cloud, or the record is unreadable)."""
+    try:
+        state = load_state(project.root, stage)
+    except TetherError:
+        return None
+    if state is None or state.target != "local" or cloud.target != "local":
+        return None
+    if _stack_alive(cloud, state.stack):
+        return None
+    if state.endpoint and state.endpoint != cloud.endpoint:
+        return (
+            f"stage {stage} was deployed to the local cloud at {state.endpoint}; the one "
+            f"running at {cloud.endpoint} does not have it: deploy again"
+        )
+    return f"the local cloud was reset since stage {stage} was deployed: deploy again"
+
+
+def _stack_alive(cloud: Cloud, name: str) -> bool:
+    from tether.deploy.stack import DEAD_STATES
+
+    cfn = cloud.client("cloudformation")
+    with cloud.guard():
+        try:
+            stacks = cfn.describe_stacks(StackName=name)["Stacks"]
+        except cfn.exceptions.ClientError as exc:
+            if "does not exist" in str(exc):
+                return False
+            raise
+    return bool(stacks) and stacks[0]["StackStatus"] not in DEAD_STATES
 
 
 def stage_plan(
@@ -96,9 +160,9 @@ def stage_plan(
 ) -> Staged:
     """Build, synthesise, upload the artifacts (only those not there yet) and plan."""
     state = load_state(project.root, stage)
-    build = build_project(project, progress=say)
+    build = build_project(project, progress=say, local=target == "local")
     template = synthesize(project, stage=stage, target=target)
-    cloud = open_target(project, target, say=say)
+    cloud = open_target(project, target, say=say, start=True)
     bucket = ensure_bootstrap(cloud, progress=say).bucket
     uploaded = upload(cloud, bucket, build.code.key, build.code.path)
     parameters = {CODE_BUCKET_PARAMETER: bucket, CODE_KEY_PARAMETER: build.code.key}
@@ -215,7 +279,7 @@ def _reconcile(
     """Record what an interrupted quick deploy left live; returns the state and why the full
     path must now check every function."""
     if state is not None:
-        reconciled = reconcile(open_target(project, target, say=say), state, journal)
+        reconciled = reconcile(open_target(project, target, say=say, start=True), state, journal)
         state = reconciled.state
         save_state(project.root, state)
         note = reconciled.note
@@ -324,7 +388,7 @@ def _quick(
     )
     if not plan.functions:
         raise QuickRefused("no code changed")
-    cloud = open_target(project, target, say=say)
+    cloud = open_target(project, target, say=say, start=True)
     if cloud.endpoint != state.endpoint:
         raise QuickRefused("the cloud endpoint changed since the last deploy")
     result, new_state = quick_deploy(
@@ -340,6 +404,7 @@ def _quick(
     )
     save_state(project.root, new_state)
     clear_journal(project.root, stage)
+    prune_builds(project.root)
     result.raise_failures()
     count = len(plan.changes.paths)
     why = (
@@ -416,3 +481,4 @@ def _record(
             stale=sorted(settled.failures),
         ),
     )
+    prune_builds(project.root, keep=(staged.build.code.path,))

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from tether.localcloud.credentials import LocalCredentials, home_credentials
 from tether.localcloud.endpoint import DEFAULT_PORT, DEFAULT_REGION
+from tether.localcloud.persistence import StateRefused
 from tether.localcloud.process import (
     LocalCloud,
     ensure_running,
     log_file,
+    saved_state,
     start,
+    state_dir,
     state_file,
     status,
     stop,
@@ -28,10 +31,13 @@ __all__ = [
     "DEFAULT_REGION",
     "LocalCloud",
     "LocalCredentials",
+    "StateRefused",
     "ensure_running",
     "home_credentials",
     "log_file",
+    "saved_state",
     "start",
+    "state_dir",
     "state_file",
     "status",
     "stop",

@@ -2,6 +2,9 @@
 
 One server per TETHER_HOME (default ~/.tether). Its state file `$TETHER_HOME/local/cloud.json`
 holds the endpoint, pid, port and start time; its output goes to `$TETHER_HOME/local/cloud.log`.
+What is deployed to it is saved under `$TETHER_HOME/local/state` (`persistence`) and comes back
+at the next start; `stop(forget=True)` wipes it. A start checks the saved state's versions
+first, so a snapshot from another version is refused (`StateRefused`) before a server starts.
 A state file whose process is gone or no longer answers is stale and is removed. The server is
 recognised by its health answer (`GET /_tether/health` with its pid); one that stopped
 answering is signalled only if its command line runs the server module, so `stop` never
@@ -27,6 +30,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from tether.errors import TetherError
+from tether.localcloud import persistence
 from tether.localcloud.endpoint import (
     DEFAULT_HOST,
     HEALTH_PATH,
@@ -37,7 +41,8 @@ from tether.localcloud.endpoint import (
 
 HOST = DEFAULT_HOST
 START_TIMEOUT = 15.0
-STOP_TIMEOUT = 5.0
+LOAD_RATE = 20e6  # bytes of saved state a start is given one more second for
+STOP_TIMEOUT = 30.0  # a stopping server saves its state first
 LOG_TAIL = 15
 
 # Servers this process started: kept so they can be reaped, not left as zombies.
@@ -91,6 +96,7 @@ def start(port: int | None = None, *, foreground: bool = False) -> LocalCloud:
                 f"the local cloud is already running on port {running.port} (pid {running.pid})",
                 hint="stop it first, or keep using that port",
             )
+        persistence.check(tether_home())  # another version's state: refused, nothing started
         _check_port_free(wanted)
         if not foreground:
             return _spawn(wanted)
@@ -102,22 +108,41 @@ def ensure_running(port: int | None = None) -> LocalCloud:
     return start(port)
 
 
-def stop() -> bool:
-    """Stop the local cloud of this TETHER_HOME; False if none was running."""
+def stop(*, forget: bool = False) -> bool:
+    """Stop the local cloud of this TETHER_HOME (it saves its state first); False if none was
+    running. `forget` then wipes the saved state, running or not: the next start is empty."""
     with _locked():
-        cloud = _read_state()
-        if cloud is None:
-            return False
-        answering = _health_pid(cloud.endpoint)
-        if not _alive(cloud.pid) or answering not in (cloud.pid, None):
-            _remove_state()  # gone, or the port now belongs to another server
-            return False
-        if answering is None and not _looks_like_server(cloud.pid):
-            _remove_state()  # the pid was reused by an unrelated process: leave it alone
-            return False
-        _terminate(cloud.pid)
-        _remove_state()
-        return True
+        stopped = _stop_locked()
+        if forget:
+            persistence.forget(tether_home())
+        return stopped
+
+
+def state_dir() -> Path:
+    """Where the local cloud of this TETHER_HOME keeps its state."""
+    return persistence.state_dir(tether_home())
+
+
+def saved_state() -> persistence.Header | None:
+    """The header of the state the next start loads (None: it starts empty); StateRefused if
+    this version cannot load it."""
+    return persistence.check(tether_home())
+
+
+def _stop_locked() -> bool:
+    cloud = _read_state()
+    if cloud is None:
+        return False
+    answering = _health_pid(cloud.endpoint)
+    if not _alive(cloud.pid) or answering not in (cloud.pid, None):
+        _remove_state()  # gone, or the port now belongs to another server
+        return False
+    if answering is None and not _looks_like_server(cloud.pid):
+        _remove_state()  # the pid was reused by an unrelated process: leave it alone
+        return False
+    _terminate(cloud.pid)
+    _remove_state()
+    return True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -149,10 +174,14 @@ def _spawn(port: int) -> LocalCloud:
         )
     _CHILDREN[child.pid] = child
     started_at = time.time()
-    deadline = time.monotonic() + START_TIMEOUT
+    timeout = _start_timeout()
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if child.poll() is not None:
             _CHILDREN.pop(child.pid, None)
+            refused = _refusal() if child.returncode == persistence.EXIT_REFUSED else None
+            if refused is not None:
+                raise refused
             raise TetherError(
                 f"the local cloud exited while starting (exit status {child.returncode})",
                 hint=_log_hint(),
@@ -164,9 +193,39 @@ def _spawn(port: int) -> LocalCloud:
         time.sleep(0.05)
     _terminate(child.pid)
     raise TetherError(
-        f"the local cloud did not answer on {endpoint} within {START_TIMEOUT:.0f} s",
+        f"the local cloud did not answer on {endpoint} within {timeout:.0f} s",
         hint=_log_hint(),
     )
+
+
+def _start_timeout() -> float:
+    """START_TIMEOUT, plus time to load a large saved state."""
+    try:
+        size = persistence.snapshot_path(tether_home()).stat().st_size
+    except OSError:
+        size = 0
+    return START_TIMEOUT + size / LOAD_RATE
+
+
+def _refusal() -> persistence.StateRefused | None:
+    """The server's own words when it refused the saved state (its `error:` and `hint:`
+    lines in the log)."""
+    try:
+        lines = log_file().read_text(errors="replace").splitlines()
+    except OSError:
+        return None
+    for index, line in enumerate(lines):
+        if line.startswith("error: "):
+            hint = next(
+                (
+                    h.strip()[len("hint: ") :]
+                    for h in lines[index + 1 :]
+                    if h.strip().startswith("hint: ")
+                ),
+                "",
+            )
+            return persistence.StateRefused(line[len("error: ") :], hint=hint)
+    return None
 
 
 def _serve_here(port: int) -> LocalCloud:
@@ -182,6 +241,11 @@ def _serve_here(port: int) -> LocalCloud:
         code = serve(HOST, port, on_ready=ready)
     finally:
         _remove_state()
+    if code == persistence.EXIT_REFUSED:  # it printed why
+        raise persistence.StateRefused(
+            "the local cloud did not start: its saved state was refused",
+            hint=persistence.FORGET_HINT,
+        )
     if code != 0:
         raise TetherError(f"the local cloud could not start on port {port}", hint=_port_hint(port))
     return cloud
@@ -231,7 +295,17 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """Whether `pid` has exited and waits to be reaped by its parent (which, for a server whose
+    starter is gone, is init: some reap late)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[:1] == ["Z"]
 
 
 def _looks_like_server(pid: int) -> bool:

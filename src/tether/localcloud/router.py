@@ -4,7 +4,8 @@ URL scheme: an HTTP API created in the local cloud listens on `http://127.0.0.1:
 server's host), and that URL is its `ApiEndpoint` (so `Fn::GetAtt Api.ApiEndpoint`, the stack
 output and the `<NAME>_URL` variable carry it). Ports are taken in order from the cloud's port
 + 1 (4600, 4601... next to the default 4599), skipping busy ones, so redeploying a project to a
-fresh local cloud usually gives the same URLs; a free ephemeral port is the last resort. A port
+fresh local cloud usually gives the same URLs; a free ephemeral port is the last resort. An API
+restored from the local cloud's saved state (`persistence`) listens on the port it had. A port
 per API keeps URLs clean: the path the client sends is the path the function sees, with no
 prefix to strip, and it works with every HTTP client (unlike `*.localhost` host names, which
 Python and many tools do not resolve).
@@ -467,12 +468,13 @@ class Router:
         self._servers: dict[ApiRef, _ApiServer] = {}
         self._lock = threading.Lock()
 
-    def open(self, api: ApiRef) -> str:
-        """Start serving `api`; its endpoint URL."""
+    def open(self, api: ApiRef, *, port: int | None = None) -> str:
+        """Start serving `api` (on `port` if it is free: the one it had before a restart of the
+        local cloud); its endpoint URL."""
         with self._lock:
             server = self._servers.get(api)
             if server is None:
-                server = self._bind(api)
+                server = self._bind(api, port)
                 self._servers[api] = server
                 threading.Thread(
                     target=server.serve_forever,
@@ -506,14 +508,16 @@ class Router:
                 for api, server in self._servers.items()
             }
 
-    def _bind(self, api: ApiRef) -> _ApiServer:
+    def _bind(self, api: ApiRef, preferred: int | None = None) -> _ApiServer:
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         taken = {server.server_address[1] for server in self._servers.values()}
         candidates = [
             port
             for port in range(self.first_port, self.first_port + PORT_RANGE)
-            if 0 < port < 65536 and port not in taken
+            if 0 < port < 65536 and port not in taken and port != preferred
         ]
+        if preferred is not None and 0 < preferred < 65536 and preferred not in taken:
+            candidates.insert(0, preferred)
         for port in [*candidates, 0]:
             try:
                 return _ApiServer((self.host, port), api, family)
@@ -549,13 +553,14 @@ def stop() -> None:
         router.close_all()
 
 
-def open_api(account: str, region: str, api_id: str) -> str | None:
-    """The local endpoint of a new API, or None when the router is not running."""
+def open_api(account: str, region: str, api_id: str, *, port: int | None = None) -> str | None:
+    """The local endpoint of a new API (on `port` if free), or None when the router is not
+    running."""
     router = _ROUTER
     if router is None:
         return None
     try:
-        return router.open(ApiRef(account, region, api_id))
+        return router.open(ApiRef(account, region, api_id), port=port)
     except OSError as exc:
         log.warning("HTTP API %s gets no local endpoint: %s", api_id, exc)
         return None

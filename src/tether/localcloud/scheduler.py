@@ -143,6 +143,34 @@ class Scheduler:
             entry = self._entries.get(ref)
             return None if entry is None else entry.next_fire
 
+    def saved(self) -> dict[RuleRef, tuple[str, float, datetime]]:
+        """Each rule's expression, creation time and next time, for `resume` in the next
+        process (`persistence` keeps them with the local cloud's state)."""
+        with self._lock:
+            return {
+                ref: (entry.expression, entry.created, entry.next_fire)
+                for ref, entry in self._entries.items()
+                if entry.next_fire is not None
+            }
+
+    def resume(self, saved: dict[RuleRef, tuple[str, float, datetime]]) -> None:
+        """Take up the next times an earlier process saved (before the first tick): a rule
+        keeps its next time; one whose time passed while the cloud was stopped fires at its
+        first time after now (no catching up, as for a disabled rule)."""
+        now = self.now()
+        with self._lock:
+            for ref, (expression, created, next_fire) in saved.items():
+                try:
+                    schedule = parse(expression)
+                except ScheduleError:
+                    continue
+                upcoming = (
+                    next_fire
+                    if next_fire > now
+                    else schedule.next_after(now, datetime.fromtimestamp(created, UTC))
+                )
+                self._entries[ref] = _Entry(expression, created, schedule, upcoming)
+
     def _entry(self, ref: RuleRef, rule: Any, now: datetime) -> _Entry:
         """The rule's schedule state, (re)computed when the rule is new or changed."""
         expression = str(rule.scheduled_expression)
@@ -204,12 +232,15 @@ _SCHEDULER: Scheduler | None = None
 _SCHEDULER_LOCK = threading.Lock()
 
 
-def start() -> Scheduler:
-    """Start the process's scheduler thread (once)."""
+def start(resume: dict[RuleRef, tuple[str, float, datetime]] | None = None) -> Scheduler:
+    """Start the process's scheduler thread (once), with the next times of `resume` (what
+    `Scheduler.saved` gave in an earlier process)."""
     global _SCHEDULER
     with _SCHEDULER_LOCK:
         if _SCHEDULER is None:
             _SCHEDULER = Scheduler()
+            if resume:
+                _SCHEDULER.resume(resume)
             _SCHEDULER.start()
         return _SCHEDULER
 

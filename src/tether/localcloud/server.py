@@ -2,10 +2,14 @@
 
     python -m tether.localcloud.server --host 127.0.0.1 --port 4599
 
-Installs the extensions, serves every AWS API moto knows on one threaded werkzeug server
-(moto's DomainDispatcherApplication picks the service per request), prints one line
-`tether local cloud listening on http://127.0.0.1:N (state in memory)` once the socket
-listens, and exits with status 0 on SIGTERM or SIGINT. It also answers `GET /_tether/health`
+Installs the extensions, loads the state saved by the previous run (`persistence`: all or
+nothing; a snapshot from another version or a damaged one is refused with a message on stderr
+and exit status 3), serves every AWS API moto knows on one threaded werkzeug server (moto's
+DomainDispatcherApplication picks the service per request), prints one line
+`tether local cloud listening on http://127.0.0.1:N (state in $TETHER_HOME/local/state)` once
+the socket listens, saves the state every few seconds while requests change it, and on SIGTERM
+or SIGINT stops serving, saves it a last time and exits with status 0. A crash loses at most
+the last interval. It also answers `GET /_tether/health`
 so `tether.localcloud.process` can tell this server from another program on the port, and
 `/_tether/schedules` (`scheduler_http`). With it run the HTTP router (`router`: each HTTP API
 on its own port, from N + 1) and the scheduler (`scheduler`: schedule rules fire on time).
@@ -21,6 +25,7 @@ This module imports moto only when the server runs.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -40,7 +45,10 @@ from tether.localcloud.endpoint import (
     endpoint_for,
 )
 
-READY_LINE = "tether local cloud listening on {endpoint} (state in memory)"
+READY_LINE = "tether local cloud listening on {endpoint} (state in {state})"
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+INVOCATIONS = "/invocations"  # Lambda's Invoke: POST /2015-03-31/functions/NAME/invocations
+LONG_POLL = ".ReceiveMessage"  # SQS (JSON protocol: X-Amz-Target: AmazonSQS.ReceiveMessage)
 LISTEN_BACKLOG = 256  # socketserver's default is 5, werkzeug's 128
 
 StartResponse = Callable[..., Any]
@@ -59,6 +67,29 @@ def with_health(app: WsgiApp) -> WsgiApp:
             )
             return [body]
         return app(environ, start_response)
+
+    return application
+
+
+def counting_changes(
+    app: WsgiApp, changing: Callable[[], contextlib.AbstractContextManager[None]]
+) -> WsgiApp:
+    """Run every request that may change something (not GET, HEAD, OPTIONS) inside
+    `changing()`: the snapshotter saves the state only when their count moved, and waits for
+    those under way. Lambda invocations are only counted: a function may run for minutes, and
+    its own calls to the cloud are requests of their own; nor do SQS long polls (20 s)."""
+
+    def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD", "GET") in READ_ONLY_METHODS:
+            return app(environ, start_response)
+        if str(environ.get("PATH_INFO", "")).endswith(INVOCATIONS) or str(
+            environ.get("HTTP_X_AMZ_TARGET", "")
+        ).endswith(LONG_POLL):
+            with changing():
+                pass
+            return app(environ, start_response)
+        with changing():
+            return app(environ, start_response)
 
     return application
 
@@ -100,7 +131,7 @@ def serve(
     from moto.moto_server.werkzeug_app import MotoRequestHandler, create_backend_app
     from werkzeug.serving import DechunkedInput, ThreadedWSGIServer
 
-    from tether.localcloud import router, scheduler
+    from tether.localcloud import persistence, router, scheduler
     from tether.localcloud.credentials import Keyring, home_credentials
     from tether.localcloud.dispatch import SignedServiceDispatcher
     from tether.localcloud.extensions import install_all
@@ -114,9 +145,20 @@ def serve(
     logging.getLogger("werkzeug").setLevel(logging.INFO if verbose else logging.WARNING)
     _log_to_stderr("tether.localcloud", logging.INFO if verbose else logging.WARNING)
     home = tether_home()
+    try:
+        loaded = persistence.load(home)
+    except persistence.StateRefused as exc:
+        print(exc.format(), file=sys.stderr, flush=True)
+        return persistence.EXIT_REFUSED
+    settled = persistence.install(loaded) if loaded is not None else []
+    cleaned = persistence.clean_unpacked(home)
+    snapshots = persistence.Snapshotter(home, restored=loaded is not None)
     limit = max_body()
     gate = Gate(
-        with_health(with_schedules(SignedServiceDispatcher(create_backend_app))),
+        counting_changes(
+            with_health(with_schedules(SignedServiceDispatcher(create_backend_app))),
+            snapshots.changing,
+        ),
         keyring=Keyring(home_credentials(home)),
         origins=AllowedOrigins(home),
         limit=limit,
@@ -146,22 +188,48 @@ def serve(
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     gate.listening_on(server.server_port)
     router.start(host, server.server_port + 1)  # before the first request can create an API
-    worker = threading.Thread(target=server.serve_forever, name="local-cloud", daemon=True)
+    resumed = persistence.resume(loaded)  # restored APIs listen again, pollers poll again
+    worker = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="local-cloud", daemon=True
+    )
     worker.start()
-    scheduler.start()
+    scheduler.start(resume=persistence.schedules(loaded))
+    snapshots.start()
     endpoint = endpoint_for(host, server.server_port)
-    print(READY_LINE.format(endpoint=endpoint), flush=True)
+    if settled:
+        print(f"stacks caught in an operation when the state was saved: {', '.join(settled)}")
+    if loaded is not None:
+        print(
+            f"restored {loaded.header.describe()} in {loaded.seconds * 1000:.0f} ms "
+            f"({resumed.get('HTTP APIs', 0)} HTTP APIs, {resumed.get('pollers', 0)} pollers; "
+            f"{cleaned} unused unpacked code folders removed)",
+            flush=True,
+        )
+    print(READY_LINE.format(endpoint=endpoint, state=persistence.state_dir(home)), flush=True)
     try:
         if on_ready is not None:
             on_ready(endpoint)
-        while not stopping.wait(1.0):
-            pass
+        stopping.wait()  # the signal handler wakes it (signals run in this, the main thread)
     finally:
         scheduler.stop()
         server.shutdown()
         server.server_close()
         worker.join(timeout=5)
         router.stop()
+        saved = snapshots.stop()  # a second Ctrl-C does not interrupt it (only SIGKILL would)
+        if snapshots.error is not None:
+            print(
+                f"error: the local cloud's state could not be saved ({snapshots.error}); the "
+                f"next start restores the last snapshot that was",
+                file=sys.stderr,
+                flush=True,
+            )
+        if saved is not None:
+            print(
+                f"state saved to {saved.path} in {saved.seconds * 1000:.0f} ms "
+                f"({saved.header.describe()})",
+                flush=True,
+            )
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0
@@ -188,5 +256,17 @@ def main(argv: list[str] | None = None) -> int:
     return serve(args.host, args.port, verbose=args.verbose)
 
 
+def _exit_now(code: int) -> None:
+    """Exit without tearing down the interpreter's thousands of moto objects and modules (about
+    a second): the exit handlers run (the runtime kills its workers, logging flushes), the
+    state is already saved and synced, and nothing else is left to write."""
+    import atexit
+
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    _exit_now(main())
