@@ -14,14 +14,15 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 from tether.errors import TetherError
+from tether.model.limits import INVOKE_ASYNC_BYTES, INVOKE_SYNC_BYTES
 
 InvocationType = Literal["RequestResponse", "Event"]
 
 # Lambda's payload quotas (docs: Invoke API, "Lambda quotas"): 6 MB for a synchronous invoke,
 # 1 MB for an asynchronous one (256 KB before 2025). Tether invokes synchronously.
 PAYLOAD_LIMITS: dict[InvocationType, int] = {
-    "RequestResponse": 6 * 1024 * 1024,
-    "Event": 1024 * 1024,
+    "RequestResponse": INVOKE_SYNC_BYTES,
+    "Event": INVOKE_ASYNC_BYTES,
 }
 MAX_DEPTH = 256  # levels of nested objects and arrays; real events have fewer than twenty
 MAX_READ_BYTES = 64 * 1024 * 1024  # more cannot be an event, however it is indented

@@ -51,7 +51,7 @@ class Deployed:
 
 
 def deployed_stage(project: Project, *, stage: str, target: str) -> Deployed:
-    cloud = open_target(project, target)
+    cloud = open_target(project, target, stage=stage)
     stack = read_stack(cloud, project.stack_name(stage))
     if stack is None or not stack.alive:
         raise TetherError(
