@@ -197,3 +197,25 @@ def test_the_server_announces_itself_and_exits_cleanly_on_signals(
         if running.poll() is None:
             running.kill()
             running.wait()
+
+
+def test_a_taken_port_is_refused_with_a_port_that_is_really_free(home: Path) -> None:
+    import re
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(
+            TetherError, match=f"port {port} is already in use by another program"
+        ) as raised:
+            start(port)
+        suggested = re.search(
+            r"--port (\d+), or `export TETHER_LOCAL_PORT=(\d+)`", raised.value.hint
+        )
+        assert suggested and suggested.group(1) == suggested.group(2)
+        free = int(suggested.group(1))
+        assert free >= port + 10  # room above the local cloud for its HTTP APIs
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", free))  # really free
+    assert status() is None

@@ -269,7 +269,28 @@ def _check_port_free(port: int) -> None:
 
 
 def _port_hint(port: int) -> str:
-    return f"stop what uses it, or choose another port with --port (for example --port {port + 1})"
+    free = _free_port_after(port)
+    suggestion = (
+        f"--port {free}, or `export TETHER_LOCAL_PORT={free}` for every command (make run too)"
+        if free is not None
+        else "--port N, or TETHER_LOCAL_PORT=N for every command"
+    )
+    return f"stop what uses it, or choose another port: {suggestion}"
+
+
+def _free_port_after(port: int, tries: int = 200) -> int | None:
+    """The first port after `port` that can be bound now, leaving room above it: the HTTP
+    router opens each API on the ports that follow the local cloud's."""
+    for candidate in range(port + 10, min(port + 10 + tries, 65536)):
+        probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            probe.bind((HOST, candidate))
+        except OSError:
+            continue
+        finally:
+            probe.close()
+        return candidate
+    return None
 
 
 def _health_pid(endpoint: str) -> int | None:
