@@ -12,19 +12,27 @@ Before a request reaches moto, `authorize.Authorizer` decides for the ones a fun
 (the home's credentials have full access): a denied one gets AWS's access-denied error and moto
 never sees it.
 
+What moto cannot answer (an operation it does not implement, or its own failure) reaches the
+client as AWS's `NotImplemented` error in the shape its SDK parses, not as an HTML page.
+
 Imports moto: only the server imports this module.
 """
 
 from __future__ import annotations
 
+import io
+import logging
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import parse_qs
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
 from tether.localcloud.authorize import Authorizer
 from tether.localcloud.endpoint import DEFAULT_REGION
-from tether.localcloud.gate import SIGNED_SERVICE
+from tether.localcloud.gate import SIGNED_SERVICE, error_response, protocol_of
+
+log = logging.getLogger("tether.localcloud")
 
 
 class SignedServiceDispatcher(DomainDispatcherApplication):
@@ -38,8 +46,32 @@ class SignedServiceDispatcher(DomainDispatcherApplication):
         denial = self.authorizer.check(environ)
         if denial is not None:
             return denial.respond(environ, start_response)
-        answer: Iterable[bytes] = super().__call__(environ, start_response)
-        return answer
+        failed: list[bool] = []
+
+        def unless_html_failure(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Any:
+            # moto's answer to what it does not implement (or to its own bug) is werkzeug's HTML
+            # error page, which no AWS client can parse: it is replaced below.
+            html = any(
+                k.lower() == "content-type" and v.startswith("text/html") for k, v in headers
+            )
+            if status.startswith("500") and html:
+                failed.append(True)
+                return lambda data: None
+            return start_response(status, headers, exc_info)
+
+        try:
+            answer: Iterable[bytes] = super().__call__(environ, unless_html_failure)
+        except NotImplementedError:
+            log.info("not implemented by moto", exc_info=True)
+            return not_implemented(environ, start_response, missing=True)
+        if not failed:
+            return answer
+        close = getattr(answer, "close", None)
+        if close is not None:
+            close()
+        return not_implemented(environ, start_response, missing=False)
 
     def infer_service_region_host(self, environ: dict[str, Any], path: str) -> str | None:
         signed = environ.get(SIGNED_SERVICE)
@@ -53,3 +85,42 @@ class SignedServiceDispatcher(DomainDispatcherApplication):
             {**environ, "HTTP_AUTHORIZATION": scope}, path
         )
         return host
+
+
+def not_implemented(
+    environ: dict[str, Any], start_response: Callable[..., Any], *, missing: bool
+) -> Iterable[bytes]:
+    """AWS's `NotImplemented` (501: SDKs do not retry it), in the request's protocol, naming
+    the operation when the request says it: one moto lacks (`missing`), or one it failed on."""
+    signed = environ.get(SIGNED_SERVICE)
+    service = signed[0] if signed else "this service"
+    target = str(environ.get("HTTP_X_AMZ_TARGET") or "").rpartition(".")[2]
+    action = target or _query_action(environ) or "this request"
+    if missing:
+        message = f"the local cloud does not implement {service} {action}: moto, which emulates {service}, lacks it"
+    else:
+        message = (
+            f"the local cloud failed on {service} {action}: moto, which emulates {service}, "
+            "raised an error (its traceback is in $TETHER_HOME/local/cloud.log)"
+        )
+    return error_response(
+        environ,
+        start_response,
+        501,
+        "NotImplemented",
+        message,
+        protocol_of(environ, signed[0] if signed else None),
+    )
+
+
+def _query_action(environ: dict[str, Any]) -> str:
+    """`Action=` of a query-protocol request: in the query string, or in the form body the
+    gate has already read."""
+    found = parse_qs(str(environ.get("QUERY_STRING") or "")).get("Action")
+    if found:
+        return found[0]
+    stream = environ.get("wsgi.input")
+    body = stream.getvalue()[:4096] if isinstance(stream, io.BytesIO) else b""
+    if b"Action=" in body:
+        return parse_qs(body.decode("latin-1")).get("Action", [""])[0]
+    return ""
