@@ -265,7 +265,12 @@ def protocol_of(environ: dict[str, Any], service: str | None) -> Protocol:
 
 # ---------------------------------------------------------------------------------------------
 
-_REASONS = {400: "Bad Request", 403: "Forbidden", 413: "Request Entity Too Large", 501: "Not Implemented"}
+_REASONS = {
+    400: "Bad Request",
+    403: "Forbidden",
+    413: "Request Entity Too Large",
+    501: "Not Implemented",
+}
 
 
 def _incoming(environ: dict[str, Any], now: float) -> signatures.Incoming:
