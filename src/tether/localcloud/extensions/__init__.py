@@ -28,6 +28,7 @@ from tether.localcloud.extensions import (
     sns_limits,
     sns_subscription,
     sqs_limits,
+    sqs_queue_url,
     stack_lock,
 )
 
@@ -51,6 +52,7 @@ MODULES = (
     lambda_limits,
     iam_limits,
     sqs_limits,
+    sqs_queue_url,
     sns_limits,
     lambda_runtime,  # functions run for real; before fake_lambda, which then steps aside
     fake_lambda,  # test-only (TETHER_TEST_FAKE_LAMBDA); yields to a runtime in any order
