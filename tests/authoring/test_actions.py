@@ -309,3 +309,16 @@ def test_edit_a_trigger_in_place(photos: Path) -> None:
     # a route may be kept, or moved to one no other function has
     edit = actions.set_trigger(photos, "api", 0, {"route": "GET /orders/{order_id}"})
     assert '{resource: web, route: "GET /orders/{order_id}"}' in edit.changes[0].after
+
+
+def test_an_edit_never_writes_outside_the_project_through_a_link(
+    photos: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (photos / "lib").symlink_to(outside, target_is_directory=True)
+    edit = actions.add_function(photos, "escape", "lib/escape.handler", {})
+    with pytest.raises(AuthoringError, match=re.escape("lib/escape.py leads outside the project")):
+        history.apply(photos, edit)
+    assert list(outside.iterdir()) == []
+    assert "escape" not in (photos / "tether.yaml").read_text()

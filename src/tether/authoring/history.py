@@ -33,6 +33,8 @@ def read_text(root: Path, path: str) -> str | None:
 
 def apply(root: Path, edit: Edit) -> None:
     """Write the edit's files (atomically each; all or none) and remember it for `undo`."""
+    for change in edit.changes:
+        _confined(root, change.path)
     _check_unchanged(root, [(c.path, c.before) for c in edit.changes], "was built")
     _write_all(root, [(c.path, c.before, c.after) for c in edit.changes])
     entries = _load(root)
@@ -57,6 +59,8 @@ def undo(root: Path) -> Edit:
         )
     last = entries[-1]
     changes = [(c["path"], c["after"], c["before"]) for c in last["changes"]]
+    for path, _, _ in changes:
+        _confined(root, path)
     _check_unchanged(root, [(path, now) for path, now, _ in changes], "was made")
     _write_all(root, changes)
     _save(root, entries[:-1])
@@ -65,6 +69,19 @@ def undo(root: Path) -> Edit:
         for path, now, then in changes
     )
     return Edit(title=f"undo: {last['title']}", changes=reverse)
+
+
+def _confined(root: Path, path: str) -> Path:
+    """`root / path`, refused when it leads outside the project (`..`, an absolute path, or a
+    symbolic link on the way): an edit never writes anywhere else."""
+    target = (root / path).resolve()
+    if not target.is_relative_to(root.resolve()):
+        raise AuthoringError(
+            f"{path} leads outside the project: nothing was written",
+            hint="authoring edits only files inside the project directory",
+            field="file",
+        )
+    return target
 
 
 def _check_unchanged(root: Path, expected: list[tuple[str, str | None]], when: str) -> None:
