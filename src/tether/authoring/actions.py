@@ -40,7 +40,8 @@ def _name(kind: str, name: str, field: str) -> str:
     return name
 
 
-def _function(project: Project, name: str) -> Function:
+def function_named(project: Project, name: str) -> Function:
+    """The function `name`, or an error listing the project's functions."""
     if name not in project.functions:
         known = ", ".join(project.functions) or "none yet"
         raise AuthoringError(
@@ -49,7 +50,8 @@ def _function(project: Project, name: str) -> Function:
     return project.functions[name]
 
 
-def _resource(project: Project, name: str) -> Resource:
+def resource_named(project: Project, name: str) -> Resource:
+    """The resource `name`, or an error listing the project's resources."""
     if name not in project.resources:
         known = ", ".join(project.resources) or "none yet"
         raise AuthoringError(
@@ -115,7 +117,7 @@ def set_resource(
 ) -> Edit:
     """Change (value) or remove (None) settings of a project resource."""
     draft = Draft(root, before)
-    resource = _resource(draft.before(), name)
+    resource = resource_named(draft.before(), name)
     if resource.is_external:
         raise AuthoringError(
             f"{name} is external: Tether never changes it",
@@ -148,7 +150,7 @@ def remove_resource(root: Path, name: str, *, before: Project | None = None) -> 
     project resource from the cloud, asking first when it holds data)."""
     draft = Draft(root, before)
     project = draft.before()
-    resource = _resource(project, name)
+    resource = resource_named(project, name)
     users = _uses(project, name)
     if users:
         raise AuthoringError(
@@ -171,7 +173,7 @@ def rename_resource(root: Path, name: str, new: str, *, before: Project | None =
     lines that read its old environment variable are listed for the user."""
     draft = Draft(root, before)
     project = draft.before()
-    resource = _resource(project, name)
+    resource = resource_named(project, name)
     new = _name("resource", new, "new")
     if new in project.resources:
         raise AuthoringError(
@@ -312,7 +314,7 @@ def set_function(
     """Change (value) or reset (None) a function's memory, timeout, runtime, description and
     its own environment variables."""
     draft = Draft(root, before)
-    _function(draft.before(), name)
+    function_named(draft.before(), name)
     fields = {f.name for f in FUNCTION_FIELDS} | {"handler"}
     text = draft.yaml()
     for key, value in (settings or {}).items():
@@ -338,7 +340,7 @@ def set_function(
 def remove_function(root: Path, name: str, *, before: Project | None = None) -> Edit:
     """Remove a function from tether.yaml (its code stays)."""
     draft = Draft(root, before)
-    fn = _function(draft.before(), name)
+    fn = function_named(draft.before(), name)
     draft.write("tether.yaml", yamledit.remove(draft.yaml(), ("functions", name)))
     notes = (f"{fn.handler_module}.py stays: delete it yourself if no other function uses it",)
     edit, _ = draft.finish(f"remove the function {name}", notes=notes)
@@ -360,8 +362,8 @@ def add_trigger(
     schedule or an HTTP route. A project table without a stream gets one."""
     draft = Draft(root, before)
     project = draft.before()
-    fn = _function(project, function)
-    target = _resource(project, resource)
+    fn = function_named(project, function)
+    target = resource_named(project, resource)
     kind = trigger_kind(type(target))
     item = {"resource": resource, **written(dict(settings or {}), TRIGGER_FIELDS[kind])}
     if kind == "http":
@@ -407,7 +409,7 @@ def set_trigger(
     an S3 prefix, a batch size, an HTTP route..."""
     draft = Draft(root, before)
     project = draft.before()
-    fn = _function(project, function)
+    fn = function_named(project, function)
     trigger = _trigger(fn, index)
     fields = {f.name: f for f in TRIGGER_FIELDS[trigger.kind]}
     text = draft.yaml()
@@ -450,7 +452,7 @@ def _trigger(fn: Function, index: int) -> Trigger:
 def remove_trigger(root: Path, function: str, index: int, *, before: Project | None = None) -> Edit:
     """Remove the `index`th trigger (0-based, in the file's order) of a function."""
     draft = Draft(root, before)
-    fn = _function(draft.before(), function)
+    fn = function_named(draft.before(), function)
     trigger = _trigger(fn, index)
     text = draft.yaml()
     if len(fn.triggers) == 1:

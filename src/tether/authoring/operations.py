@@ -9,6 +9,7 @@ import ast
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
+from tether.authoring.actions import function_named, resource_named
 from tether.authoring.catalogue import operation as find_operation
 from tether.authoring.codegen import insert_operation
 from tether.authoring.edits import AuthoringError, Edit
@@ -31,12 +32,7 @@ def add_operation(
     `file`:`line`, for `function` (default: the function whose handler module is `file`)."""
     draft = Draft(root, before)
     project = draft.before()
-    if resource not in project.resources:
-        known = ", ".join(project.resources) or "none yet"
-        raise AuthoringError(
-            f"no resource {resource!r} in the project", hint=f"resources: {known}", field="resource"
-        )
-    target = project.resources[resource]
+    target = resource_named(project, resource)
     spec = find_operation(operation)
     if spec.resource_type != target.type_name:
         raise AuthoringError(
@@ -94,14 +90,7 @@ def _project_path(file: str) -> str:
 
 def _owner(project: Project, path: str, function: str | None) -> str:
     if function is not None:
-        if function not in project.functions:
-            known = ", ".join(project.functions) or "none yet"
-            raise AuthoringError(
-                f"no function {function!r} in the project",
-                hint=f"functions: {known}",
-                field="function",
-            )
-        return function
+        return function_named(project, function).name
     owners = [fn.name for fn in project.functions.values() if f"{fn.handler_module}.py" == path]
     if len(owners) == 1:
         return owners[0]
@@ -121,12 +110,7 @@ def _owner(project: Project, path: str, function: str | None) -> str:
 def default_place(project: Project, function: str) -> tuple[str, int]:
     """Where an operation goes when no line is named: just before the handler's last statement
     (its `return`, usually), so the code runs and its result can be returned."""
-    if function not in project.functions:
-        known = ", ".join(project.functions) or "none yet"
-        raise AuthoringError(
-            f"no function {function!r} in the project", hint=f"functions: {known}", field="function"
-        )
-    fn = project.functions[function]
+    fn = function_named(project, function)
     path = f"{fn.handler_module}.py"
     try:
         tree = ast.parse((project.root / path).read_text(encoding="utf-8"))

@@ -120,16 +120,12 @@ def add_trigger(
     """RESOURCE invokes FUNCTION, e.g. `tether add trigger resize uploads events=created
     prefix=incoming/` or `tether add trigger api web route="GET /orders/{id}"`."""
     from tether.authoring import actions, fields
-    from tether.authoring.edits import AuthoringError
     from tether.loading import load
     from tether.model.project import Schedule
 
     root = _root(project_path)
     project = load(root)
-    if resource not in project.resources:
-        known = ", ".join(project.resources) or "none yet"
-        raise AuthoringError(f"no resource {resource!r} in the project", hint=f"resources: {known}")
-    kind = fields.trigger_kind(type(project.resources[resource]))
+    kind = fields.trigger_kind(type(actions.resource_named(project, resource)))
     values = fields.parse(settings, fields.TRIGGER_FIELDS[kind], what=f"a {kind} trigger")
     edit = actions.add_trigger(root, function, resource, values, before=project)
     target = project.resources[resource]
@@ -265,12 +261,10 @@ def remove_trigger(function: str, which: str, project_path: Path | None, dry_run
 
 def _trigger_index(project: Any, function: str, which: str) -> int:
     """The 0-based index of FUNCTION's trigger named by its resource or its number (1 = first)."""
+    from tether.authoring.actions import function_named
     from tether.authoring.edits import AuthoringError
 
-    fn = project.functions.get(function)
-    if fn is None:
-        known = ", ".join(project.functions) or "none yet"
-        raise AuthoringError(f"no function {function!r} in the project", hint=f"functions: {known}")
+    fn = function_named(project, function)
     if which.isdigit():
         return int(which) - 1
     matches = [i for i, t in enumerate(fn.triggers) if t.resource == which]
@@ -357,17 +351,11 @@ def set_resource(
 ) -> int:
     """e.g. `tether set resource work visibility_timeout=120` (KEY= resets a setting)."""
     from tether.authoring import actions, fields
-    from tether.authoring.edits import AuthoringError
     from tether.loading import load
 
     root = _root(project_path)
     project = load(root)
-    if name not in project.resources:
-        raise AuthoringError(
-            f"no resource {name!r} in the project",
-            hint="resources: " + ", ".join(project.resources),
-        )
-    known = fields.RESOURCE_FIELDS[type(project.resources[name])]
+    known = fields.RESOURCE_FIELDS[type(actions.resource_named(project, name))]
     values: dict[str, Any] = {}
     for word in settings:
         key, sep, raw = word.partition("=")

@@ -137,17 +137,8 @@ def local_stage_gone(project: Project, stage: str, cloud: Cloud) -> str | None:
 
 
 def _stack_alive(cloud: Cloud, name: str) -> bool:
-    from tether.deploy.stack import DEAD_STATES
-
-    cfn = cloud.client("cloudformation")
-    with cloud.guard():
-        try:
-            stacks = cfn.describe_stacks(StackName=name)["Stacks"]
-        except cfn.exceptions.ClientError as exc:
-            if "does not exist" in str(exc):
-                return False
-            raise
-    return bool(stacks) and stacks[0]["StackStatus"] not in DEAD_STATES
+    stack = read_stack(cloud, name)
+    return stack is not None and stack.alive
 
 
 def stage_plan(
