@@ -13,6 +13,7 @@ Hooks: `Role.put_policy`, `IAMBackend.create_policy`, `create_policy_version`,
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from moto.iam.exceptions import LimitExceededException
@@ -20,6 +21,11 @@ from moto.iam.models import IAMBackend, Role
 
 from tether.localcloud import limits
 from tether.localcloud.extensions._patching import original, replace_existing
+
+
+def policy_text(document: Any) -> str:
+    """A policy document as IAM stores it: CloudFormation may give it as a mapping."""
+    return document if isinstance(document, str) else json.dumps(document)
 
 
 def refuse(refusal: limits.Refusal | None) -> None:

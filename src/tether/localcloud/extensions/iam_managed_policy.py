@@ -14,7 +14,6 @@ Hooks: `ManagedPolicy.delete`, `create_from_cloudformation_json`,
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from moto.iam.models import IAMBackend, ManagedPolicy, iam_backends
@@ -22,17 +21,13 @@ from moto.utilities.utils import get_partition
 
 from tether.localcloud import limits
 from tether.localcloud.extensions._patching import original, replace, replace_existing
-from tether.localcloud.extensions.iam_limits import check_attachment, refuse
+from tether.localcloud.extensions.iam_limits import check_attachment, policy_text, refuse
 from tether.localcloud.policies import REPLACEMENT_ATTRIBUTE
 
 
 def _backend(account_id: str, region_name: str) -> IAMBackend:
     backend: IAMBackend = iam_backends[account_id][get_partition(region_name)]
     return backend
-
-
-def _document(document: Any) -> str:
-    return document if isinstance(document, str) else json.dumps(document)
 
 
 def _create(
@@ -45,7 +40,7 @@ def _create(
     **kwargs: Any,
 ) -> ManagedPolicy:
     properties = cloudformation_json.get("Properties") or {}
-    refuse(limits.managed_policy(_document(properties.get("PolicyDocument"))))
+    refuse(limits.managed_policy(policy_text(properties.get("PolicyDocument"))))
     backend = _backend(account_id, region_name)
     for role in properties.get("Roles") or []:
         check_attachment(backend, "(new policy)", str(role))
@@ -67,7 +62,7 @@ def _update(
     policy = original_resource
     properties = cloudformation_json.get("Properties") or {}
     backend = _backend(account_id, region_name)
-    document = _document(properties.get("PolicyDocument"))
+    document = policy_text(properties.get("PolicyDocument"))
     current = next((v for v in policy.versions if v.is_default), None)
     if current is None or current.document != document:
         for version in [v for v in policy.versions if not v.is_default]:

@@ -12,18 +12,13 @@ inspectable and current.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from moto.iam.models import Role, iam_backends
 from moto.utilities.utils import get_partition
 
 from tether.localcloud.extensions._patching import original, replace
-from tether.localcloud.extensions.iam_limits import check_role_policies
-
-
-def _document(document: Any) -> str:
-    return document if isinstance(document, str) else json.dumps(document)
+from tether.localcloud.extensions.iam_limits import check_role_policies, policy_text
 
 
 def _create(
@@ -37,7 +32,7 @@ def _create(
 ) -> Role:
     properties = dict(cloudformation_json.get("Properties") or {})
     properties["Policies"] = [
-        {**policy, "PolicyDocument": _document(policy.get("PolicyDocument"))}
+        {**policy, "PolicyDocument": policy_text(policy.get("PolicyDocument"))}
         for policy in properties.get("Policies") or []
     ]
     role_name = str(properties.get("RoleName", resource_name))
@@ -65,13 +60,13 @@ def _update_role(
     properties = dict(cloudformation_json.get("Properties") or {})
     role = original_resource
     policies = {
-        p["PolicyName"]: _document(p["PolicyDocument"]) for p in properties.get("Policies") or []
+        p["PolicyName"]: policy_text(p["PolicyDocument"]) for p in properties.get("Policies") or []
     }
     check_role_policies(role.name, list(policies.values()))  # before anything changes
     backend = iam_backends[account_id][get_partition(region_name)]
     trust = properties.get("AssumeRolePolicyDocument")
     if trust is not None:
-        backend.update_assume_role_policy(role.name, _document(trust))
+        backend.update_assume_role_policy(role.name, policy_text(trust))
     role.description = properties.get("Description", "")
     role.max_session_duration = properties.get("MaxSessionDuration", 3600)
     # Remove what changes first: on the way, the role never holds more than it will.
