@@ -30,7 +30,6 @@ import shutil
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -208,28 +207,10 @@ class Served:
 @contextmanager
 def serve(root: Path) -> Iterator[Served]:
     """The IDE server (uvicorn in a thread, free port) on `root`, until the block ends."""
-    from tether.ide.app import IdeConfig
-    from tether.ide.security import new_token
-    from tether.ide.server import IdeServer, bind, url
+    from tether.ide.server import serving_in_thread, url
 
-    sock = bind(0)
-    config = IdeConfig(
-        root=root, stage="dev", target="local", token=new_token(), port=sock.getsockname()[1]
-    )
-    server = IdeServer(config, sock)
-    thread = threading.Thread(target=server.run, name="ide-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the IDE server did not start")
-        time.sleep(0.02)
-    try:
+    with serving_in_thread(root) as (_, config):
         yield Served(url=url(config), port=config.port, token=config.token)
-    finally:
-        server.stop()
-        thread.join(10)
-        sock.close()
 
 
 @dataclass

@@ -9,8 +9,6 @@ import socket
 import subprocess
 import sys
 import textwrap
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -95,25 +93,7 @@ def running_ide(root: Path, *, stage: str = "dev") -> Iterator[tuple[Any, Any]]:
     """The IDE server on `root` (target local) in a thread of this process, on a free port,
     until the block ends; yields (server, config). The IDE fixtures of the API and browser
     tests are built on this."""
-    from tether.ide.app import IdeConfig
-    from tether.ide.security import new_token
-    from tether.ide.server import IdeServer, bind
+    from tether.ide.server import serving_in_thread
 
-    sock = bind(0)
-    config = IdeConfig(
-        root=root, stage=stage, target="local", token=new_token(), port=sock.getsockname()[1]
-    )
-    server = IdeServer(config, sock)
-    thread = threading.Thread(target=server.run, name="ide-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise AssertionError("the IDE server did not start")
-        time.sleep(0.02)
-    try:
-        yield server, config
-    finally:
-        server.stop()
-        thread.join(10)
-        sock.close()
+    with serving_in_thread(root, stage=stage) as running:
+        yield running

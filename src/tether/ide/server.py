@@ -7,8 +7,13 @@ the tests run the server in a thread).
 
 from __future__ import annotations
 
+import contextlib
 import socket
+import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import uvicorn
 
@@ -61,3 +66,29 @@ class IdeServer:
 
     def stop(self) -> None:
         self.server.should_exit = True
+
+
+@contextlib.contextmanager
+def serving_in_thread(root: Path, *, stage: str = "dev") -> Iterator[tuple[IdeServer, IdeConfig]]:
+    """The IDE server on `root` (target local) in a thread of this process, on a free port,
+    until the block ends; yields (server, config). For tests and benchmarks."""
+    from tether.ide.security import new_token
+
+    sock = bind(0)
+    config = IdeConfig(
+        root=root, stage=stage, target="local", token=new_token(), port=sock.getsockname()[1]
+    )
+    server = IdeServer(config, sock)
+    thread = threading.Thread(target=server.run, name="ide-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the IDE server did not start")
+        time.sleep(0.02)
+    try:
+        yield server, config
+    finally:
+        server.stop()
+        thread.join(10)
+        sock.close()
