@@ -32,12 +32,10 @@ function unquote(text: string): string {
   return t;
 }
 
-/** Split a flow collection's inside at its top-level commas. */
-function splitTop(text: string): string[] {
-  const parts: string[] = [];
+/** The indexes of `text`'s characters outside quotes and brackets, in order. */
+function* topLevel(text: string): Generator<number> {
   let depth = 0;
   let quote: string | null = null;
-  let start = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (quote) {
@@ -47,7 +45,16 @@ function splitTop(text: string): string[] {
     if (c === '"' || c === "'") quote = c;
     else if (c === "{" || c === "[") depth++;
     else if (c === "}" || c === "]") depth--;
-    else if (c === "," && depth === 0) {
+    else if (depth === 0) yield i;
+  }
+}
+
+/** Split a flow collection's inside at its top-level commas. */
+function splitTop(text: string): string[] {
+  const parts: string[] = [];
+  let start = 0;
+  for (const i of topLevel(text)) {
+    if (text[i] === ",") {
       parts.push(text.slice(start, i));
       start = i + 1;
     }
@@ -58,18 +65,8 @@ function splitTop(text: string): string[] {
 
 /** The index of a mapping's `:` (outside quotes and brackets), or -1. */
 function colonAt(text: string): number {
-  let depth = 0;
-  let quote: string | null = null;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quote) {
-      if (c === quote) quote = null;
-      continue;
-    }
-    if (c === '"' || c === "'") quote = c;
-    else if (c === "{" || c === "[") depth++;
-    else if (c === "}" || c === "]") depth--;
-    else if (c === ":" && depth === 0 && (i + 1 === text.length || /\s/.test(text[i + 1]))) return i;
+  for (const i of topLevel(text)) {
+    if (text[i] === ":" && (i + 1 === text.length || /\s/.test(text[i + 1]))) return i;
   }
   return -1;
 }
