@@ -56,7 +56,8 @@ def check_report(project: Project | None, problems: list[Problem]) -> dict[str, 
 
 
 def _settings(resource: Resource) -> dict[str, Any]:
-    """A resource's settings as tether.yaml writes them (a table's key as {attribute: type})."""
+    """A resource's settings as the authoring forms take them (a table's key as
+    {attribute: type}, a queue's dead_letter as its receive count)."""
     from tether.model.loader import DATA_RESOURCES, PROJECT_RESOURCE_KEYS
 
     if resource.is_external:
@@ -65,7 +66,7 @@ def _settings(resource: Resource) -> dict[str, Any]:
         {"retain": resource.retain} if isinstance(resource, DATA_RESOURCES) else {}
     )
     for key in PROJECT_RESOURCE_KEYS[type(resource)]:
-        value = getattr(resource, key)
+        value = getattr(resource, "dead_letter_after" if key == "dead_letter" else key)
         if key == "key":
             value = dict(value)
         elif key == "indexes":

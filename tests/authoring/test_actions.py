@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import EXAMPLE
+from tether import summary
 from tether.authoring import actions, history
 from tether.authoring.edits import AuthoringError
 from tether.authoring.operations import add_operation, default_place
@@ -322,3 +323,19 @@ def test_an_edit_never_writes_outside_the_project_through_a_link(
         history.apply(photos, edit)
     assert list(outside.iterdir()) == []
     assert "escape" not in (photos / "tether.yaml").read_text()
+
+
+def test_a_queue_gets_a_dead_letter_queue_and_loses_it_again(photos: Path) -> None:
+    history.apply(photos, actions.add_resource(photos, "jobs", "sqs.queue", {"dead_letter": 4}))
+    text = (photos / "tether.yaml").read_text()
+    assert "  jobs: {type: sqs.queue, dead_letter: {after: 4}}" in text
+    assert load(photos).resources["jobs"].dead_letter_after == 4  # type: ignore[attr-defined]
+
+    history.apply(photos, actions.set_resource(photos, "jobs", {"dead_letter": 9}))
+    assert load(photos).resources["jobs"].dead_letter_after == 9  # type: ignore[attr-defined]
+    report = summary.check_report(load(photos), [])
+    assert report["resources"]["jobs"]["settings"]["dead_letter"] == 9  # what the form shows
+
+    history.apply(photos, actions.set_resource(photos, "jobs", {"dead_letter": None}))
+    assert load(photos).resources["jobs"].dead_letter_after is None  # type: ignore[attr-defined]
+    assert "  jobs: {type: sqs.queue}" in (photos / "tether.yaml").read_text()

@@ -117,3 +117,72 @@ def test_updates_keep_names_and_apply_settings(aws: Client, artifact: dict[str, 
     groups = aws("logs").describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{fn}")["logGroups"]
     assert [g["retentionInDays"] for g in groups] == [30]
     cfn.delete_stack(StackName=name)
+
+
+def test_point_in_time_recovery_follows_the_template(aws: Client) -> None:
+    cfn, name = aws("cloudformation"), unique("pitr")
+    table: dict[str, Any] = {
+        "Type": "AWS::DynamoDB::Table",
+        "Properties": {
+            "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+            "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+        },
+    }
+    cfn.create_stack(StackName=name, TemplateBody=json.dumps({"Resources": {"Table": table}}))
+    assert_status(aws, name, "CREATE_COMPLETE")
+    physical = physical_ids(aws, name)["Table"]
+
+    def status() -> str:
+        backups = aws("dynamodb").describe_continuous_backups(TableName=physical)
+        description = backups["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]
+        return str(description["PointInTimeRecoveryStatus"])
+
+    assert status() == "ENABLED"
+    del table["Properties"]["PointInTimeRecoverySpecification"]
+    cfn.update_stack(StackName=name, TemplateBody=json.dumps({"Resources": {"Table": table}}))
+    assert_status(aws, name, "UPDATE_COMPLETE")
+    assert status() == "DISABLED"
+    cfn.delete_stack(StackName=name)
+
+
+def test_a_dead_letter_queue_added_and_removed_by_an_update(aws: Client) -> None:
+    cfn, name = aws("cloudformation"), unique("redrive")
+    queues: dict[str, Any] = {
+        "Dead": {"Type": "AWS::SQS::Queue", "Properties": {"MessageRetentionPeriod": 1209600}},
+        "Work": {"Type": "AWS::SQS::Queue"},
+    }
+    cfn.create_stack(StackName=name, TemplateBody=json.dumps({"Resources": queues}))
+    assert_status(aws, name, "CREATE_COMPLETE")
+    ids = physical_ids(aws, name)
+    sqs = aws("sqs")
+
+    def attributes(logical_id: str) -> dict[str, str]:
+        found = sqs.get_queue_attributes(QueueUrl=ids[logical_id], AttributeNames=["All"])
+        return dict(found["Attributes"])
+
+    dead_arn = attributes("Dead")["QueueArn"]
+    queues["Work"]["Properties"] = {
+        "RedrivePolicy": {
+            "deadLetterTargetArn": {"Fn::GetAtt": ["Dead", "Arn"]},
+            "maxReceiveCount": 3,
+        },
+        "MessageRetentionPeriod": 600,
+    }
+    cfn.update_stack(StackName=name, TemplateBody=json.dumps({"Resources": queues}))
+    assert_status(aws, name, "UPDATE_COMPLETE")
+    work = attributes("Work")
+    assert json.loads(work["RedrivePolicy"]) == {
+        "deadLetterTargetArn": dead_arn,
+        "maxReceiveCount": 3,
+    }
+    assert work["MessageRetentionPeriod"] == "600"
+
+    del queues["Work"]["Properties"]
+    cfn.update_stack(StackName=name, TemplateBody=json.dumps({"Resources": queues}))
+    assert_status(aws, name, "UPDATE_COMPLETE")
+    work = attributes("Work")
+    assert "RedrivePolicy" not in work
+    assert work["MessageRetentionPeriod"] == "345600"
+    cfn.delete_stack(StackName=name)

@@ -76,6 +76,12 @@ CASES: list[tuple[str, str, str | None, list[str] | None]] = [
         ["sqs:SendMessage"],
     ),
     (
+        "queue-dead-letter",
+        "{type: sqs.queue, visibility_timeout: 180, dead_letter: {after: 5}, retain: true}",
+        "{batch_size: 10}",
+        ["sqs:SendMessage"],
+    ),
+    (
         "queue-external-url",
         f"{{type: sqs.queue, external: 'https://sqs.eu-west-1.amazonaws.com/{ACCOUNT}/jobs'}}",
         "{}",

@@ -135,7 +135,7 @@ def set_resource(
                 field=key,
             )
         path = ("resources", name, key)
-        text = _set_or_remove(text, path, value)
+        text = _set_or_remove(text, path, fields[key].yaml(value))
         if key == "key" and isinstance(resource, Table):
             notes.append(
                 f"changing the key replaces the table {name} in the cloud; the next deploy asks what to do with its data"

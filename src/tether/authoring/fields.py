@@ -41,6 +41,11 @@ class Field:
     required: bool = False
     choices: tuple[str, ...] | None = None
     help: str = ""
+    inner: str | None = None  # the value is written as {inner: value} under `name`
+
+    def yaml(self, value: Any) -> Any:
+        """The value as tether.yaml holds it."""
+        return {self.inner: value} if self.inner is not None and value is not None else value
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -103,6 +108,15 @@ RESOURCE_FIELDS: dict[type[Resource], tuple[Field, ...]] = {
             "int",
             30,
             help="how long a received message stays hidden; at least the timeout of functions it triggers",
+        ),
+        Field(
+            "dead_letter",
+            "Dead-letter after (receives)",
+            "int",
+            None,
+            help="move a message that was received this many times without being deleted to a "
+            "dead-letter queue (kept 14 days); empty: retry until it expires",
+            inner="after",
         ),
         RETAIN,
     ),
@@ -290,5 +304,5 @@ def written(settings: Mapping[str, Any], fields: Sequence[Field]) -> dict[str, A
             continue
         if value == field.default and not field.required:
             continue
-        result[field.name] = value
+        result[field.name] = field.yaml(value)
     return result

@@ -87,7 +87,8 @@ def owner_words(resource: dict[str, Any], logical_id: str) -> str:
         return f"function {owner['function']}" + ("" if part == "function" else f" ({part})")
     if "resource" in owner:
         kind = KIND_WORDS.get(resource.get("Type", ""), "resource")
-        return f"{kind} {owner['resource']}"
+        part = f" ({owner['part']})" if "part" in owner else ""
+        return f"{kind} {owner['resource']}{part}"
     return logical_id
 
 

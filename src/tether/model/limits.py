@@ -126,6 +126,8 @@ def footprint(project: Project) -> Footprint:
         if resource.is_external:
             continue
         count, shown = RESOURCE_SHAPES[type(resource)]
+        if isinstance(resource, Queue) and resource.dead_letter_after is not None:
+            count, shown = count + 1, shown + 2  # the dead-letter queue, its URL and ARN
         owner = f"{resource.type_name} {resource.name}"
         resources[owner] += count
         kinds["project resources"] += count

@@ -63,7 +63,7 @@ PROJECT_RESOURCE_KEYS: dict[type[Resource], tuple[str, ...]] = {
     Bucket: ("versioning",),
     Table: ("key", "stream", "indexes"),
     Topic: (),
-    Queue: ("visibility_timeout",),
+    Queue: ("visibility_timeout", "dead_letter"),
     Schedule: ("expression",),
     HttpApi: (),
 }
@@ -505,7 +505,11 @@ class _Loader:
             timeout = self.integer(
                 spec, "visibility_timeout", where, at, low=0, high=43200, default=30, unit="seconds"
             )
-            return Queue(**common, visibility_timeout=timeout)
+            return Queue(
+                **common,
+                visibility_timeout=timeout,
+                dead_letter_after=self.read_dead_letter(spec, where, at),
+            )
         if cls is Schedule:
             expression = ""
             if self.require(spec, "expression", where, at, 'expression: "rate(1 day)"'):
@@ -523,6 +527,24 @@ class _Loader:
                     )
             return Schedule(**common, expression=expression)
         return cls(**common)
+
+    def read_dead_letter(self, spec: dict[Any, Any], where: str, at: Pos) -> int | None:
+        example = "dead_letter: {after: 5}"
+        node = self.mapping(spec, "dead_letter", where, at, example)
+        if node is None:
+            return None
+        inner = f"'dead_letter' of {where}"
+        self.check_keys(node, ("after",), inner, at)
+        if "after" not in node:
+            self.report(
+                value_pos(spec, "dead_letter", at),
+                f"{inner} needs 'after': how many receives a message gets before it moves "
+                "to the dead-letter queue",
+                example,
+            )
+            return None
+        # SQS's RedrivePolicy takes maxReceiveCount from 1 to 1,000
+        return self.integer(node, "after", inner, at, low=1, high=1000, default=5, unit="receives")
 
     def explain_resource_key(
         self, cls: type[Resource], key: str, is_external: bool
@@ -994,6 +1016,16 @@ class _Loader:
                 f"the function's timeout of {timeout} s; AWS rejects this trigger",
                 f"set visibility_timeout: {max(timeout * 6, 30)} on queue '{queue.name}' "
                 "(AWS advises six times the timeout), or lower the function's timeout",
+            )
+        after = queue.dead_letter_after
+        if after is not None and after < 5:
+            self.report(
+                value_pos(node, "resource", at),
+                f"queue '{queue.name}' moves a message to its dead-letter queue after {after} "
+                f"receive{'s' if after > 1 else ''}: a throttled batch counts as a receive, so "
+                "a message can move there without having failed",
+                "AWS advises dead_letter: {after: 5} or more on a queue that triggers a function",
+                severity="warning",
             )
         return QueueTrigger(
             resource=queue.name,

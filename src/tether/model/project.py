@@ -120,6 +120,9 @@ class Queue(Resource):
     logical_suffix: ClassVar[str] = "Queue"
 
     visibility_timeout: int = 30
+    # `dead_letter: {after: N}`: a message received N times without being deleted moves to
+    # the queue's dead-letter queue, which Tether creates with the queue (None: no DLQ).
+    dead_letter_after: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -5,6 +5,10 @@ moto's update for several of them replaces the resource, ignores properties or i
 - AWS::SNS::Topic and AWS::Events::Rule: moto deletes and re-creates them under a new random
   name (a new ARN, and the topic loses its subscriptions). Here they keep their name.
 - AWS::DynamoDB::Table and AWS::Logs::LogGroup: moto has no update at all.
+- AWS::SQS::Queue: moto updates the visibility timeout and the wait time only; a dead-letter
+  queue (RedrivePolicy) or a retention period added or removed later was ignored.
+- Point-in-time recovery of a table (PointInTimeRecoverySpecification), which moto's create
+  ignores too: a table showed DISABLED where the template enables it.
 
 (AWS::Lambda::Function and AWS::IAM::Role have their own modules.)
 
@@ -142,6 +146,7 @@ def _update_table(
     table.sse_specification = properties.get("SSESpecification")
     table.deletion_protection_enabled = bool(properties.get("DeletionProtectionEnabled", False))
     table.tags = [{"Key": k, "Value": v} for k, v in _tag_dict(properties.get("Tags")).items()]
+    apply_point_in_time_recovery(table, properties)
 
     wanted = {index["IndexName"]: index for index in properties.get("GlobalSecondaryIndexes") or []}
     current = {index.name: index for index in table.global_indexes}
@@ -171,6 +176,50 @@ def _update_table(
     return table
 
 
+def apply_point_in_time_recovery(table: Table, properties: dict[str, Any]) -> None:
+    """Turn the table's continuous backups on or off as its template says (off when unset)."""
+    spec = properties.get("PointInTimeRecoverySpecification") or {}
+    enabled = str(spec.get("PointInTimeRecoveryEnabled", False)).lower() == "true"
+    backend = dynamodb_backends[table.account_id][table.region_name]
+    backend.update_continuous_backups(table.name, {**spec, "PointInTimeRecoveryEnabled": enabled})
+
+
+def _create_table(
+    cls: type[Table],
+    /,
+    resource_name: str,
+    cloudformation_json: dict[str, Any],
+    account_id: str,
+    region_name: str,
+    **kwargs: Any,
+) -> Table:
+    create = original(Table, "create_from_cloudformation_json")
+    table: Table = create.__func__(
+        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+    )
+    apply_point_in_time_recovery(table, _properties(cloudformation_json))
+    return table
+
+
+def _update_queue(
+    cls: type[Queue],
+    original_resource: Queue,
+    new_resource_name: str,
+    cloudformation_json: dict[str, Any],
+    account_id: str,
+    region_name: str,
+) -> Queue:
+    update = original(Queue, "update_from_cloudformation_json")
+    queue: Queue = update.__func__(
+        cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+    )
+    properties = _properties(cloudformation_json)
+    queue._setup_dlq(properties.get("RedrivePolicy") or {})  # {}: no dead-letter queue any more
+    # SQS's default when the property goes: four days
+    queue.message_retention_period = int(properties.get("MessageRetentionPeriod", 345_600))  # type: ignore[attr-defined]
+    return queue
+
+
 def _update_log_group(
     cls: type[LogGroup],
     original_resource: LogGroup,
@@ -197,6 +246,8 @@ def install() -> None:
     replace(Topic, "create_from_cloudformation_json", classmethod(_create_topic))
     replace(Rule, "update_from_cloudformation_json", classmethod(_update_rule))
     replace(Table, "update_from_cloudformation_json", classmethod(_update_table))
+    replace(Table, "create_from_cloudformation_json", classmethod(_create_table))
+    replace(Queue, "update_from_cloudformation_json", classmethod(_update_queue))
     replace(LogGroup, "update_from_cloudformation_json", classmethod(_update_log_group))
     for model, names in REPLACEMENT_PROPERTIES.items():
         setattr(model, REPLACEMENT_ATTRIBUTE, names)
