@@ -9,6 +9,7 @@ cloud of this module and for the deploys."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import uuid
@@ -155,3 +156,22 @@ def test_a_runtime_not_installed_runs_on_the_local_clouds_python_and_the_deploy_
     assert extension_modules(aws.path) and all(
         hidden_tag in name for name in extension_modules(aws.path)
     )
+
+    # The layer's Python is recorded; when another Python runs the runtime later (one was
+    # installed, or the override changed), a quick deploy would keep a layer whose compiled
+    # wheels cannot import there: it is refused, and a full deploy rebuilds the layer.
+    from tether.deploy.state import load_state, save_state
+
+    state = load_state(root, "rp")
+    assert state is not None and state.layer_python == OWN.removeprefix("python")
+    save_state(root, dataclasses.replace(state, layer_python="3.8"))
+    (root / "app" / "other.py").write_text("def handler(event, context):\n    return 2\n")
+    quick = tether("deploy", "--stage", "rp", "--quick", cwd=root)
+    assert quick.returncode != 0
+    assert (
+        f"cannot quick deploy: {HIDDEN} now runs on Python {OWN.removeprefix('python')} here; "
+        "the dependency layer was built for Python 3.8"
+    ) in quick.stderr, quick.stderr
+    full = tether("deploy", "--stage", "rp", "--yes", cwd=root)
+    assert full.returncode == 0, full.stderr
+    assert load_state(root, "rp").layer_python == OWN.removeprefix("python")  # type: ignore[union-attr]

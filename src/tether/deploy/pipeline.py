@@ -373,6 +373,11 @@ def _quick(
 
     if state.target != target:
         raise QuickRefused(f"the stage was last deployed to {state.target}")
+    if state.layer_python and state.layer_python != _local_python(project):
+        raise QuickRefused(
+            f"{project.runtime} now runs on Python {_local_python(project)} here; the "
+            f"dependency layer was built for Python {state.layer_python}"
+        )
     template = synthesize(project, stage=stage, target=target)
     plan = quick_plan(
         project, state, files, template, lambda paths: analysis_of(project).affected(paths)
@@ -437,6 +442,13 @@ def preview(
         return staged.plan, change_set
 
 
+def _local_python(project: Project) -> str:
+    """The Python ("3.12") that runs the project's runtime on the local cloud now."""
+    from tether.runtime import interpreters
+
+    return interpreters.resolve(project.runtime).version_text
+
+
 def _record(
     project: Project,
     staged: Staged,
@@ -460,6 +472,9 @@ def _record(
             layer_unzipped=sum(size for _, size in zip_sizes(staged.build.layer.path))
             if staged.build.layer
             else 0,
+            layer_python=_local_python(project)
+            if staged.build.layer and plan.target == "local"
+            else "",
             template_sha256=plan.template_sha256(),
             outputs={str(k): str(v) for k, v in outputs.items()},
             deployed_at=time.time(),

@@ -39,6 +39,9 @@ class StageState:
     code_sha256: str = ""
     layer_key: str = ""
     layer_unzipped: int = 0  # bytes: the layer's share of Lambda's unzipped size limit
+    # On the local cloud: the Python ("3.11") the dependency layer was built for, which is the
+    # one that ran the project's runtime then ("" without a layer, or on AWS).
+    layer_python: str = ""
     template_sha256: str = ""
     outputs: dict[str, str] = field(default_factory=dict)
     deployed_at: float = 0.0
