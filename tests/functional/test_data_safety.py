@@ -13,10 +13,16 @@ from tether import load_project
 from tether.deploy import pipeline
 from tether.deploy.destroy import destroy
 from tether.deploy.execute import DeployFailedError, StackEvent
-from tether.deploy.pipeline import deploy, open_target
+from tether.deploy.pipeline import DeployResult, deploy, open_target
 from tether.deploy.plan import DataLossError, NameTakenError, Plan
 
 MISSING_QUEUE = "arn:aws:sqs:us-east-1:123456789012:no-such-queue"
+
+
+def data_notes(result: DeployResult) -> tuple[str, ...]:
+    """The deploy's notes about data (photos' external archive bucket, missing on the local
+    cloud, has a note of its own)."""
+    return tuple(note for note in result.notes if "local stand-ins" not in note)
 
 
 def edit(project: Path, old: str, new: str) -> None:
@@ -143,7 +149,7 @@ def test_delete_keeps_the_data_until_the_change_has_succeeded(
     repair_the_change(photos_copy)
     result = deploy(load_project(photos_copy), stage="undo", target="local", delete=["spare"])
     assert [r.decision for r in result.plan.risks] == ["delete"]
-    assert result.notes == ()
+    assert data_notes(result) == ()
     assert bucket not in {b["Name"] for b in s3.list_buckets()["Buckets"]}
     assert "SpareBucket" not in stack_resources(photos_copy, "photos-undo")
 
@@ -244,7 +250,7 @@ def test_a_table_that_receives_data_during_the_deploy_is_kept(
 
     monkeypatch.setattr(pipeline, "execute", execute_while_someone_writes)
     result = deploy(load_project(photos_copy), stage="during", target="local")
-    assert result.notes == (
+    assert data_notes(result) == (
         f"dynamodb.table spare ({table}) received data during the deploy (holds items), so it "
         "was kept in the account, out of the stack: adopt it as external, or delete it",
     )
@@ -262,5 +268,5 @@ def test_an_empty_table_removed_from_the_project_is_deleted(
     ]
     edit(photos_copy, "  spare: {type: dynamodb.table, key: {id: S}}\n", "")
     result = deploy(load_project(photos_copy), stage="gone2", target="local")
-    assert result.notes == ()
+    assert data_notes(result) == ()
     assert table not in aws(photos_copy, "dynamodb").list_tables()["TableNames"]

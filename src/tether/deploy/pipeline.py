@@ -21,6 +21,7 @@ from tether.build import BuildResult, build_project
 from tether.build.limits import zip_sizes
 from tether.cloud import Cloud, connect
 from tether.cloud.session import CloudError
+from tether.deploy import standins
 from tether.deploy.artifacts import upload
 from tether.deploy.bootstrap import ensure_bootstrap
 from tether.deploy.changes import FileRecord, Snapshot, snapshot
@@ -38,6 +39,7 @@ from tether.deploy.live import CodeUpdateError, SettledCode, settle_code
 from tether.deploy.plan import DataLossError, Plan, make_plan, recheck
 from tether.deploy.quick import QuickRefused, quick_deploy, quick_plan
 from tether.deploy.stack import DeployedStack, read_stack
+from tether.deploy.standins import StandIn
 from tether.deploy.state import StageState, load_state, save_state, save_template, stage_lock
 from tether.errors import TetherError
 from tether.model import Project
@@ -206,11 +208,14 @@ def deploy(
     confirm: Callable[[Plan], bool] = lambda plan: True,
     progress: Progress | None = None,
     say: Say | None = None,
+    stand_ins: Callable[[list[StandIn]], bool] | None = None,
 ) -> DeployResult:
     """Deploy the stage. `mode` "auto" takes the quick path when only code changed, "quick"
     insists on it, "full" forbids it. `patch` picks how the quick path patches the code zip:
     "local", "remote" (the bootstrap stack's patcher function, in the bucket: the client sends
-    only the change) or "auto" (remote for artifacts over 5 MB). Raises DataLossError,
+    only the change) or "auto" (remote for artifacts over 5 MB). On the local target, the full
+    path asks `stand_ins` whether to create the external resources missing there (None: it
+    only warns; `tether.deploy.standins`). Raises DataLossError,
     AbortedError, DeployFailedError (the previous version keeps running), QuickDeployError or
     a CloudError."""
     started = time.monotonic()
@@ -256,6 +261,7 @@ def deploy(
             say=say,
             started=started,
             reason=reason,
+            stand_ins=stand_ins,
         )
 
 
@@ -296,6 +302,7 @@ def _full(
     say: Say | None,
     started: float,
     reason: str,
+    stand_ins: Callable[[list[StandIn]], bool] | None,
 ) -> DeployResult:
     staged = stage_plan(project, stage=stage, target=target, delete=delete, say=say)
     plan = staged.plan
@@ -303,9 +310,10 @@ def _full(
         raise DataLossError(plan.blocked)
     outputs = staged.deployed.outputs if staged.deployed is not None else {}
     notes: list[str] = []
+    if not plan.noop and not confirm(plan):
+        raise AbortedError("deploy cancelled; nothing was changed")
+    notes += _provide_stand_ins(staged.cloud, project, stand_ins, say)
     if not plan.noop:
-        if not confirm(plan):
-            raise AbortedError("deploy cancelled; nothing was changed")
         _stop_if_data_appeared(staged, project)
         prepare(staged.cloud, plan, staged.deployed)
         change_set = create_change_set(staged.cloud, plan)
@@ -447,6 +455,32 @@ def _local_python(project: Project) -> str:
     from tether.runtime import interpreters
 
     return interpreters.resolve(project.runtime).version_text
+
+
+def _provide_stand_ins(
+    cloud: Cloud,
+    project: Project,
+    decide: Callable[[list[StandIn]], bool] | None,
+    say: Say | None,
+) -> list[str]:
+    """Create the external resources the local cloud lacks when `decide` agrees; else say
+    which are missing and what that means (at once: a trigger on one fails the deploy)."""
+    lacking = standins.missing(project, cloud)
+    if not lacking:
+        return []
+    if decide is not None and decide(lacking):
+        created = standins.create(cloud, lacking)
+    else:
+        names = ", ".join(one.describe() for one in lacking)
+        created = [
+            f"the local cloud has no {names}: external resources live on AWS, so functions "
+            "using them fail here; `tether deploy --stand-ins` creates empty local stand-ins"
+        ]
+    if say is None:
+        return created
+    for line in created:
+        say(line)
+    return []
 
 
 def _record(

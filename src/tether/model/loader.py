@@ -67,7 +67,8 @@ PROJECT_RESOURCE_KEYS: dict[type[Resource], tuple[str, ...]] = {
     Schedule: ("expression",),
     HttpApi: (),
 }
-EXTERNAL_RESOURCE_KEYS: dict[type[Resource], tuple[str, ...]] = {Table: ("stream_arn",)}
+# An external table's `key` is optional: it shapes its empty stand-in on the local cloud.
+EXTERNAL_RESOURCE_KEYS: dict[type[Resource], tuple[str, ...]] = {Table: ("stream_arn", "key")}
 FUNCTION_KEYS = (
     "handler",
     "runtime",
@@ -623,7 +624,8 @@ class _Loader:
                     "e.g. arn:aws:dynamodb:us-east-1:123456789012:table/orders/stream/2024-01-01T00:00:00.000",
                 )
                 stream_arn = ""
-            return Table(**common, stream_arn=stream_arn or None)
+            shape = self.read_key(spec, "key", where, at) if "key" in spec else ()
+            return Table(**common, key=shape, stream_arn=stream_arn or None)
         key: tuple[tuple[str, str], ...] = ()
         if self.require(spec, "key", where, at, "key: {id: S}"):
             key = self.read_key(spec, "key", where, at)

@@ -12,6 +12,7 @@ from typing import Any
 
 from tether.errors import OptionError, ProjectError
 from tether.model import Bucket, HttpApi, Project, Queue, Resource, Schedule, Table, Topic, rules
+from tether.model.standins import on_local_cloud
 from tether.synth import functions
 from tether.synth.dynamodb import TableFamily
 from tether.synth.family import Family
@@ -48,6 +49,8 @@ def synthesize(project: Project, *, stage: str = "dev", target: str = "local") -
     """The CloudFormation template (a dict) that deploys `project` as `stage` on `target`.
     Raises ProjectError when the template is over a stack quota (resources, outputs, size)."""
     check_stage(stage, target)
+    if target == "local":
+        project = on_local_cloud(project)  # its external resources are stand-ins there
     ctx = Context(project=project, stage=stage, target=target)
     for resource in project.resources.values():
         if not resource.is_external:

@@ -11,6 +11,7 @@ from tether.localcloud.extensions import (
     apigatewayv2,
     cloudformation_limits,
     deletion_policy,
+    dynamodb_stand_in,
     events_targets,
     fake_lambda,
     http_router,
@@ -47,6 +48,7 @@ MODULES = (
     rollback,
     deletion_policy,
     stack_lock,
+    dynamodb_stand_in,
     # AWS's limits (`tether.localcloud.limits`), refused with AWS's errors
     cloudformation_limits,
     lambda_limits,
