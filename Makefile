@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP) bundle
 	$(BIN)/tether check examples/photos
 	$(BIN)/tether local status >/dev/null || $(BIN)/tether local start
-	$(BIN)/tether deploy -p examples/photos --yes
+	$(BIN)/tether deploy -p examples/photos --yes --stand-ins
 	$(BIN)/tether test -p examples/photos
 	@echo "the local cloud keeps running in the background; stop it with: $(BIN)/tether local stop"
 

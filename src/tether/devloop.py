@@ -3,7 +3,10 @@
 Each batch of saved files is checked first (Python files must compile; the project must load),
 then deployed by the usual pipeline, which takes the quick path when only code changed and the
 full path otherwise. A broken save is reported and the previous code keeps serving. One line per
-change: which functions went live, by which path, and the milliseconds from the save.
+change: which functions went live, by which path, and the milliseconds from the save. The
+stage's warnings and HTTP API URLs are shown once at the start, and again only after a redeploy
+that changes them (`Shown`). Files editors write next to the one being saved (swap files, backups,
+lock files, `sed -i` temporaries) are not changes and never start a deploy.
 """
 
 from __future__ import annotations
@@ -11,15 +14,18 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tether.errors import ProjectError, TetherError
+from tether.build.code import EDITOR_TEMPORARY
+from tether.errors import Problem, ProjectError, TetherError
+from tether.words import count
 
 if TYPE_CHECKING:
     from tether.deploy.execute import Progress
     from tether.deploy.pipeline import DeployResult
+    from tether.model import Project
 
 IGNORED_PARTS = {
     ".tether",
@@ -41,6 +47,7 @@ class Outcome:
     result: DeployResult | None = None  # the deploy's, when one ran and succeeded
     error: TetherError | None = None  # why it did not, when the cause is a TetherError
     ms_from_save: float | None = None  # when the deploy succeeded
+    project: Project | None = None  # the project deployed, when the deploy succeeded
 
 
 def relevant(root: Path, paths: Iterable[str]) -> list[str]:
@@ -50,7 +57,9 @@ def relevant(root: Path, paths: Iterable[str]) -> list[str]:
         rel = _inside(root, Path(path))
         if rel is None:
             continue
-        if IGNORED_PARTS & set(rel.parts) or rel.name.endswith((".pyc", "~", ".swp")):
+        if IGNORED_PARTS & set(rel.parts) or rel.name.endswith(".pyc"):
+            continue
+        if EDITOR_TEMPORARY.search(rel.name):
             continue
         result.append(rel.as_posix())
     return sorted(set(result))
@@ -143,7 +152,59 @@ def deploy_change(
         line = f"{stamp} {changed}: nothing to deploy"
     else:
         line = f"{stamp} {changed}: deployed (full: {result.reason}) in {elapsed:.0f} ms from save"
-    return Outcome(True, line, result=result, ms_from_save=elapsed)
+    return Outcome(True, line, result=result, ms_from_save=elapsed, project=project)
+
+
+def deployed_words(result: DeployResult) -> str:
+    """What a deploy did, in words: `up to date: nothing changed since the last deploy (0.7 s)`."""
+    seconds = f"{result.seconds:.1f} s"
+    if result.path == "none":
+        return f"up to date: nothing changed since the last deploy ({seconds})"
+    if result.path == "quick":
+        live = ", ".join(result.functions) or "no function"
+        return f"deployed the code of {live} (quick path; {result.reason}) in {seconds}"
+    return f"deployed ({result.reason or 'the stack changed'}) in {seconds}"
+
+
+def api_urls(project: Project, outputs: dict[str, str]) -> dict[str, str]:
+    """The URL of each HTTP API of the project, from the stage's stack outputs."""
+    from tether.model.project import HttpApi
+
+    return {
+        resource.name: outputs[f"{resource.logical_id}Url"]
+        for resource in project.resources.values()
+        if isinstance(resource, HttpApi) and f"{resource.logical_id}Url" in outputs
+    }
+
+
+@dataclass
+class Shown:
+    """What the terminal last showed of the stage besides the deploy lines: its warnings and
+    its HTTP API URLs. `news` says them at the start, then only when a redeploy changed them."""
+
+    warnings: tuple[Problem, ...] = ()
+    urls: dict[str, str] = field(default_factory=dict)
+    started: bool = False  # the start's lines were shown: later ones replace them
+
+    def news(self, project: Project, outputs: dict[str, str]) -> list[str]:
+        """The lines to show for the stage as deployed now: all at the start, then only the
+        warnings or the URLs that differ from the last shown (each shown whole again)."""
+        from tether.summary import warning_lines
+
+        lines: list[str] = []
+        warnings = tuple(w for w in project.warnings if w.severity == "warning")
+        if warnings != self.warnings:
+            if self.started:
+                now = count(len(warnings), "warning") if warnings else "none"
+                lines.append(f"warnings changed: {now} now")
+            lines += warning_lines(warnings)
+        urls = api_urls(project, outputs)
+        if urls != self.urls:
+            lines += [f"http api {name}: {url}" for name, url in sorted(urls.items())]
+            if not urls and self.started:
+                lines.append("no http api any more")
+        self.warnings, self.urls, self.started = warnings, urls, True
+        return lines
 
 
 def saved_at(root: Path, files: Iterable[str]) -> float:
@@ -164,13 +225,19 @@ def run(
     target: str,
     batches: Iterable[Iterable[str]],
     say: Say,
+    shown: Shown | None = None,
 ) -> None:
-    """Deploy each batch of saved paths as it comes; `batches` is usually watchfiles.watch."""
+    """Deploy each batch of saved paths as it comes; `batches` is usually watchfiles.watch.
+    `shown` is what the start already showed (see `Shown`)."""
+    shown = shown or Shown()
     for batch in batches:
         files = relevant(root, batch)
-        if files:
-            say(
-                deploy_change(
-                    root, files, stage=stage, target=target, saved_at=saved_at(root, files)
-                ).line
-            )
+        if not files:
+            continue
+        outcome = deploy_change(
+            root, files, stage=stage, target=target, saved_at=saved_at(root, files)
+        )
+        say(outcome.line)
+        if outcome.project is not None and outcome.result is not None:
+            for line in shown.news(outcome.project, outcome.result.outputs):
+                say(line)

@@ -1,13 +1,20 @@
 """What `tether check` reports: each function's triggers and operations, each resource's users,
-the unused resources and the problems, as text for people or as JSON for tools and the IDE."""
+the unused resources and the problems, as text for people or as JSON for tools and the IDE.
+
+`warning_lines` is how every command shows the project's warnings (a call that gets no
+permission, a service Tether does not manage, an unused resource): one line each, with the
+place and the fix. `check`, `plan`, `deploy` and `dev` all print them through it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from tether.errors import Problem
 from tether.model import Project
 from tether.model.project import Resource
+from tether.words import count
 
 
 def check_report(project: Project | None, problems: list[Problem]) -> dict[str, Any]:
@@ -79,7 +86,8 @@ def check_text(project: Project) -> str:
     """A readable summary of a valid project."""
     lines = [
         f"project {project.name} ({project.runtime}, {project.region}): "
-        f"{len(project.functions)} functions, {len(project.resources)} resources"
+        f"{count(len(project.functions), 'function')}, "
+        f"{count(len(project.resources), 'resource')}"
     ]
     lines.append("")
     lines.append("functions")
@@ -97,11 +105,21 @@ def check_text(project: Project) -> str:
     lines.append("resources")
     for resource in project.resources.values():
         owner = f"external {resource.external}" if resource.is_external else "project"
-        users = ", ".join(project.used_by(resource.name)) or "unused"
+        users = ", ".join(project.used_by(resource.name))
+        used = f"used by {users}" if users else "unused"
         env = f"  ${resource.env_var}" if resource.env_var else ""
-        lines.append(f"  {resource.name}  {resource.type_name}, {owner}; used by {users}{env}")
+        lines.append(f"  {resource.name}  {resource.type_name}, {owner}; {used}{env}")
     unused = project.unused()
     if unused:
         lines.append("")
         lines.append(f"unused resources: {', '.join(unused)} (remove them with `tether prune`)")
     return "\n".join(lines)
+
+
+def warning_lines(problems: Iterable[Problem]) -> list[str]:
+    """The warnings among `problems`, one line each: `file:line: warning: message (fix: hint)`."""
+    return [
+        f"{p.file}:{p.line}: warning: {p.message}" + (f" (fix: {p.hint})" if p.hint else "")
+        for p in problems
+        if p.severity == "warning"
+    ]

@@ -384,3 +384,25 @@ def test_decomposed_unicode_names_are_stored_composed(make_project: ProjectFacto
     """A checkout on macOS (NFD names) and one on Linux (NFC) give the same zip."""
     project = make_project({"app/cafe\u0301.py": "X = 1\n"})
     assert "app/caf\u00e9.py" in build_code(project).files
+
+
+def test_editor_swap_backup_and_temporary_files_stay_out(make_project: ProjectFactory) -> None:
+    """What an editor leaves beside the file being edited is not code (and a save that only
+    touched one must not ship a new zip); look-alike names are code."""
+    temporary = [
+        "app/.api.py.swp",
+        "app/.api.py.swx",
+        "app/api.py~",
+        "app/4913",
+        "app/.#api.py",
+        "app/#api.py#",
+        "app/sedAb12Cd",
+        "app/api.py___jb_tmp___",
+        "app/scratch.tmp",
+    ]
+    code = ["app/sedan.py", "app/sed.py", "app/4913.json", "app/swap.py"]
+    project = make_project({**SOURCES, **dict.fromkeys(temporary + code, "x = 1\n")})
+    artifact = build_code(project)
+    assert set(artifact.files) == set(SOURCES) | set(code)
+    reasons = dict(artifact.excluded)
+    assert all(reasons[path] == "an editor's temporary, swap or backup file" for path in temporary)

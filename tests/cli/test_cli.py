@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 
 from tests.helpers import EXAMPLE, tether, write_project
@@ -163,6 +165,81 @@ def test_init_creates_a_project_that_checks_and_synthesises(tmp_path: Path) -> N
     again = tether("init", "notes-app", cwd=tmp_path)
     assert again.returncode == 2
     assert "exists and is not empty" in again.stderr
+
+
+def test_init_names_python_m_when_run_that_way_and_plain_tether_when_on_path(
+    tmp_path: Path,
+) -> None:
+    hidden = tether("init", "one", cwd=tmp_path, env={**os.environ, "PATH": "/usr/bin:/bin"})
+    assert f"  {sys.executable} -m tether.cli.main check " in hidden.stdout
+    on_path = {**os.environ, "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin"}
+    shown = tether("init", "two", cwd=tmp_path, env=on_path)
+    assert "not on your PATH" not in shown.stdout
+    assert "\n  tether check " in shown.stdout
+
+
+def test_init_refuses_a_project_inside_another_one(tmp_path: Path) -> None:
+    assert tether("init", "outer", cwd=tmp_path).returncode == 0
+    inner = tether("init", "inner", cwd=tmp_path / "outer" / "app")
+    assert inner.returncode == 2
+    assert inner.stderr.startswith(
+        f"error: inner is inside another project ({tmp_path / 'outer' / 'tether.yaml'}): the new "
+        "project's files would go into that project's code zip\n"
+    )
+    assert f"hint: create it outside {tmp_path / 'outer'} (e.g. `cd {tmp_path} && " in inner.stderr
+    assert not (tmp_path / "outer" / "app" / "inner").exists()
+
+
+def test_check_prints_each_warning_on_one_line_with_its_fix(tmp_path: Path) -> None:
+    write_project(
+        tmp_path,
+        """
+        name: shop
+        resources:
+          spare: {type: sqs.queue}
+        functions:
+          api:
+            handler: app/api.handler
+        """,
+        {
+            "app/api.py": "import boto3\n\n\ndef handler(event, context):\n"
+            "    boto3.client('rekognition').detect_labels(Image={})\n"
+        },
+    )
+    result = tether("check", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    rekognition, unused = result.stderr.splitlines()
+    assert rekognition.startswith("app/api.py:5: warning: ")
+    assert "rekognition" in rekognition and "gets none (fix: " in rekognition
+    assert unused == (
+        "tether.yaml:3: warning: resource 'spare' is unused: no trigger and no operation "
+        "(fix: remove it, or run `tether prune` to remove every unused resource)"
+    )
+    assert "project shop (python3.12, us-east-1): 1 function, 1 resource" in result.stdout
+    assert "  spare  sqs.queue, project; unused  $SPARE_QUEUE_URL" in result.stdout
+
+
+def test_counts_of_one_read_in_the_singular(tmp_path: Path) -> None:
+    write_project(
+        tmp_path,
+        """
+        name: shop
+        functions:
+          api:
+            handler: app/api.handler
+            memroy: 512
+        """,
+    )
+    check = tether("check", str(tmp_path))
+    assert check.stderr.endswith("\n1 error; nothing was changed\n")
+    (tmp_path / "tether.yaml").write_text(
+        (tmp_path / "tether.yaml").read_text().replace("memroy", "memory")
+    )
+    assert "project shop (python3.12, us-east-1): 1 function, 0 resources" in (
+        tether("check", str(tmp_path)).stdout
+    )
+    summary = tether("synth", str(tmp_path), "--summary", "--no-lint").stdout
+    assert "stack shop-dev (target local, region us-east-1): 3 resources, 1 output" in summary
 
 
 def test_init_rejects_a_name_that_cannot_be_a_project(tmp_path: Path) -> None:

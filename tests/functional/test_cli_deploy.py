@@ -7,7 +7,7 @@ import json
 import os
 from pathlib import Path
 
-from tests.helpers import tether
+from tests.helpers import local_session, tether, write_project
 
 
 def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> tuple[int, str, str]:
@@ -113,3 +113,84 @@ def test_local_status_json_names_endpoint_and_pid(local_cloud: str, photos_copy:
     status = json.loads(out)
     assert status["endpoint"] == local_cloud
     assert isinstance(status["pid"], int)
+
+
+def test_plan_and_deploy_show_the_calls_that_get_no_permission(
+    local_cloud: str, tmp_path: Path
+) -> None:
+    """Seen before the function runs, not first as AccessDenied at run time."""
+    root = write_project(
+        tmp_path / "labels",
+        """
+        name: labels
+        functions:
+          tag:
+            handler: app/tag.handler
+        """,
+        {
+            "app/tag.py": "import boto3\n\nrek = boto3.client('rekognition')\n\n\n"
+            "def handler(event, context):\n    return rek.detect_labels(Image={})\n"
+        },
+    )
+    code, out, err = run("plan", "--stage", "cli", cwd=root)
+    assert code == 0, err
+    assert "stack labels-cli on local: create" in out
+    (warning,) = [line for line in err.splitlines() if ": warning: " in line]
+    assert warning.startswith("app/tag.py:7: warning: rekognition.detect_labels: ")
+    assert "gets none (fix: " in warning
+
+    code, out, err = run("deploy", "--stage", "cli", "--yes", cwd=root)
+    assert code == 0, err
+    assert "deployed labels-cli" in out
+    assert err.rstrip("\n").endswith(warning)
+    code, out, err = run("deploy", "--stage", "cli", "--yes", cwd=root)
+    assert "stack labels-cli: no changes (0 bytes uploaded" in out
+    assert warning in err.splitlines()
+
+
+def test_destroy_says_what_it_deletes_by_name(local_cloud: str, photos_copy: Path) -> None:
+    path = photos_copy / "tether.yaml"
+    path.write_text(
+        path.read_text().replace(
+            "  alerts: {type: sns.topic}\n",
+            "  alerts: {type: sns.topic}\n  kept: {type: s3.bucket, retain: true}\n",
+        )
+    )
+    code, out, err = run("deploy", "--stage", "gone", "--yes", cwd=photos_copy)
+    assert code == 0, err
+    outputs = json.loads(run("outputs", "--stage", "gone", "--json", cwd=photos_copy)[1])
+    uploads, thumbs, kept = (outputs[f"{name}BucketName"] for name in ("Uploads", "Thumbs", "Kept"))
+    local_session().client("s3", endpoint_url=local_cloud).put_object(
+        Bucket=uploads, Key="cat.jpg", Body=b"cat"
+    )
+
+    code, out, err = run("destroy", "--stage", "gone", "--yes", cwd=photos_copy)
+    assert code == 1
+    assert err.startswith(
+        "error: stopped: destroying stack photos-gone would delete data; nothing was deleted\n"
+        f"  - s3.bucket uploads ({uploads}) holds objects\n"
+        "    hint: choose for each: really delete it (--delete uploads), "
+    )
+
+    code, out, err = run(
+        "destroy", "--stage", "gone", "--yes", "--delete", "uploads", cwd=photos_copy
+    )
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[:3] == [
+        "destroying stack photos-gone on local deletes:",
+        "  functions api, notify, report, resize, worker (with their roles, log groups and "
+        "triggers)",
+        "  resources alerts, nightly, web",
+    ]
+    assert (
+        f"  - s3.bucket uploads ({uploads}): holds objects: deleted with its data "
+        "(--delete uploads)"
+    ) in lines
+    assert f"  - s3.bucket thumbs ({thumbs}): empty" in lines
+    assert any(line.startswith("  - dynamodb.table orders (") for line in lines)
+    assert any(line.startswith("  - sqs.queue work (") for line in lines)
+    assert lines[lines.index("kept in the account:") + 1] == (
+        f"  s3.bucket kept ({kept}): retain: true"
+    )
+    assert "destroyed stack photos-gone" in out

@@ -88,6 +88,8 @@ def test_upload_flows_through_resize_stream_and_api(local_cloud: str, photos_cop
         "  objects: [{bucket: thumbs, key: thumbs/cat.jpg}]\n"
         "  items: [{table: orders, key: {id: cat}, match: {status: processed, width: 32}}]\n"
     )
+    # report writes to the external acme-archive, which this local cloud lacks on purpose
+    (photos_copy / "events" / "report.test.yaml").unlink()
     junit = photos_copy / "report.xml"
     result = tether("test", "--stage", "flow", "--junit", str(junit), cwd=photos_copy)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -151,3 +153,23 @@ def test_events_new_uses_the_deployed_names(local_cloud: str, photos_copy: Path)
         tether("events", "new", "sqs", "--stage", "ev", "--body", "hi", cwd=photos_copy).stdout
     )
     assert sqs["Records"][0]["eventSourceARN"] == outputs["WorkQueueArn"]
+
+
+def test_logs_says_when_there_is_nothing_to_show(local_cloud: str, photos_copy: Path) -> None:
+    deploy(photos_copy, "quiet")
+    empty = tether("logs", "api", "--stage", "quiet", cwd=photos_copy)
+    assert empty.returncode == 0, empty.stderr
+    assert empty.stdout == ""
+    assert empty.stderr == (
+        "no log events for function api in the last 10 minutes (stage quiet on local)\n"
+    )
+    longer = tether("logs", "api", "--stage", "quiet", "--since", "1h", cwd=photos_copy)
+    assert "in the last 1 hour (stage quiet on local)" in longer.stderr
+
+    invoked = tether(
+        "invoke", "api", "--stage", "quiet", "--event", "events/get-order.json", cwd=photos_copy
+    )
+    assert invoked.returncode == 0, invoked.stderr
+    logged = tether("logs", "api", "--stage", "quiet", cwd=photos_copy)
+    assert logged.stdout.startswith("START RequestId: ")
+    assert logged.stderr == ""

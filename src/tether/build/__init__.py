@@ -28,6 +28,7 @@ from tether.build.code import CodeArtifact, build_code
 from tether.build.layer import REQUIREMENTS, LayerArtifact, build_layer
 from tether.build.limits import Part, check_unzipped, size_text, zip_sizes
 from tether.model.project import Project
+from tether.words import count
 
 __all__ = [
     "BuildResult",
@@ -56,7 +57,7 @@ def build_project(
     with `local`, the layer for the Python that runs the code on the local cloud."""
     code = build_code(project)
     if progress is not None:
-        progress(f"code: {_count(len(code.files), 'file')}, {size_text(code.size)}")
+        progress(f"code: {count(len(code.files), 'file')}, {size_text(code.size)}")
         for path, warning in code.flagged:
             progress(f"warning: {path} {warning}")
     python = _local_python(project, progress) if local else None
@@ -82,7 +83,7 @@ def format_build(result: BuildResult, verbose: bool) -> str:
     """Sizes, file counts and short hashes; with `verbose`, every excluded path and its reason."""
     code = result.code
     lines = [
-        f"code   {_count(len(code.files), 'file')}, {size_text(code.size)} "
+        f"code   {count(len(code.files), 'file')}, {size_text(code.size)} "
         f"({size_text(code.unzipped_size)} unzipped), "
         f"sha256 {code.sha256[:12]}  {_relative(code.path, result.root)}"
     ]
@@ -95,7 +96,7 @@ def format_build(result: BuildResult, verbose: bool) -> str:
         if len(layer.packages) > len(shown):
             names += f", +{len(layer.packages) - len(shown)} more"
         lines.append(
-            f"layer  {_count(len(layer.packages), 'package')} ({names}), "
+            f"layer  {count(len(layer.packages), 'package')} ({names}), "
             f"{size_text(layer.size)} ({size_text(layer.unzipped_size)} unzipped), "
             f"sha256 {layer.sha256[:12]}{', cached' if layer.cached else ''}  "
             f"{_relative(layer.path, result.root)}"
@@ -107,16 +108,16 @@ def format_build(result: BuildResult, verbose: bool) -> str:
     if not verbose:
         if code.excluded:
             lines.append(
-                f"excluded {_count(len(code.excluded), 'path')} ({_by_kind(code.excluded)}); "
+                f"excluded {count(len(code.excluded), 'path')} ({_by_kind(code.excluded)}); "
                 "tether build --verbose lists them"
             )
         return "\n".join(lines)
-    lines.append(f"excluded from the code zip: {_count(len(code.excluded), 'path')}")
+    lines.append(f"excluded from the code zip: {count(len(code.excluded), 'path')}")
     width = max((len(path) for path, _ in (*code.excluded, *code.flagged)), default=0)
     lines += [f"  {path:<{width}}  {reason}" for path, reason in code.excluded]
     if code.flagged:
         lines.append(
-            f"shipped although they look like credentials: {_count(len(code.flagged), 'path')}"
+            f"shipped although they look like credentials: {count(len(code.flagged), 'path')}"
         )
         lines += [f"  {path:<{width}}  {warning}" for path, warning in code.flagged]
     return "\n".join(lines)
@@ -138,10 +139,6 @@ def _by_kind(excluded: tuple[tuple[str, str], ...]) -> str:
         else:
             counts["by Tether's rules"] += 1
     return ", ".join(f"{n} {kind}" for kind, n in counts.items() if n)
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _relative(path: Path, root: Path) -> str:

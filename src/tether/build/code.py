@@ -3,7 +3,7 @@
 Every function of the project ships the same zip: every file under the project root except
 
 - what is not code: the project file, requirements, tests, saved events, caches, virtual
-  environments, version control (fixed rules, below);
+  environments, version control, editors' temporary and swap files (fixed rules, below);
 - what looks like credentials and must never leave the machine: `.env` files, keys, cloud and
   registry credentials, Terraform state (`secrets.py` decides, by name and by content);
 - what the project's `.gitignore` files ignore, and what `.tetherignore` lists (`ignore.py`:
@@ -87,6 +87,13 @@ _FILE_GLOBS: tuple[tuple[str, str], ...] = (
 _GLOB_RES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(glob_regex(glob)), reason) for glob, reason in _FILE_GLOBS
 )
+# Files editors write beside the one being edited, on names: vim's swap files and its `4913`
+# probe, backups (`x~`), Emacs locks and autosaves, sed -i's temporaries, JetBrains' safe-write
+# copies. Never code; `tether dev` does not redeploy for them either.
+EDITOR_TEMPORARY = re.compile(
+    r"\.sw[a-px]$|~$|^4913$|^\.#|^#.*#$|^sed[A-Za-z0-9]{6}$|___jb_(tmp|old)___$|\.tmp$"
+)
+_EDITOR_FILE = "an editor's temporary, swap or backup file"
 
 
 @dataclass(frozen=True)
@@ -143,6 +150,8 @@ class Rules:
             found = self.root_files.get(rel) or _FILES.get(name)
             if found is None:
                 found = next((why for regex, why in _GLOB_RES if regex.fullmatch(name)), None)
+            if found is None and EDITOR_TEMPORARY.search(name):
+                found = _EDITOR_FILE
         if found is not None:
             return Decision(found)
         chosen = self.tetherignore.match(rel, name, is_dir) if self.tetherignore else None

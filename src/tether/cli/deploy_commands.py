@@ -11,16 +11,44 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from tether.cli.options import load, project_option, stage_options
-from tether.cli.render import DeployProgress, console, outputs_lines, print_plan
+from tether.cli.render import (
+    DeployProgress,
+    console,
+    destroy_lines,
+    outputs_lines,
+    print_plan,
+    print_warnings,
+)
+from tether.words import count
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
+    from tether.deploy.pipeline import DeployResult
     from tether.deploy.plan import DataRisk, Plan
     from tether.deploy.stack import DeployedStack
+    from tether.deploy.standins import StandIn
     from tether.model import Project
 
 
 def _interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _create_stand_ins(project: Project, target: str, out: Console) -> None:
+    """`deploy --stand-ins`: create the external resources the local cloud lacks, empty."""
+    from tether.deploy import standins
+    from tether.deploy.pipeline import open_target
+    from tether.errors import TetherError
+
+    if target != "local":
+        raise TetherError(
+            "--stand-ins applies to the local target only",
+            hint="external resources on AWS are yours: Tether never creates or changes them",
+        )
+    cloud = open_target(project, target, start=True)
+    for line in standins.create(cloud, standins.missing(project, cloud)):
+        out.print(line)
 
 
 def _say(message: str) -> None:
@@ -80,6 +108,7 @@ def plan(
     print_plan(out, result, target, project)
     if change_set:
         out.print(f"change set kept: {change_set}")
+    print_warnings(project.warnings)
     if result.blocked:
         out.print("[bold red]a deploy would stop here to protect data[/]")
         return 1
@@ -112,6 +141,12 @@ def plan(
     help="Quick path: patch the code zip here and upload it, or in the artifact bucket by the "
     "remote patcher (sends only the change); auto: remote for zips over 5 MB.",
 )
+@click.option(
+    "--stand-ins",
+    is_flag=True,
+    help="Local target: create empty stand-ins for the external resources the local cloud "
+    "lacks (same names), without asking.",
+)
 def deploy(
     project_path: Path | None,
     stage: str,
@@ -120,6 +155,7 @@ def deploy(
     delete: tuple[str, ...],
     mode: str | None,
     patch: str,
+    stand_ins: bool,
 ) -> int:
     """Build, plan and deploy the stage (through a CloudFormation change set, or the quick path).
 
@@ -133,6 +169,20 @@ def deploy(
 
     project = load(project_path, stage, target)
     out = console()
+    if stand_ins:
+        _create_stand_ins(project, target, out)
+
+    def stand_in_missing(lacking: list[StandIn]) -> bool:
+        names = ", ".join(one.describe() for one in lacking)
+        return (
+            not yes
+            and _interactive()
+            and click.confirm(
+                f"the local cloud has no {names} (external: they live on AWS); "
+                "create empty local stand-ins?",
+                default=True,
+            )
+        )
 
     progress = DeployProgress(out)
 
@@ -160,25 +210,32 @@ def deploy(
             confirm=confirm,
             progress=progress,
             say=_say,
+            stand_ins=stand_in_missing,
         )
-    stack = project.stack_name(stage)
+    _print_result(out, result, project.stack_name(stage))
+    print_warnings(project.warnings)
+    return 0
+
+
+def _print_result(out: Console, result: DeployResult, stack: str) -> None:
+    """What the deploy did: the path it took, its time and bytes, and the stack outputs."""
     if result.path == "quick":
         out.print(
             f"quick deploy of [bold]{stack}[/] ({result.reason}): "
             f"{', '.join(result.functions) or 'no function'} live in {result.seconds * 1000:.0f} ms "
-            f"({result.sent_bytes} bytes sent, patched {result.patched}ly)"
+            f"({count(result.sent_bytes, 'byte')} sent, patched {result.patched}ly)"
         )
-        return 0
+        return
     why = f"; full path: {result.reason}" if result.reason else ""
     if result.path == "none":
         out.print(
-            f"stack [bold]{stack}[/]: no changes ({result.uploaded_bytes} bytes uploaded, "
-            f"{result.seconds:.2f} s)"
+            f"stack [bold]{stack}[/]: no changes ({count(result.uploaded_bytes, 'byte')} "
+            f"uploaded, {result.seconds:.2f} s)"
         )
     else:
         out.print(
             f"deployed [bold]{stack}[/] in {result.seconds:.1f} s "
-            f"({result.uploaded_bytes} bytes uploaded{why})"
+            f"({count(result.uploaded_bytes, 'byte')} uploaded{why})"
         )
     if result.functions:
         out.print(f"code updated directly: {', '.join(result.functions)}")
@@ -186,7 +243,6 @@ def deploy(
         out.print(f"[yellow]warning:[/] {note}")
     for line in outputs_lines(result.outputs):
         out.print(line)
-    return 0
 
 
 @click.command()
@@ -238,15 +294,15 @@ def destroy(
 
     progress = DeployProgress(out)
 
-    def confirm(stack: DeployedStack, risks: list[DataRisk]) -> bool:
-        for risk in risks:
-            out.print(f"  ! {risk.describe()}: [red]will be deleted (--delete)[/]")
+    def confirm(stack: DeployedStack, data: list[DataRisk]) -> bool:
+        for line in destroy_lines(stack, target, data):
+            out.print(line)
         if not yes:
             if not _interactive():
                 raise TetherError(
                     "destroy needs confirmation", hint="run it in a terminal, or pass --yes"
                 )
-            if not click.confirm(f"delete stack {stack.name} on {target}?", default=False):
+            if not click.confirm(f"destroy stack {stack.name} on {target}?", default=False):
                 return False
         progress.start(stack.name, len(stack.template.get("Resources", {})))
         return True

@@ -17,11 +17,13 @@ from tether.cli.options import load, project_option, resolve, stage_options
 @stage_options
 def dev(path: Path | None, project_path: Path | None, stage: str, target: str) -> int:
     """Deploy the stage, then watch the project and redeploy on every save (quick path when only
-    code changed). Prints one line per change; a broken save keeps the previous code serving."""
+    code changed). Prints one line per change; a broken save keeps the previous code serving.
+    Shows the project's warnings and its HTTP API URLs at the start, and again when a save
+    changes them; editors' swap, backup and temporary files are not saves."""
     import watchfiles
 
     from tether.deploy.pipeline import deploy
-    from tether.devloop import run
+    from tether.devloop import Shown, deployed_words, run
 
     root = resolve(path, project_path)
     project = load(root, stage, target)
@@ -29,6 +31,9 @@ def dev(path: Path | None, project_path: Path | None, stage: str, target: str) -
     result = deploy(
         project, stage=stage, target=target, say=lambda message: click.echo(f"  {message}")
     )
+    shown = Shown()
+    for line in shown.news(project, result.outputs):
+        click.echo(line)
 
     def batches() -> Iterator[set[str]]:
         # With yield_on_timeout the watcher yields an empty batch once it is really watching:
@@ -39,14 +44,11 @@ def dev(path: Path | None, project_path: Path | None, stage: str, target: str) -
         ):
             if not announced:
                 announced = True
-                click.echo(
-                    f"ready ({result.path}, {result.seconds:.1f} s); watching {root} "
-                    "for changes (Ctrl-C stops)"
-                )
+                click.echo(f"{deployed_words(result)}; watching {root} for changes (Ctrl-C stops)")
             yield {change[1] for change in batch}
 
     try:
-        run(root, stage=stage, target=target, batches=batches(), say=click.echo)
+        run(root, stage=stage, target=target, batches=batches(), say=click.echo, shown=shown)
     except KeyboardInterrupt:
         click.echo("stopped watching")
     return 0

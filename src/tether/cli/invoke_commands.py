@@ -13,6 +13,7 @@ import click
 from tether.cli.options import load, project_option, stage_options
 from tether.cli.render import console
 from tether.invoke.events import KINDS
+from tether.words import count
 
 
 def _check_reachable(project: Any, stage: str, target: str) -> None:
@@ -129,7 +130,8 @@ def _hint_denials(deployed: Any, function: str, text: str) -> None:
 def logs(
     function: str, project_path: Path | None, stage: str, target: str, follow: bool, since: str
 ) -> int:
-    """Print a deployed FUNCTION's log lines (START/END/REPORT and what it printed)."""
+    """Print a deployed FUNCTION's log lines (START/END/REPORT and what it printed); says so
+    when there are none in the window."""
     from tether.invoke.logs import log_lines, parse_since
     from tether.invoke.target import deployed_stage
 
@@ -137,13 +139,41 @@ def logs(
     project = load(project_path, stage, target)
     _check_reachable(project, stage, target)
     deployed = deployed_stage(project, stage=stage, target=target)
+    found = 0
+    told = False
+    none = (
+        f"no log events for function {function} in the last {_duration(seconds)} "
+        f"(stage {stage} on {target})"
+    )
+
+    def between_polls() -> bool:
+        # With --follow, log_lines asks this between polls: say once that nothing came yet.
+        nonlocal told
+        if not found and not told:
+            click.echo(f"{none}; waiting for new ones (Ctrl-C stops)", err=True)
+            told = True
+        return False
+
     try:
-        for line in log_lines(deployed, function, since_seconds=seconds, follow=follow):
+        for line in log_lines(
+            deployed, function, since_seconds=seconds, follow=follow, stopped=between_polls
+        ):
             click.echo(line)
+            found += 1
             _hint_denials(deployed, function, line)
     except KeyboardInterrupt:
         pass
+    if not found and not follow:
+        click.echo(none, err=True)
     return 0
+
+
+def _duration(seconds: float) -> str:
+    """`600` -> "10 minutes", in the largest unit that divides it: how --since reads back."""
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            return count(int(seconds // size), unit)
+    return count(int(seconds), "second")
 
 
 @click.group()

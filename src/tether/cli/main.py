@@ -7,6 +7,9 @@ Exit codes: 0 success, 1 a user error (printed with a hint, never a traceback), 
 from __future__ import annotations
 
 import json
+import os
+import shlex
+import shutil
 import sys
 import traceback
 from collections import Counter
@@ -19,6 +22,7 @@ from tether import __version__
 from tether.cli.options import PATH, project_option, resolve
 from tether.errors import ProjectError, TetherError
 from tether.model import Project
+from tether.words import count
 
 EXIT_BUG = 70
 
@@ -42,13 +46,37 @@ def cli() -> None:
 @cli.command()
 @click.argument("name", type=PATH)
 def init(name: Path) -> int:
-    """Create a new project in directory NAME (which becomes the project name)."""
-    from tether.scaffold import init_project
+    """Create a new project in directory NAME (which becomes the project name).
+
+    Refuses a directory inside another project: its files would go into that one's code zip."""
+    from tether.scaffold import NEXT_STEPS, init_project
 
     written = init_project(name)
-    click.echo(f"created project {name.name} in {name}/ ({len(written)} files)")
-    click.echo(f"next: cd {name} && tether check")
+    command, found = _tether_command()
+    click.echo(f"created project {name.name} in {name}/ ({count(len(written), 'file')})")
+    if not found:
+        click.echo(f"`tether` is not on your PATH; the steps below run this one: {command}")
+    steps = [
+        (f"cd {shlex.quote(str(name))}", ""),
+        *((f"{command} {arguments}", why) for arguments, why in NEXT_STEPS),
+    ]
+    width = max(len(step) for step, _ in steps)
+    click.echo("next steps:")
+    for step, why in steps:
+        comment = f"  # {why}" if why else ""
+        click.echo(f"  {step:<{width}}{comment}".rstrip())
     return 0
+
+
+def _tether_command() -> tuple[str, bool]:
+    """How to run this Tether as typed in a shell, and whether that is plain `tether` (found
+    on PATH); else this CLI's own script by its absolute path, or `python -m tether.cli.main`."""
+    if shutil.which("tether"):
+        return "tether", True
+    script = Path(sys.argv[0])
+    if script.stem == "tether" and script.is_file():
+        return shlex.quote(os.path.abspath(script)), False
+    return f"{shlex.quote(sys.executable)} -m tether.cli.main", False
 
 
 @cli.command()
@@ -60,6 +88,7 @@ def check(path: Path | None, project_path: Path | None, as_json: bool) -> int:
 
     Exits 1 when the project has errors. PATH defaults to the current project.
     """
+    from tether.cli.render import print_warnings
     from tether.loading import load
     from tether.summary import check_report, check_text
 
@@ -73,11 +102,12 @@ def check(path: Path | None, project_path: Path | None, as_json: bool) -> int:
     if as_json:
         click.echo(json.dumps(check_report(project, problems), indent=2, sort_keys=True))
         return 0 if project is not None else 1
-    for problem in problems:
+    print_warnings(problems)
+    errors = [p for p in problems if p.severity == "error"]
+    for problem in errors:
         click.echo(problem.format(), err=True)
     if project is None:
-        errors = sum(p.severity == "error" for p in problems)
-        click.echo(f"{errors} error{'s' if errors != 1 else ''}; nothing was changed", err=True)
+        click.echo(f"{count(len(errors), 'error')}; nothing was changed", err=True)
         return 1
     click.echo(check_text(project))
     return 0
@@ -127,7 +157,7 @@ def synth(
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {output} ({len(template['Resources'])} resources)", err=True)
+        click.echo(f"wrote {output} ({count(len(template['Resources']), 'resource')})", err=True)
     elif not summary:
         click.echo(text, nl=False)
     if summary:
@@ -141,10 +171,10 @@ def _template_summary(
     counts = Counter(r["Type"] for r in template["Resources"].values())
     lines = [
         f"stack {project.stack_name(stage)} (target {target}, region {project.region}): "
-        f"{sum(counts.values())} resources, {len(template['Outputs'])} outputs"
+        f"{count(sum(counts.values()), 'resource')}, {count(len(template['Outputs']), 'output')}"
         + (", cfn-lint clean" if linted else ""),
     ]
-    lines += [f"  {count:3d}  {type_name}" for type_name, count in sorted(counts.items())]
+    lines += [f"  {n:3d}  {type_name}" for type_name, n in sorted(counts.items())]
     lines.append("outputs: " + ", ".join(sorted(template["Outputs"])))
     return "\n".join(lines)
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+import click
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -16,7 +18,9 @@ from rich.progress import (
 
 if TYPE_CHECKING:
     from tether.deploy.execute import StackEvent
-    from tether.deploy.plan import Plan
+    from tether.deploy.plan import DataRisk, Plan
+    from tether.deploy.stack import DeployedStack
+    from tether.errors import Problem
     from tether.model import Project
 
 SYMBOLS = {"add": "+", "modify": "~", "replace": "±", "remove": "-"}
@@ -26,6 +30,16 @@ ORDER = {"remove": 0, "replace": 1, "modify": 2, "add": 3}
 
 def console(*, stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def print_warnings(problems: Iterable[Problem]) -> None:
+    """The project's warnings on stderr, one line each (`tether.summary.warning_lines`): what
+    `check`, `plan` and `deploy` show, so a call that gets no permission is seen before it
+    fails with AccessDenied."""
+    from tether.summary import warning_lines
+
+    for line in warning_lines(problems):
+        click.echo(line, err=True)
 
 
 def plan_lines(
@@ -75,6 +89,49 @@ def print_plan(out: Console, plan: Plan, where: str, project: Project | None = N
         sources = {p.function: sources_by_grant(project, p.function) for p in plan.permissions}
     for line in plan_lines(plan, where, sources):
         out.print(line)
+
+
+def destroy_lines(stack: DeployedStack, where: str, data: Iterable[DataRisk]) -> list[str]:
+    """What destroying the stack deletes, as Rich markup lines, by the names of tether.yaml:
+    its functions, its other resources, and each bucket, table and queue (`data`, from
+    `tether.deploy.destroy`) with what becomes of what it holds."""
+    from tether.deploy.stack import owner_resource
+
+    data = list(data)
+    functions: set[str] = set()
+    resources: set[str] = set()
+    for resource in stack.template.get("Resources", {}).values():
+        owner = resource.get("Metadata", {}).get("tether", {})
+        if owner.get("part") == "function":
+            functions.add(owner["function"])
+        elif (name := owner_resource(resource)) is not None:
+            resources.add(name)
+    resources -= {risk.resource for risk in data}
+    lines = [f"destroying stack [bold]{stack.name}[/] on {where} deletes:"]
+    if functions:
+        lines.append(
+            f"  functions {', '.join(sorted(functions))} (with their roles, log groups and "
+            "triggers)"
+        )
+    if resources:
+        lines.append(f"  resources {', '.join(sorted(resources))}")
+    kept = [risk for risk in data if risk.decision == "retain"]
+    for risk in data:
+        if risk.decision == "retain":
+            continue
+        fate = (
+            f"[red]{risk.holds}: deleted with its data (--delete {risk.resource})[/]"
+            if risk.holds
+            else "empty"
+        )
+        lines.append(f"  - {risk.type_name} {risk.resource} ({risk.physical_id}): {fate}")
+    if kept:
+        lines.append("kept in the account:")
+        lines += [
+            f"  [green]{risk.type_name} {risk.resource}[/] ({risk.physical_id}): retain: true"
+            for risk in kept
+        ]
+    return lines
 
 
 class DeployProgress:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tether.cloud import Cloud
+from tether.words import count
 
 DATA_TYPES = {
     "AWS::S3::Bucket": "s3.bucket",
@@ -39,8 +40,8 @@ def _queue(cloud: Cloud, url: str) -> str | None:
         "ApproximateNumberOfMessagesDelayed",
     ]
     attributes = cloud.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=names)
-    count = sum(int(attributes["Attributes"].get(n, 0)) for n in names)
-    return f"holds {count} message{'s' if count != 1 else ''}" if count else None
+    total = sum(int(attributes["Attributes"].get(n, 0)) for n in names)
+    return f"holds {count(total, 'message')}" if total else None
 
 
 CFN_TYPES = {type_name: cfn_type for cfn_type, type_name in DATA_TYPES.items()}

@@ -24,6 +24,7 @@ from typing import Any
 
 from tether.cloud import Cloud
 from tether.deploy.state import StageState, function_code, stage_dir
+from tether.words import count
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,6 @@ def reconcile(cloud: Cloud, state: StageState, journal: Journal) -> Reconciled:
     total = len(journal.functions)
     note = (
         f"a quick deploy started at {when} was interrupted after updating "
-        f"{len(moved)} of {total} function{'s' if total != 1 else ''}"
-        + (f" ({', '.join(moved)})" if moved else "")
+        f"{len(moved)} of {count(total, 'function')}" + (f" ({', '.join(moved)})" if moved else "")
     )
     return Reconciled(updated, note)

@@ -19,6 +19,7 @@ from tether.deploy.state import StageState, function_code
 from tether.errors import TetherError
 from tether.model import Project
 from tether.synth.template import Context
+from tether.words import count
 
 
 class CodeUpdateError(TetherError):
@@ -50,8 +51,8 @@ class SettledCode:
             return
         lines = "\n".join(f"  - {f}: {reason}" for f, reason in sorted(self.failures.items()))
         raise CodeUpdateError(
-            f"the stack is deployed, but {len(self.failures)} function"
-            f"{'s' if len(self.failures) != 1 else ''} could not be given the new code\n{lines}",
+            f"the stack is deployed, but {count(len(self.failures), 'function')} could not be "
+            f"given the new code\n{lines}",
             hint="deploy again to retry them (it is safe to repeat)",
         )
 

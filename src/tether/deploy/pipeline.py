@@ -45,6 +45,7 @@ from tether.errors import TetherError
 from tether.model import Project
 from tether.synth import synthesize
 from tether.synth.functions import CODE_BUCKET_PARAMETER, CODE_KEY_PARAMETER, LAYER_KEY_PARAMETER
+from tether.words import count
 
 Say = Callable[[str], None]
 
@@ -410,9 +411,8 @@ def _quick(
     clear_journal(project.root, stage)
     prune_builds(project.root)
     result.raise_failures()
-    count = len(plan.changes.paths)
     why = (
-        f"only code changed: {count} file{'s' if count != 1 else ''}"
+        f"only code changed: {count(len(plan.changes.paths), 'file')}"
         if plan.changes
         else f"retrying the update of {', '.join(plan.functions)}"
     )

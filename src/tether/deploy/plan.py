@@ -22,6 +22,7 @@ from tether.deploy.data import DATA_TYPES, bucket_exists, holds_data
 from tether.deploy.stack import DeployedStack, owner_resource, owner_words
 from tether.errors import TetherError
 from tether.model import Project
+from tether.words import count
 
 # Properties whose change makes CloudFormation replace the resource (a new physical resource).
 REPLACED_BY = {
@@ -371,7 +372,7 @@ def _refuse_taken_names(
         lines = "\n".join(f"  - bucket {r}: {name}" for r, name in taken)
         first_resource, first_name = taken[0]
         raise NameTakenError(
-            f"cannot create {len(taken)} bucket{'s' if len(taken) != 1 else ''}: the name is "
+            f"cannot create {count(len(taken), 'bucket')}: the name is "
             f"already taken (kept in the account by `retain: true` when it left the project?); "
             f"nothing was changed\n{lines}",
             hint=f"adopt it: give the resource `external: {first_name}` in {project_file}"

@@ -25,6 +25,7 @@ from tether.errors import TetherError
 from tether.loading import analysis_of
 from tether.model import Project
 from tether.synth import synthesize
+from tether.words import count
 
 PlanPath = Literal["quick", "full", "none", "unknown"]
 RECORDED_TEMPLATE = TEMPLATE_FILE
@@ -64,12 +65,12 @@ def _same_template(project: Project, state: StageState, template: dict[str, Any]
         # The template is the same, so a full deploy changes resources only through new code:
         # every function, when any code file changed.
         code_changed = bool(compare(previous, files.code))
-        count = len(project.functions) if code_changed else 0
-        return _body("full", count, 0, 0, refused.reason)
+        functions = len(project.functions) if code_changed else 0
+        return _body("full", functions, 0, 0, refused.reason)
     if not plan.functions:
         return _body("none", 0, 0, 0, "nothing changed since the last deploy")
     files_changed = len(plan.changes.paths)
-    why = f"only code changed: {files_changed} file{'s' if files_changed != 1 else ''}"
+    why = f"only code changed: {count(files_changed, 'file')}"
     return _body("quick", len(plan.functions), 0, 0, why)
 
 
@@ -118,7 +119,7 @@ def _body(
 def _count(n: int | None, word: str, sign: str = "") -> str:
     if n is None:
         return f"{word}s unknown"
-    return f"{sign}{n} {word}{'s' if n != 1 else ''}"
+    return sign + count(n, word)
 
 
 def _text(path: PlanPath, changes: int | None, permissions: int | None, risk: int | None) -> str:

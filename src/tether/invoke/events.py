@@ -1,7 +1,12 @@
 """Realistic sample events for every trigger kind, filled in with the project's real names.
 
-`tether events new KIND` writes one; the shapes follow what AWS sends to Lambda. Names and ARNs
-come from the deployed stage's outputs when there is one, else from how Tether names things.
+`tether events new KIND` writes one, and a test case's `sample:` makes one; the shapes follow
+what AWS sends to Lambda. An event comes from what triggers a function that way: the bucket and
+a key its trigger's prefix and suffix match, the queue, the table with a stream, the topic (with
+message attributes its subscription's filter lets through), the schedule (or the `input` its
+trigger sends instead), an HTTP route with sample path parameters; without such a trigger, from
+the first resource of the kind, with neutral values. Names and ARNs come from the deployed
+stage's outputs when there is one, else from how Tether names things.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ import hashlib
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -24,11 +29,15 @@ from tether.model import (
     HttpTrigger,
     Project,
     Queue,
+    QueueTrigger,
     Resource,
     Schedule,
     ScheduleTrigger,
+    StreamTrigger,
     Table,
     Topic,
+    TopicTrigger,
+    Trigger,
 )
 
 ACCOUNT = "123456789012"
@@ -43,6 +52,14 @@ KINDS = (
     "schedule",
     "http",
 )
+TRIGGER_KINDS: dict[str, type[Trigger]] = {
+    "s3": BucketTrigger,
+    "sns": TopicTrigger,
+    "sqs": QueueTrigger,
+    "dynamodb": StreamTrigger,
+    "schedule": ScheduleTrigger,
+    "http": HttpTrigger,
+}
 KIND_TYPES: dict[str, type[Resource]] = {
     "s3": Bucket,
     "sns": Topic,
@@ -76,6 +93,10 @@ def _now() -> str:
 
 
 def pick_resource(project: Project, kind: str, name: str | None) -> Resource:
+    """The resource a `kind` event comes from: `name`, else the first of that type that
+    triggers a function the way `kind` says (a bucket whose trigger takes `removed` events for
+    s3-removed), else the first that triggers a function at all, else (a table with a stream
+    first) the first of that type."""
     family = kind.split("-")[0]
     wanted = KIND_TYPES[family]
     if name is not None:
@@ -93,8 +114,24 @@ def pick_resource(project: Project, kind: str, name: str | None) -> Resource:
             f"the project has no {wanted.type_name} for a {kind} event",
             hint="add one, or pick another kind",
         )
-    triggering = [r for r in candidates if project.used_by(r.name)]
-    return (triggering or candidates)[0]
+    fitting = [r for r in candidates if triggers_of(project, kind, r.name)]
+    triggering = [r for r in candidates if triggers_of(project, family, r.name)]
+    streamed = [r for r in candidates if isinstance(r, Table) and r.has_stream]
+    return (fitting or triggering or streamed or candidates)[0]
+
+
+def triggers_of(project: Project, kind: str, resource: str) -> list[Trigger]:
+    """The triggers through which `resource` invokes functions with `kind` events (a family
+    name, such as "s3", takes every variant), in the order of the functions."""
+    family, _, variant = kind.partition("-")
+    found = []
+    for trigger in _triggers(project, resource):
+        if not isinstance(trigger, TRIGGER_KINDS[family]):
+            continue
+        if isinstance(trigger, BucketTrigger) and variant and variant not in trigger.events:
+            continue
+        found.append(trigger)
+    return found
 
 
 def sample_event(
@@ -116,8 +153,16 @@ def sample_event(
     return builder(project, chosen, names, variant, key=key, body=body, route=route)
 
 
-def _triggers(project: Project, resource: str) -> list[Any]:
+def _triggers(project: Project, resource: str) -> list[Trigger]:
     return [t for f in project.functions.values() for t in f.triggers if t.resource == resource]
+
+
+def _object_key(triggers: list[Trigger]) -> str:
+    """A key that the first bucket trigger's prefix and suffix match."""
+    for trigger in triggers:
+        if isinstance(trigger, BucketTrigger):
+            return f"{trigger.prefix}example{trigger.suffix or '.txt'}"
+    return "example.txt"
 
 
 def _s3(
@@ -125,10 +170,7 @@ def _s3(
 ) -> dict[str, Any]:
     name = names.get(bucket, "Name", f"{project.name}-dev-{bucket.name}-{ACCOUNT}-{project.region}")
     if key is None:
-        trigger = next(
-            (t for t in _triggers(project, bucket.name) if isinstance(t, BucketTrigger)), None
-        )
-        key = f"{trigger.prefix}example{trigger.suffix or '.txt'}" if trigger else "example.txt"
+        key = _object_key(triggers_of(project, f"s3-{variant}", bucket.name))
     created = variant != "removed"
     obj: dict[str, Any] = {
         "key": quote_plus(key, safe="/"),
@@ -172,6 +214,12 @@ def _sns(
         topic, "Arn", f"arn:aws:sns:{project.region}:{ACCOUNT}:{project.name}-dev-{topic.name}"
     )
     message = body if body is not None else json.dumps({"example": True})
+    policies = [
+        t.filter_policy
+        for t in triggers_of(project, "sns", topic.name)
+        if isinstance(t, TopicTrigger)
+    ]
+    attributes = message_attributes(policies[0]) if policies and policies[0] else {}
     return {
         "Records": [
             {
@@ -189,11 +237,77 @@ def _sns(
                     "Signature": "EXAMPLE",
                     "SigningCertUrl": "EXAMPLE",
                     "UnsubscribeUrl": "EXAMPLE",
-                    "MessageAttributes": {},
+                    "MessageAttributes": attributes,
                 },
             }
         ]
     }
+
+
+def message_attributes(policy: Mapping[str, Any]) -> dict[str, Any]:
+    """SNS message attributes that a subscription's filter policy lets through: for each
+    attribute, the first value the policy allows that can be made (exact strings and numbers,
+    prefix, suffix, equals-ignore-case, anything-but, numeric ranges, exists)."""
+    attributes: dict[str, Any] = {}
+    for name, allowed in policy.items():
+        if name.startswith("$") or not isinstance(allowed, list):
+            continue  # `$or`, and nested keys (filters on the message body) are not attributes
+        for rule in allowed:
+            value = _allowed_value(rule)
+            if value is _ABSENT:
+                break
+            if value is not None:
+                kind = "Number" if isinstance(value, int | float) else "String"
+                attributes[name] = {"Type": kind, "Value": str(value)}
+                break
+    return attributes
+
+
+_ABSENT: Any = object()  # the policy wants the attribute missing
+
+
+def _allowed_value(rule: Any) -> Any:
+    """A value matching one filter-policy rule; None when none can be made here."""
+    if isinstance(rule, str | int | float) and not isinstance(rule, bool):
+        return rule
+    if not isinstance(rule, Mapping) or len(rule) != 1:
+        return None
+    ((operator, operand),) = rule.items()
+    if operator == "exists":
+        return "example" if operand else _ABSENT
+    if operator in {"prefix", "equals-ignore-case"} and isinstance(operand, str):
+        return operand + ("example" if operator == "prefix" else "")
+    if operator == "suffix" and isinstance(operand, str):
+        return "example" + operand
+    if operator == "anything-but":
+        refused = operand if isinstance(operand, list) else [operand]
+        return next(v for v in ("example", "other", "sample-1") if v not in refused)
+    if operator == "numeric" and isinstance(operand, list):
+        return _number_in(operand)
+    return None
+
+
+def _number_in(conditions: list[Any]) -> float | int | None:
+    """A number meeting SNS numeric conditions such as [">", 0, "<=", 10] or ["=", 5]."""
+    low, high, exact = float("-inf"), float("inf"), None
+    for operator, bound in zip(conditions[::2], conditions[1::2], strict=False):
+        if not isinstance(bound, int | float):
+            return None
+        if operator == "=":
+            exact = bound
+        elif operator in {">", ">="}:
+            low = max(low, bound + (1e-3 if operator == ">" else 0))
+        elif operator in {"<", "<="}:
+            high = min(high, bound - (1e-3 if operator == "<" else 0))
+    if exact is not None:
+        return exact
+    if low > high:
+        return None
+    if low == float("-inf"):
+        return min(high, 0)
+    if high == float("inf"):
+        return low
+    return (low + high) / 2
 
 
 def _sqs(
@@ -287,6 +401,11 @@ def schedule_event(project: Project, schedule: Resource, rule_arn: str) -> dict[
 def _schedule(
     project: Project, schedule: Resource, names: Names, variant: str, **_: Any
 ) -> dict[str, Any]:
+    """The scheduled event; or, when the schedule's trigger sets `input`, that input, which is
+    what EventBridge then sends the function instead."""
+    for trigger in triggers_of(project, "schedule", schedule.name):
+        if isinstance(trigger, ScheduleTrigger) and trigger.input is not None:
+            return dict(trigger.input)
     arn = names.get(
         schedule,
         "Arn",
@@ -318,7 +437,7 @@ def _http(
     body: str | None,
     **_: Any,
 ) -> dict[str, Any]:
-    routes = [t for t in _triggers(project, api.name) if isinstance(t, HttpTrigger)]
+    routes = [t for t in triggers_of(project, "http", api.name) if isinstance(t, HttpTrigger)]
     chosen = (
         next((t for t in routes if t.route == route), None)
         if route
@@ -331,10 +450,12 @@ def _http(
         )
     method = chosen.method if chosen and chosen.method not in {"", "ANY"} else "GET"
     template = chosen.path if chosen and chosen.path != "$default" else "/"
-    parameters = {p.strip("{}+"): "example" for p in template.split("/") if p.startswith("{")}
-    path = "/".join("example" if p.startswith("{") else p for p in template.split("/")) or "/"
+    parameters = {p.strip("{}+"): _path_value(p) for p in template.split("/") if p.startswith("{")}
+    path = "/".join(_path_value(p) if p.startswith("{") else p for p in template.split("/")) or "/"
     url = names.get(api, "Url", f"https://example.execute-api.{project.region}.amazonaws.com")
     domain = url.split("://", 1)[-1].split("/", 1)[0]
+    if body is None and method in {"POST", "PUT", "PATCH"}:
+        body = json.dumps({"example": True})
     now = datetime.now(UTC)
     event: dict[str, Any] = {
         "version": "2.0",
@@ -366,7 +487,14 @@ def _http(
         event["pathParameters"] = parameters
     if body is not None:
         event["body"] = body
+        event["headers"]["content-type"] = "application/json"
     return event
+
+
+def _path_value(segment: str) -> str:
+    """A sample value for a path parameter: `{id}` -> example; greedy `{proxy+}` -> two
+    segments, as it can take."""
+    return "example/path" if segment.endswith("+}") else "example"
 
 
 _BUILDERS: dict[str, Callable[..., dict[str, Any]]] = {
