@@ -254,3 +254,20 @@ def test_help_lists_every_command() -> None:
     assert result.returncode == 0
     for command in ("init", "check", "synth", "graph"):
         assert command in result.stdout
+
+
+def test_a_case_naming_a_missing_function_is_reported_before_any_cloud(tmp_path: Path) -> None:
+    """`tether test` checks the cases against tether.yaml first: no local cloud is started or
+    needed to say a case names a function the project does not have."""
+    import shutil
+
+    root = tmp_path / "photos"
+    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".tether", "__pycache__"))
+    (root / "events" / "bad.test.yaml").write_text("function: nobody\nevent: {}\n")
+    home = tmp_path / "home"
+    result = tether("test", "-p", str(root), "bad", env={**os.environ, "TETHER_HOME": str(home)})
+    assert result.returncode == 1
+    assert "events/bad.test.yaml:1:11: error: no function 'nobody' in tether.yaml" in result.stderr
+    assert "functions: resize, api, worker, notify, report" in result.stderr
+    assert "not running" not in result.stderr + result.stdout
+    assert not (home / "local" / "state").exists()  # no local cloud was started

@@ -275,11 +275,12 @@ def test_command(
     verbose: bool,
 ) -> int:
     """Run the test cases in events/*.test.yaml against the deployed stage. Exits 1 on failure."""
-    from tether.invoke.cases import find_cases, junit_xml, run_cases
+    from tether.invoke.cases import check_cases, find_cases, junit_xml, run_cases
     from tether.invoke.target import deployed_stage
 
     project = load(project_path, stage, target)
     cases = find_cases(project.root, pattern)
+    check_cases(project, cases)  # names a case gets wrong, before reaching the stage
     out = console()
     if not cases:
         out.print(
@@ -298,6 +299,9 @@ def test_command(
         )
         for failure in outcome.failures:
             out.print(f"    {failure}", markup=False)
+        for note in outcome.notes:  # consumers paused for the case, or resumed after a crash
+            if verbose or note.startswith("resumed"):
+                out.print(f"    note: {note}", markup=False)
         if outcome.logs and (verbose or not outcome.passed):
             for line in outcome.logs.splitlines():
                 out.print(f"    | {line}", markup=False)

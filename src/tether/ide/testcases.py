@@ -170,4 +170,5 @@ def _outcome(outcome: Outcome) -> dict[str, Any]:
         "failures": list(outcome.failures),
         "milliseconds": round(outcome.milliseconds, 1),
         "logs": outcome.logs,
+        "notes": list(outcome.notes),  # consumers paused for the case, or resumed after a crash
     }
