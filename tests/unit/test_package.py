@@ -41,6 +41,20 @@ def imports_of(package: str) -> set[str]:
     return found
 
 
+def test_the_cli_starts_without_the_model_the_sdk_or_the_emulator() -> None:
+    """`tether --help` (and parsing any command line) loads only the CLI: the project model,
+    the analysis, boto3, moto and cfn-lint load when a command needs them."""
+    code = (
+        "import sys, tether.cli.main;"
+        "print(','.join(m for m in ('tether.model', 'tether.analysis', 'tether.synth', "
+        "'ruamel', 'boto3', 'moto', 'cfnlint') if m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == ""
+
+
 def test_model_depends_on_nothing_but_itself_and_errors() -> None:
     assert imports_of("model") <= {"model", "errors"}
 

@@ -12,7 +12,7 @@ import click
 
 from tether.cli.options import load, project_option, stage_options
 from tether.cli.render import console
-from tether.invoke.events import KINDS
+from tether.invoke.kinds import KINDS
 from tether.words import count
 
 

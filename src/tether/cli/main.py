@@ -14,15 +14,17 @@ import sys
 import traceback
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from tether import __version__
 from tether.cli.options import PATH, project_option, resolve
 from tether.errors import ProjectError, TetherError
-from tether.model import Project
 from tether.words import count
+
+if TYPE_CHECKING:
+    from tether.model import Project
 
 EXIT_BUG = 70
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from tether.model import Project, find_project
+if TYPE_CHECKING:
+    from tether.model import Project
 
 PATH = click.Path(path_type=Path)
 Decorator = Callable[[Any], Any]
@@ -39,6 +40,8 @@ def stage_options(function: Any) -> Any:
 
 
 def resolve(path: Path | None, project_path: Path | None) -> Path:
+    from tether.model import find_project  # loaded when a command runs, not for --help
+
     return find_project(path or project_path)
 
 

@@ -49,7 +49,7 @@ def _local_body(cloud: Any, where: Where) -> dict[str, Any]:
 
 
 def event_kinds() -> dict[str, Any]:
-    from tether.invoke.events import KINDS
+    from tether.invoke.kinds import KINDS
 
     return {"kinds": list(KINDS)}
 

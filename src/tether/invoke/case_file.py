@@ -34,7 +34,7 @@ from tether.invoke.case_model import (
     Sample,
     World,
 )
-from tether.invoke.events import KINDS
+from tether.invoke.kinds import KINDS
 from tether.invoke.payload import EventError, encode, read_event_file
 from tether.model.yamlfile import (
     MAX_FILE_BYTES,

@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import quote_plus
 
 from tether.errors import OptionError
+from tether.invoke.kinds import KINDS
 from tether.model import (
     Bucket,
     BucketTrigger,
@@ -41,17 +42,6 @@ from tether.model import (
 )
 
 ACCOUNT = "123456789012"
-KINDS = (
-    "s3-created",
-    "s3-removed",
-    "sns",
-    "sqs",
-    "dynamodb-insert",
-    "dynamodb-modify",
-    "dynamodb-remove",
-    "schedule",
-    "http",
-)
 TRIGGER_KINDS: dict[str, type[Trigger]] = {
     "s3": BucketTrigger,
     "sns": TopicTrigger,
