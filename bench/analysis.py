@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from tether.analysis import analyse
-from tether.model import load_project
+from tether.model import read_project_file
 
 HANDLERS = 200
 HELPERS = 299  # + app/config.py + app/__init__.py = 500 modules with the handlers
@@ -174,7 +174,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = args.keep or Path(tmp) / "bench"
         modules = generate(root)
-        project = load_project(root)
+        project = read_project_file(root)
         times = []
         for _ in range(args.runs):
             start = time.perf_counter()

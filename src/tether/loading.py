@@ -18,7 +18,7 @@ from pathlib import Path
 from tether.analysis import Analysis, analyse, with_code_operations
 from tether.analysis.imports import overlaid
 from tether.errors import ProjectError
-from tether.model import Project, load_project
+from tether.model import Project, read_project_file
 from tether.model.loader import unused_warnings
 
 _LAST: list[tuple[Project, Analysis]] = []
@@ -33,7 +33,7 @@ def analysis_of(project: Project) -> Analysis:
 
 
 def load(path: Path | str, *, overlay: Mapping[str, str] | None = None) -> Project:
-    project = load_project(path, overlay=overlay)
+    project = read_project_file(path, overlay=overlay)
     if overlay:
         with overlaid(project.root, overlay):
             analysis = analyse(project)

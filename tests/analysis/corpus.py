@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from tether.analysis import Analysis, analyse
-from tether.model import load_project
+from tether.model import read_project_file
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 
@@ -53,7 +53,7 @@ class Outcome:
 
 def run(path: Path) -> Outcome:
     spec: dict[str, Any] = json.loads((path / "expected.json").read_text())
-    analysis = analyse(load_project(path))
+    analysis = analyse(read_project_file(path))
     found = {
         (name, op.resource, action)
         for name, function in analysis.functions.items()

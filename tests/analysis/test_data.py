@@ -139,8 +139,8 @@ def test_analysis_imports_neither_boto3_nor_botocore() -> None:
     code = (
         "import sys\n"
         "from tether.analysis import analyse\n"
-        "from tether.model import load_project\n"
-        f"analyse(load_project({str(EXAMPLE)!r}))\n"
+        "from tether.model import read_project_file\n"
+        f"analyse(read_project_file({str(EXAMPLE)!r}))\n"
         "print(','.join(m for m in ('boto3', 'botocore') if m in sys.modules))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -6,7 +6,7 @@ import pytest
 
 from tests.helpers import EXAMPLE
 from tether.analysis import Analysis, analyse
-from tether.model import load_project
+from tether.model import read_project_file
 
 EXPECTED = {
     "resize": {
@@ -28,7 +28,7 @@ EXPECTED = {
 
 @pytest.fixture(scope="module")
 def analysis() -> Analysis:
-    return analyse(load_project(EXAMPLE))
+    return analyse(read_project_file(EXAMPLE))
 
 
 def test_each_function_gets_exactly_the_operations_of_its_code(analysis: Analysis) -> None:

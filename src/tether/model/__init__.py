@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tether.model.discovery import find_project
-from tether.model.loader import PROJECT_FILE, load_project
+from tether.model.loader import PROJECT_FILE, read_project_file
 from tether.model.project import (
     RESOURCE_TYPES,
     TRIGGER_TYPES,
@@ -52,5 +52,5 @@ __all__ = [
     "TopicTrigger",
     "Trigger",
     "find_project",
-    "load_project",
+    "read_project_file",
 ]
