@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from tests.localcloud.helpers import free_port
-from tether.localcloud import router_request
-from tether.localcloud.router import ApiRef, Router
+from tether.localcloud.http import router_request
+from tether.localcloud.http.router import ApiRef, Router
 
 MB = 1024 * 1024
 REQUEST_TIMEOUT = 1.0  # instead of 30 s, so stalled clients are refused quickly here

@@ -7,14 +7,14 @@ import json
 
 import pytest
 
-from tether.localcloud.router_event import (
+from tether.localcloud.http.router_event import (
     HttpRequest,
     Target,
     build_event,
     is_text,
     request_time,
 )
-from tether.localcloud.router_response import MalformedResponse, from_lambda
+from tether.localcloud.http.router_response import MalformedResponse, from_lambda
 
 # --- the event ------------------------------------------------------------------------------
 

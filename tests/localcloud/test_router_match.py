@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tether.localcloud.router_match import RoutePattern, select_route
+from tether.localcloud.http.router_match import RoutePattern, select_route
 
 ROUTES = [
     "GET /pets/dog/1",

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tether.localcloud.scheduler_expressions import (
+from tether.localcloud.scheduler.scheduler_expressions import (
     Cron,
     Rate,
     ScheduleError,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tether.localcloud.extensions.events_targets import is_lambda, iso_time, target_input
+from tether.localcloud.scheduler.events_targets import is_lambda, iso_time, target_input
 
 EVENT = {
     "version": "0",

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from tether.localcloud.scheduler import RuleRef, Scheduler, scheduled_event
+from tether.localcloud.scheduler.scheduler import RuleRef, Scheduler, scheduled_event
 
 START = datetime(2024, 5, 1, 10, 0, 0, tzinfo=UTC).timestamp()
 

@@ -36,7 +36,7 @@ from tests.helpers import local_session
 from tests.localcloud.helpers import REGION, Client, free_port, unique
 from tether.localcloud import LocalCloud, client, home_credentials, process
 from tether.localcloud.credentials import LocalCredentials, function_credentials
-from tether.localcloud.router import ApiRef, _ApiServer
+from tether.localcloud.http.router import ApiRef, _ApiServer
 
 CONFIG = Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"})
 TEMPLATE = json.dumps(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from tether.localcloud.scheduler_expressions import ScheduleError, parse
+from tether.localcloud.scheduler.scheduler_expressions import ScheduleError, parse
 from tether.model import rules
 
 

@@ -1,37 +1,36 @@
-"""Extensions that make moto's CloudFormation deploy what Tether synthesises.
+"""The registry of the extensions that make moto deploy and run what Tether synthesises.
 
-Each module patches moto (5.2.5, pinned) for one job and has an idempotent `install()`;
-`install_all()` installs them all, in dependency order. Install them before the server handles
-its first request.
+Each extension module (one job, in the folder of its service: `s3/`, `sns/`, `lambda_/`...)
+changes moto (5.2.5, pinned) through `tether.localcloud._patching` in an idempotent
+`install()`. `MODULES` is the one list of them, in dependency order; `install_all()` installs
+them all. The server installs them before it handles its first request.
 """
 
 from __future__ import annotations
 
-from tether.localcloud.extensions import (
-    apigatewayv2,
+from tether.localcloud.cloudformation import (
     cloudformation_limits,
     deletion_policy,
-    dynamodb_stand_in,
-    events_targets,
+    rollback,
+    stack_lock,
+)
+from tether.localcloud.dynamodb import dynamodb_stand_in, dynamodb_table
+from tether.localcloud.http import apigatewayv2, http_router
+from tether.localcloud.iam import iam_limits, iam_managed_policy, iam_role
+from tether.localcloud.lambda_ import (
     fake_lambda,
-    http_router,
-    iam_limits,
-    iam_managed_policy,
-    iam_role,
-    in_place_updates,
+    lambda_event_source_mapping,
     lambda_function,
     lambda_layer,
     lambda_limits,
     lambda_permission,
     lambda_runtime,
-    rollback,
-    s3_bucket,
-    sns_limits,
-    sns_subscription,
-    sqs_limits,
-    sqs_queue_url,
-    stack_lock,
 )
+from tether.localcloud.logs import log_group
+from tether.localcloud.s3 import s3_bucket
+from tether.localcloud.scheduler import events_rule, events_targets
+from tether.localcloud.sns import sns_limits, sns_subscription, sns_topic
+from tether.localcloud.sqs import sqs_limits, sqs_queue, sqs_queue_url
 
 MODULES = (
     s3_bucket,
@@ -44,11 +43,18 @@ MODULES = (
     lambda_permission,
     iam_role,
     iam_managed_policy,
-    in_place_updates,
+    # in-place updates of the types whose moto update replaces the resource or ignores properties
+    sns_topic,
+    events_rule,
+    dynamodb_table,
+    sqs_queue,
+    log_group,
+    lambda_event_source_mapping,
+    # the stack engine (`cloudformation/engine.py`) runs create, update and delete
     rollback,
     deletion_policy,
     stack_lock,
-    dynamodb_stand_in,
+    dynamodb_stand_in,  # stand-ins of external tables keep their stream's label
     # AWS's limits (`tether.localcloud.limits`), refused with AWS's errors
     cloudformation_limits,
     lambda_limits,

@@ -8,10 +8,11 @@ with (code, HTTP status, message). The numbers themselves are `tether.model.limi
 copy Tether's own pre-deploy checks use too.
 
 The checks here are plain functions of sizes and documents (no moto): each returns a `Refusal`
-(the limit and AWS's message) or None. The extensions of each service (`extensions.
-cloudformation_limits`, `lambda_limits`, `iam_limits`, `sqs_limits`, `sns_limits`) call them
-on API calls and on what CloudFormation creates, and raise the service's own error, so a stack
-fails on the resource AWS would fail it on, with AWS's message as the reason.
+(the limit and AWS's message) or None. The extensions of each service
+(`cloudformation/cloudformation_limits.py`, `lambda_/lambda_limits.py`, `iam/iam_limits.py`,
+`sqs/sqs_limits.py`, `sns/sns_limits.py`) call them on API calls and on what CloudFormation
+creates, and raise the service's own error, so a stack fails on the resource AWS would fail it
+on, with AWS's message as the reason.
 """
 
 from __future__ import annotations

@@ -650,7 +650,7 @@ def _settle_stacks() -> list[str]:
 def tether_state() -> dict[str, Any]:
     """What Tether keeps beside moto's backends: stream pollers' positions and the schedules'
     next times (HTTP API ports are in the APIs' endpoints)."""
-    from tether.localcloud import scheduler
+    from tether.localcloud.scheduler import scheduler
 
     running = scheduler.running()
     return {
@@ -676,8 +676,8 @@ def _stream_positions() -> dict[str, int]:
 def resume(loaded: Loaded | None) -> dict[str, int]:
     """After `install` and `router.start`: reopen the HTTP APIs on their ports and start the
     event source mappings' pollers; what was resumed, counted."""
-    from tether.localcloud.extensions import _sqs_poller
-    from tether.localcloud.extensions._stream_poller import StreamPoller
+    from tether.localcloud.lambda_ import _sqs_poller
+    from tether.localcloud.lambda_._stream_poller import StreamPoller
 
     if loaded is None:
         return {}
@@ -715,7 +715,7 @@ def _reopen_apis() -> int:
     """Every HTTP API listens again, on the port of its endpoint when that port is free."""
     from urllib.parse import urlsplit
 
-    from tether.localcloud import router
+    from tether.localcloud.http import router
 
     opened = 0
     for backend in _each_backend("moto.apigatewayv2.models", "apigatewayv2_backends"):
@@ -756,7 +756,7 @@ def schedules(loaded: Loaded | None) -> dict[Any, Any]:
 def clean_unpacked(home: Path) -> int:
     """Remove the unpacked code and layers under `$TETHER_HOME/local` that no function or layer
     version of the local cloud uses (call it before any worker runs); how many went."""
-    from tether.localcloud.extensions.lambda_runtime import spec_for
+    from tether.localcloud.lambda_.lambda_runtime import spec_for
 
     keep: set[str] = set()
     for backend in _each_backend("moto.awslambda.models", "lambda_backends"):

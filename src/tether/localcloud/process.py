@@ -38,6 +38,7 @@ from tether.localcloud.endpoint import (
     default_port,
     endpoint_for,
 )
+from tether.localcloud.home import tether_home
 
 HOST = DEFAULT_HOST
 START_TIMEOUT = 15.0
@@ -60,10 +61,6 @@ class LocalCloud:
 
     def as_json(self) -> dict[str, object]:
         return asdict(self)
-
-
-def tether_home() -> Path:
-    return Path(os.environ.get("TETHER_HOME") or Path.home() / ".tether")
 
 
 def state_file() -> Path:

@@ -2,7 +2,7 @@
 
     python -m tether.localcloud.server --host 127.0.0.1 --port 4599
 
-Installs the extensions, loads the state saved by the previous run (`persistence`: all or
+Installs the extensions (`extensions.install_all`), loads the state saved by the previous run (`persistence`: all or
 nothing; a snapshot from another version or a damaged one is refused with a message on stderr
 and exit status 3), serves every AWS API moto knows on one threaded werkzeug server (moto's
 DomainDispatcherApplication picks the service per request), prints one line
@@ -131,14 +131,16 @@ def serve(
     from moto.moto_server.werkzeug_app import MotoRequestHandler, create_backend_app
     from werkzeug.serving import DechunkedInput, ThreadedWSGIServer
 
-    from tether.localcloud import persistence, router, scheduler
+    from tether.localcloud import persistence
     from tether.localcloud.credentials import Keyring, home_credentials
     from tether.localcloud.dispatch import SignedServiceDispatcher
     from tether.localcloud.extensions import install_all
     from tether.localcloud.gate import BoundedDechunkedInput, Gate, max_body
+    from tether.localcloud.home import tether_home
+    from tether.localcloud.http import router
     from tether.localcloud.origins import AllowedOrigins
-    from tether.localcloud.process import tether_home
-    from tether.localcloud.scheduler_http import with_schedules
+    from tether.localcloud.scheduler import scheduler
+    from tether.localcloud.scheduler.scheduler_http import with_schedules
 
     install_all()
     # One line per request is noise in cloud.log; keep warnings and errors.

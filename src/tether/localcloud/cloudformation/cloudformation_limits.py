@@ -21,7 +21,7 @@ from moto.cloudformation.models import Stack
 from moto.cloudformation.responses import CloudFormationResponse
 
 from tether.localcloud import limits
-from tether.localcloud.extensions._patching import original, replace_existing
+from tether.localcloud._patching import original, replace
 
 ACTIONS = (
     "create_stack",
@@ -80,5 +80,5 @@ def _get_stack_from_s3_url(self: CloudFormationResponse, template_url: str) -> s
 
 def install() -> None:
     for name, hook in _HOOKS.items():
-        replace_existing(CloudFormationResponse, name, hook)
-    replace_existing(CloudFormationResponse, "_get_stack_from_s3_url", _get_stack_from_s3_url)
+        replace(CloudFormationResponse, name, hook)
+    replace(CloudFormationResponse, "_get_stack_from_s3_url", _get_stack_from_s3_url)

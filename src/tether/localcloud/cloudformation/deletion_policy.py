@@ -1,7 +1,7 @@
 """Stack deletes honour DeletionPolicy, delete dependents first, and report a failed delete.
 
-Hook: moto's `Stack.delete` is routed through `tether.localcloud.engine.delete`, which deletes
-in reverse dependency order, records per-resource events and keeps resources whose
+Hook: moto's `Stack.delete` is routed through `engine.delete`, which deletes in reverse
+dependency order, records per-resource events and keeps resources whose
 DeletionPolicy is Retain (or RetainExceptOnCreate): the bucket, its objects, the table and its
 items stay in the account (DELETE_SKIPPED). Updates that remove such a resource keep it the same
 way (the engine's cleanup phase). `CloudFormationBackend.delete_stack` is wrapped so a stack
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from moto.cloudformation.models import CloudFormationBackend, Stack
 
-from tether.localcloud import engine
-from tether.localcloud.extensions._patching import original, replace
+from tether.localcloud._patching import original, replace
+from tether.localcloud.cloudformation import engine
 
 
 def _delete(self: Stack) -> None:

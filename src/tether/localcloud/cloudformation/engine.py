@@ -31,9 +31,19 @@ from moto.cloudformation.exceptions import CloudFormationError, ValidationError
 from moto.cloudformation.models import ChangeSet, CloudFormationBackend, Stack
 from moto.cloudformation.parsing import OutputMap, ResourceMap
 
-from tether.localcloud.policies import Removal, needs_replacement, retains, unsupported_reason
-from tether.localcloud.stack_events import failure_reason, physical_id, resource_event, stack_event
-from tether.localcloud.template_graph import (
+from tether.localcloud.cloudformation.policies import (
+    Removal,
+    needs_replacement,
+    retains,
+    unsupported_reason,
+)
+from tether.localcloud.cloudformation.stack_events import (
+    failure_reason,
+    physical_id,
+    resource_event,
+    stack_event,
+)
+from tether.localcloud.cloudformation.template_graph import (
     CircularDependencyError,
     creation_order,
     deletion_order,

@@ -1,10 +1,11 @@
 """Failed creates and updates roll back instead of stopping half-way; change sets do the same.
 
 Hooks: `CloudFormationBackend.create_stack` and `create_change_set` first reject templates
-CloudFormation rejects up front (undefined references, circular dependencies). Then moto's `Stack.create_resources`, `Stack.update` and
-`CloudFormationBackend.execute_change_set` are routed through `tether.localcloud.engine`, which
-orders the resources, records per-resource events and undoes a failed operation
-(ROLLBACK_COMPLETE after a failed create, UPDATE_ROLLBACK_COMPLETE after a failed update).
+CloudFormation rejects up front (undefined references, circular dependencies). Then moto's
+`Stack.create_resources`, `Stack.update` and `CloudFormationBackend.execute_change_set` are
+routed through the stack engine (`engine`), which orders the resources, records per-resource
+events and undoes a failed operation (ROLLBACK_COMPLETE after a failed create,
+UPDATE_ROLLBACK_COMPLETE after a failed update).
 `ResourceMap.validate_outputs` is replaced by a version that tolerates an output reading a
 resource type the local cloud cannot create: that resource then fails at creation with a
 CREATE_FAILED event, instead of CreateStack failing with HTTP 500 (moto calls a method on None).
@@ -19,8 +20,8 @@ from moto.cloudformation.exceptions import UnsupportedAttribute, ValidationError
 from moto.cloudformation.models import ChangeSet, CloudFormationBackend, Stack
 from moto.cloudformation.parsing import ResourceMap
 
-from tether.localcloud import engine
-from tether.localcloud.extensions._patching import original, replace
+from tether.localcloud._patching import original, replace
+from tether.localcloud.cloudformation import engine
 
 
 def _create_stack(self: CloudFormationBackend, name: str, template: str, **kwargs: Any) -> Stack:

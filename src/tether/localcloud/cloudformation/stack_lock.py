@@ -12,8 +12,8 @@ from typing import Any
 
 from moto.cloudformation.responses import CloudFormationResponse
 
-from tether.localcloud import engine
-from tether.localcloud.extensions._patching import original, replace
+from tether.localcloud._patching import original, replace
+from tether.localcloud.cloudformation import engine
 
 
 def _call_action(self: CloudFormationResponse) -> Any:

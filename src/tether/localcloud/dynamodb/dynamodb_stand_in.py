@@ -15,7 +15,7 @@ from typing import Any
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.table import Table
 
-from tether.localcloud.extensions._patching import original, replace_existing
+from tether.localcloud._patching import original, replace
 
 STREAM_LABEL_TAG = "tether:stream-label"
 
@@ -31,4 +31,4 @@ def _create_table(self: DynamoDBBackend, name: str, **kwargs: Any) -> Table:
 
 
 def install() -> None:
-    replace_existing(DynamoDBBackend, "create_table", _create_table)
+    replace(DynamoDBBackend, "create_table", _create_table)

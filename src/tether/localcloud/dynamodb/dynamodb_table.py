@@ -1,129 +1,26 @@
-"""In-place CloudFormation updates for the resource types Tether deploys.
+"""AWS::DynamoDB::Table updates in place, and point-in-time recovery as the template sets it.
 
-moto's update for several of them replaces the resource, ignores properties or is missing:
-
-- AWS::SNS::Topic and AWS::Events::Rule: moto deletes and re-creates them under a new random
-  name (a new ARN, and the topic loses its subscriptions). Here they keep their name.
-- AWS::DynamoDB::Table and AWS::Logs::LogGroup: moto has no update at all.
-- AWS::SQS::Queue: moto updates the visibility timeout and the wait time only; a dead-letter
-  queue (RedrivePolicy) or a retention period added or removed later was ignored.
-- Point-in-time recovery of a table (PointInTimeRecoverySpecification), which moto's create
-  ignores too: a table showed DISABLED where the template enables it.
-
-(AWS::Lambda::Function and AWS::IAM::Role have their own modules.)
-
-Each replacement of `update_from_cloudformation_json` is small and changes the existing object.
-Property changes that need a new physical resource on AWS too are declared on the model
-(`policies.REPLACEMENT_ATTRIBUTE`), so the stack engine replaces instead of updating.
+moto has no update for tables at all. Here an update changes the existing table: attribute
+definitions, billing mode and throughput, encryption, deletion protection, tags, global
+secondary indexes (those changed are deleted and created again), the stream (a new view type
+makes a new stream, with a new ARN) and point-in-time recovery (PointInTimeRecoverySpecification,
+which moto's create ignores too: a table showed DISABLED where the template enables it). A new
+`KeySchema` or `LocalSecondaryIndexes` needs a new table, as on AWS
+(`policies.REPLACEMENT_ATTRIBUTE`, read by the stack engine).
+Hooks: `Table.update_from_cloudformation_json` (replaced), `create_from_cloudformation_json`
+(wrapped); adds the replacement properties.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from moto.awslambda.models import EventSourceMapping
 from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.table import Table
-from moto.events.models import Rule, events_backends
-from moto.logs.models import LogGroup, logs_backends
-from moto.sns.models import Topic
-from moto.sqs.models import Queue
 
-from tether.localcloud.extensions._patching import original, replace
-from tether.localcloud.policies import REPLACEMENT_ATTRIBUTE
-
-# Properties whose change needs a new physical resource (besides the name property).
-REPLACEMENT_PROPERTIES: dict[type[Any], tuple[str, ...]] = {
-    Table: ("KeySchema", "LocalSecondaryIndexes"),
-    Queue: ("FifoQueue",),
-    Topic: ("FifoTopic",),
-    EventSourceMapping: ("EventSourceArn", "StartingPosition", "StartingPositionTimestamp"),
-}
-
-
-def _properties(cloudformation_json: dict[str, Any]) -> dict[str, Any]:
-    return dict(cloudformation_json.get("Properties") or {})
-
-
-def _tag_dict(tags: Any) -> dict[str, str]:
-    if isinstance(tags, dict):
-        return {str(k): str(v) for k, v in tags.items()}
-    return {str(tag["Key"]): str(tag["Value"]) for tag in tags or []}
-
-
-def _update_topic(
-    cls: type[Topic],
-    original_resource: Topic,
-    new_resource_name: str,
-    cloudformation_json: dict[str, Any],
-    account_id: str,
-    region_name: str,
-) -> Topic:
-    properties = _properties(cloudformation_json)
-    topic = original_resource
-    topic.display_name = properties.get("DisplayName", "")
-    topic.kms_master_key_id = properties.get("KmsMasterKeyId", "")
-    topic.content_based_deduplication = properties.get("ContentBasedDeduplication", False)
-    topic._tags = _tag_dict(properties.get("Tags"))
-    for subscription in properties.get("Subscription") or []:
-        topic.sns_backend.subscribe(topic.arn, subscription["Endpoint"], subscription["Protocol"])
-    return topic
-
-
-def _create_topic(
-    cls: type[Topic],
-    /,
-    resource_name: str,
-    cloudformation_json: dict[str, Any],
-    account_id: str,
-    region_name: str,
-    **kwargs: Any,
-) -> Topic:
-    create = original(Topic, "create_from_cloudformation_json")
-    topic: Topic = create.__func__(
-        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
-    )
-    # moto stores the template's Tags list as a plain attribute; ListTagsForResource reads _tags.
-    topic._tags = _tag_dict(_properties(cloudformation_json).get("Tags"))
-    return topic
-
-
-def _update_rule(
-    cls: type[Rule],
-    original_resource: Rule,
-    new_resource_name: str,
-    cloudformation_json: dict[str, Any],
-    account_id: str,
-    region_name: str,
-) -> Rule:
-    properties = _properties(cloudformation_json)
-    bus = str(properties.get("EventBusName", "default")).split("/")[-1]
-    if bus != original_resource.event_bus_name:  # another bus: a new rule, as on AWS
-        update = original(Rule, "update_from_cloudformation_json")
-        moved: Rule = update.__func__(
-            cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
-        )
-        return moved
-    pattern = properties.get("EventPattern")
-    if pattern is not None and not isinstance(pattern, str):
-        pattern = json.dumps(pattern)
-    # put_rule on an existing name replaces the rule's settings and keeps its targets.
-    rule = events_backends[account_id][region_name].put_rule(
-        original_resource.name,
-        description=properties.get("Description"),
-        event_bus_arn=bus,
-        event_pattern=pattern,
-        role_arn=properties.get("RoleArn"),
-        scheduled_expression=properties.get("ScheduleExpression"),
-        state=properties.get("State"),
-        tags=properties.get("Tags"),
-    )
-    targets = list(properties.get("Targets") or [])
-    wanted = {str(target["Id"]) for target in targets}
-    rule.remove_targets([t["Id"] for t in rule.targets if t["Id"] not in wanted])
-    rule.put_targets(targets)
-    return rule
+from tether.localcloud._patching import add, original, replace
+from tether.localcloud.cloudformation._stack_model import tag_dict
+from tether.localcloud.cloudformation.policies import REPLACEMENT_ATTRIBUTE
 
 
 def _update_table(
@@ -134,7 +31,7 @@ def _update_table(
     account_id: str,
     region_name: str,
 ) -> Table:
-    properties = _properties(cloudformation_json)
+    properties = dict(cloudformation_json.get("Properties") or {})
     table = original_resource
     backend = dynamodb_backends[account_id][region_name]
     if "AttributeDefinitions" in properties:
@@ -145,7 +42,7 @@ def _update_table(
     table.throughput = properties.get("ProvisionedThroughput") or table.throughput
     table.sse_specification = properties.get("SSESpecification")
     table.deletion_protection_enabled = bool(properties.get("DeletionProtectionEnabled", False))
-    table.tags = [{"Key": k, "Value": v} for k, v in _tag_dict(properties.get("Tags")).items()]
+    table.tags = [{"Key": k, "Value": v} for k, v in tag_dict(properties.get("Tags")).items()]
     apply_point_in_time_recovery(table, properties)
 
     wanted = {index["IndexName"]: index for index in properties.get("GlobalSecondaryIndexes") or []}
@@ -197,57 +94,11 @@ def _create_table(
     table: Table = create.__func__(
         cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
     )
-    apply_point_in_time_recovery(table, _properties(cloudformation_json))
+    apply_point_in_time_recovery(table, dict(cloudformation_json.get("Properties") or {}))
     return table
 
 
-def _update_queue(
-    cls: type[Queue],
-    original_resource: Queue,
-    new_resource_name: str,
-    cloudformation_json: dict[str, Any],
-    account_id: str,
-    region_name: str,
-) -> Queue:
-    update = original(Queue, "update_from_cloudformation_json")
-    queue: Queue = update.__func__(
-        cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
-    )
-    properties = _properties(cloudformation_json)
-    queue._setup_dlq(properties.get("RedrivePolicy") or {})  # {}: no dead-letter queue any more
-    # SQS's default when the property goes: four days
-    queue.message_retention_period = int(properties.get("MessageRetentionPeriod", 345_600))  # type: ignore[attr-defined]
-    return queue
-
-
-def _update_log_group(
-    cls: type[LogGroup],
-    original_resource: LogGroup,
-    new_resource_name: str,
-    cloudformation_json: dict[str, Any],
-    account_id: str,
-    region_name: str,
-) -> LogGroup:
-    properties = _properties(cloudformation_json)
-    group = original_resource
-    group.retention_in_days = properties.get("RetentionInDays")
-    group.kms_key_id = properties.get("KmsKeyId")
-    backend = logs_backends[account_id][region_name]
-    tags = _tag_dict(properties.get("Tags"))
-    stale = [key for key in backend.list_tags_for_resource(group.arn) if key not in tags]
-    if stale:
-        backend.untag_resource(group.arn, stale)
-    backend.tag_resource(group.arn, tags)
-    return group
-
-
 def install() -> None:
-    replace(Topic, "update_from_cloudformation_json", classmethod(_update_topic))
-    replace(Topic, "create_from_cloudformation_json", classmethod(_create_topic))
-    replace(Rule, "update_from_cloudformation_json", classmethod(_update_rule))
     replace(Table, "update_from_cloudformation_json", classmethod(_update_table))
     replace(Table, "create_from_cloudformation_json", classmethod(_create_table))
-    replace(Queue, "update_from_cloudformation_json", classmethod(_update_queue))
-    replace(LogGroup, "update_from_cloudformation_json", classmethod(_update_log_group))
-    for model, names in REPLACEMENT_PROPERTIES.items():
-        setattr(model, REPLACEMENT_ATTRIBUTE, names)
+    add(Table, REPLACEMENT_ATTRIBUTE, ("KeySchema", "LocalSecondaryIndexes"))

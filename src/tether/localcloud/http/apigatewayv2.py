@@ -7,23 +7,34 @@ see what a stack made. `Ref` gives the API ID, integration ID, route ID and stag
 `Fn::GetAtt` supports Api.ApiEndpoint and Api.ApiId, Integration.IntegrationId and
 Route.RouteId. A child whose ApiId changes is re-created under the new API, as on AWS.
 Not supported: importing an OpenAPI `Body` and the quick-create `Target`/`RouteKey` of an Api.
+The children of an API (integration, route, stage) are declared as data (`DeclaredModel`): the
+backend calls that make, change and remove each one.
 """
 
 from __future__ import annotations
 
-import contextlib
+from operator import attrgetter
 from typing import Any, ClassVar
 
 from moto.apigatewayv2.exceptions import ApiNotFound
 from moto.apigatewayv2.models import ApiGatewayV2Backend, Stage, apigatewayv2_backends
 from moto.core.common_models import CloudFormationModel
 
-from tether.localcloud.extensions._patching import register_model
-from tether.localcloud.extensions._stack_model import StackModel
+from tether.localcloud._patching import register_model
+from tether.localcloud.cloudformation._stack_model import (
+    Declaration,
+    DeclaredModel,
+    Place,
+    StackModel,
+)
 
 
 def _backend(account_id: str, region_name: str) -> ApiGatewayV2Backend:
     return apigatewayv2_backends[account_id][region_name]
+
+
+def _backend_of(place: Place) -> ApiGatewayV2Backend:
+    return _backend(place.account_id, place.region_name)
 
 
 def _camel(value: Any) -> Any:
@@ -41,51 +52,6 @@ def _lower_first(key: str) -> str:
 
 def _unsupported(message: str) -> Exception:
     return ValueError("ValidationError", message)
-
-
-class _Child(StackModel):
-    """Shared parts of the resources that live inside one API.
-
-    Not itself a CloudFormationModel: moto only finds *direct* subclasses of that class, so
-    each concrete model lists both bases.
-    """
-
-    def __init__(self, api_id: str, child_id: str, account_id: str, region_name: str) -> None:
-        self.api_id = api_id
-        self.child_id = child_id
-        self.account_id = account_id
-        self.region_name = region_name
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.child_id
-
-    def _remove(self, backend: ApiGatewayV2Backend) -> None:
-        raise NotImplementedError
-
-    def delete(self, account_id: str, region_name: str) -> None:
-        # If the API went first, it took its children with it.
-        with contextlib.suppress(ApiNotFound):
-            self._remove(_backend(account_id, region_name))
-
-
-def _moved(
-    model: Any,
-    original_resource: _Child,
-    new_resource_name: str,
-    cloudformation_json: dict[str, Any],
-    account_id: str,
-    region_name: str,
-) -> _Child | None:
-    """If ApiId changed, create the child under the new API and delete the old one."""
-    api_id = (cloudformation_json.get("Properties") or {}).get("ApiId")
-    if api_id == original_resource.api_id:
-        return None
-    made: _Child = model.create_from_cloudformation_json(
-        new_resource_name, cloudformation_json, account_id, region_name
-    )
-    original_resource.delete(account_id, region_name)
-    return made
 
 
 class HttpApi(StackModel, CloudFormationModel):
@@ -205,74 +171,6 @@ def _integration_arguments(properties: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class HttpApiIntegration(_Child, CloudFormationModel):
-    """AWS::ApiGatewayV2::Integration."""
-
-    ATTRIBUTES: ClassVar[dict[str, str]] = {"IntegrationId": "child_id"}
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGatewayV2::Integration"
-
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> HttpApiIntegration:
-        properties = cloudformation_json.get("Properties") or {}
-        for required in ("ApiId", "IntegrationType"):
-            if not properties.get(required):
-                raise KeyError(required)
-        api_id = str(properties["ApiId"])
-        integration = _backend(account_id, region_name).create_integration(
-            api_id=api_id, **_integration_arguments(properties)
-        )
-        return cls(api_id, integration.id, account_id, region_name)
-
-    @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: HttpApiIntegration,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> _Child:
-        moved = _moved(
-            cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
-        )
-        if moved is not None:
-            return moved
-        properties = cloudformation_json.get("Properties") or {}
-        arguments = _integration_arguments(properties)
-        timeout = arguments.pop("timeout_in_millis")
-        _backend(account_id, region_name).update_integration(
-            api_id=original_resource.api_id,
-            integration_id=original_resource.child_id,
-            timeout_in_millis=None if timeout is None else int(timeout),
-            **arguments,
-        )
-        return original_resource
-
-    @classmethod
-    def delete_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> None:
-        api_id = str((cloudformation_json.get("Properties") or {}).get("ApiId", ""))
-        cls(api_id, resource_name, account_id, region_name).delete(account_id, region_name)
-
-    def _remove(self, backend: ApiGatewayV2Backend) -> None:
-        backend.delete_integration(self.api_id, self.child_id)
-
-
 def _route_arguments(properties: dict[str, Any]) -> dict[str, Any]:
     return {
         "api_key_required": bool(properties.get("ApiKeyRequired", False)),
@@ -287,75 +185,6 @@ def _route_arguments(properties: dict[str, Any]) -> dict[str, Any]:
         "route_response_selection_expression": properties.get("RouteResponseSelectionExpression"),
         "target": properties.get("Target"),
     }
-
-
-class HttpApiRoute(_Child, CloudFormationModel):
-    """AWS::ApiGatewayV2::Route."""
-
-    ATTRIBUTES: ClassVar[dict[str, str]] = {"RouteId": "child_id"}
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGatewayV2::Route"
-
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> HttpApiRoute:
-        properties = cloudformation_json.get("Properties") or {}
-        for required in ("ApiId", "RouteKey"):
-            if not properties.get(required):
-                raise KeyError(required)
-        api_id = str(properties["ApiId"])
-        route = _backend(account_id, region_name).create_route(
-            api_id=api_id, **_route_arguments(properties)
-        )
-        return cls(api_id, route.route_id, account_id, region_name)
-
-    @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: HttpApiRoute,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> _Child:
-        moved = _moved(
-            cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
-        )
-        if moved is not None:
-            return moved
-        properties = cloudformation_json.get("Properties") or {}
-        backend = _backend(account_id, region_name)
-        backend.update_route(
-            api_id=original_resource.api_id,
-            route_id=original_resource.child_id,
-            **_route_arguments(properties),
-        )
-        if "Target" not in properties:
-            # moto's update keeps an old target when given none; a route without one has none.
-            backend.get_route(original_resource.api_id, original_resource.child_id).target = None  # type: ignore[assignment]
-        return original_resource
-
-    @classmethod
-    def delete_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> None:
-        api_id = str((cloudformation_json.get("Properties") or {}).get("ApiId", ""))
-        cls(api_id, resource_name, account_id, region_name).delete(account_id, region_name)
-
-    def _remove(self, backend: ApiGatewayV2Backend) -> None:
-        backend.delete_route(self.api_id, self.child_id)
 
 
 def _stage_config(properties: dict[str, Any]) -> dict[str, Any]:
@@ -380,73 +209,99 @@ def _stage_config(properties: dict[str, Any]) -> dict[str, Any]:
     return config
 
 
-class HttpApiStage(_Child, CloudFormationModel):
-    """AWS::ApiGatewayV2::Stage (a new StageName makes a new stage)."""
+def _moved(resource: DeclaredModel, properties: dict[str, Any]) -> bool:
+    """A child whose ApiId changes is made again under the new API, as on AWS."""
+    return bool(properties.get("ApiId") != resource.place.parent)
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "StageName"
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGatewayV2::Stage"
+def _create_integration(place: Place, name: str, properties: dict[str, Any]) -> Any:
+    return _backend_of(place).create_integration(
+        api_id=place.parent, **_integration_arguments(properties)
+    )
 
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> HttpApiStage:
-        properties = cloudformation_json.get("Properties") or {}
-        for required in ("ApiId", "StageName"):
-            if not properties.get(required):
-                raise KeyError(required)
-        api_id = str(properties["ApiId"])
-        backend = _backend(account_id, region_name)
-        if properties["StageName"] in backend.get_api(api_id).stages:
-            raise ValueError("ConflictException", f"Stage {properties['StageName']} already exists")
-        stage = backend.create_stage(api_id, _stage_config(properties))
-        return cls(api_id, stage.name, account_id, region_name)
 
-    @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: HttpApiStage,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> _Child:
-        moved = _moved(
-            cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
-        )
-        if moved is not None:
-            return moved
-        properties = cloudformation_json.get("Properties") or {}
-        api = _backend(account_id, region_name).get_api(original_resource.api_id)
-        previous = api.stages[original_resource.child_id]
-        # moto's Stage has no update: rebuild it from the new settings, keeping its creation date.
-        stage = Stage(api, _stage_config(properties))
-        stage.created = previous.created
-        api.stages[stage.name] = stage
-        return original_resource
+def _update_integration(place: Place, integration_id: str, properties: dict[str, Any]) -> None:
+    arguments = _integration_arguments(properties)
+    timeout = arguments.pop("timeout_in_millis")
+    _backend_of(place).update_integration(
+        api_id=place.parent,
+        integration_id=integration_id,
+        timeout_in_millis=None if timeout is None else int(timeout),
+        **arguments,
+    )
 
-    @classmethod
-    def delete_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> None:
-        api_id = str((cloudformation_json.get("Properties") or {}).get("ApiId", ""))
-        cls(api_id, resource_name, account_id, region_name).delete(account_id, region_name)
 
-    def _remove(self, backend: ApiGatewayV2Backend) -> None:
-        backend.delete_stage(self.api_id, self.child_id)
+def _create_route(place: Place, name: str, properties: dict[str, Any]) -> Any:
+    return _backend_of(place).create_route(api_id=place.parent, **_route_arguments(properties))
+
+
+def _update_route(place: Place, route_id: str, properties: dict[str, Any]) -> None:
+    backend = _backend_of(place)
+    backend.update_route(api_id=place.parent, route_id=route_id, **_route_arguments(properties))
+    if "Target" not in properties:
+        # moto's update keeps an old target when given none; a route without one has none.
+        backend.get_route(place.parent, route_id).target = None  # type: ignore[assignment]
+
+
+def _create_stage(place: Place, name: str, properties: dict[str, Any]) -> Any:
+    backend = _backend_of(place)
+    if properties["StageName"] in backend.get_api(place.parent).stages:
+        raise ValueError("ConflictException", f"Stage {properties['StageName']} already exists")
+    return backend.create_stage(place.parent, _stage_config(properties))
+
+
+def _update_stage(place: Place, stage_name: str, properties: dict[str, Any]) -> None:
+    api = _backend_of(place).get_api(place.parent)
+    previous = api.stages[stage_name]
+    # moto's Stage has no update: rebuild it from the new settings, keeping its creation date.
+    stage = Stage(api, _stage_config(properties))
+    stage.created = previous.created
+    api.stages[stage.name] = stage
+
+
+class HttpApiIntegration(DeclaredModel, CloudFormationModel):
+    DECLARED = Declaration(
+        "AWS::ApiGatewayV2::Integration",
+        parent="ApiId",
+        required=("ApiId", "IntegrationType"),
+        create=_create_integration,
+        physical_id=attrgetter("id"),
+        update=_update_integration,
+        renews=_moved,
+        delete=lambda place, id_: _backend_of(place).delete_integration(place.parent, id_),
+        gone=(ApiNotFound,),  # the API went first and took its children
+        get_att=("IntegrationId",),
+    )
+
+
+class HttpApiRoute(DeclaredModel, CloudFormationModel):
+    DECLARED = Declaration(
+        "AWS::ApiGatewayV2::Route",
+        parent="ApiId",
+        required=("ApiId", "RouteKey"),
+        create=_create_route,
+        physical_id=attrgetter("route_id"),
+        update=_update_route,
+        renews=_moved,
+        delete=lambda place, id_: _backend_of(place).delete_route(place.parent, id_),
+        gone=(ApiNotFound,),
+        get_att=("RouteId",),
+    )
+
+
+class HttpApiStage(DeclaredModel, CloudFormationModel):
+    DECLARED = Declaration(
+        "AWS::ApiGatewayV2::Stage",
+        parent="ApiId",
+        required=("ApiId", "StageName"),
+        create=_create_stage,
+        physical_id=attrgetter("name"),
+        update=_update_stage,
+        renews=_moved,
+        delete=lambda place, name: _backend_of(place).delete_stage(place.parent, name),
+        gone=(ApiNotFound,),
+        name_property="StageName",  # a new StageName makes a new stage
+    )
 
 
 def install() -> None:

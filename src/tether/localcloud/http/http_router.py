@@ -1,8 +1,8 @@
 """HTTP APIs get a local URL that works: their ApiEndpoint is the router's listener.
 
 moto gives every API `https://<id>.execute-api.<region>.amazonaws.com`, which leads nowhere.
-When the server has started `tether.localcloud.router`, creating an HTTP API (through the API
-or CloudFormation) opens its listener and sets `ApiEndpoint` to `http://127.0.0.1:<port>`, so
+When the server has started the `router`, creating an HTTP API (through the API or
+CloudFormation) opens its listener and sets `ApiEndpoint` to `http://127.0.0.1:<port>`, so
 GetApi, `Fn::GetAtt Api.ApiEndpoint`, stack outputs and `<NAME>_URL` variables all carry it;
 deleting the API closes the listener. WebSocket APIs keep moto's endpoint.
 Hook: wraps `ApiGatewayV2Backend.create_api` and `delete_api`.
@@ -14,8 +14,8 @@ from typing import Any
 
 from moto.apigatewayv2.models import Api, ApiGatewayV2Backend
 
-from tether.localcloud import router
-from tether.localcloud.extensions._patching import original, replace
+from tether.localcloud._patching import original, replace
+from tether.localcloud.http import router
 
 
 def _create_api(self: ApiGatewayV2Backend, *args: Any, **kwargs: Any) -> Api:

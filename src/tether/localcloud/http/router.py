@@ -49,19 +49,18 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from tether.localcloud import router_request
 from tether.localcloud.endpoint import LOOPBACK_HOST_NAMES, endpoint_for
-from tether.localcloud.lambda_invoke import FunctionNotFound, Invocation, function_arn, invoke
-from tether.localcloud.router_event import HttpRequest, Target, build_event, new_request_id
-from tether.localcloud.router_match import select_route
-from tether.localcloud.router_request import (
+from tether.localcloud.http import router_request
+from tether.localcloud.http.router_event import HttpRequest, Target, build_event, new_request_id
+from tether.localcloud.http.router_match import select_route
+from tether.localcloud.http.router_request import (
     BadRequest,
     BodyTooLarge,
     RequestInput,
     RequestTimeout,
     read_body,
 )
-from tether.localcloud.router_response import (
+from tether.localcloud.http.router_response import (
     BAD_REQUEST,
     FORBIDDEN,
     INTERNAL_ERROR,
@@ -73,6 +72,12 @@ from tether.localcloud.router_response import (
     MalformedResponse,
     from_lambda,
     message,
+)
+from tether.localcloud.lambda_.lambda_invoke import (
+    FunctionNotFound,
+    Invocation,
+    function_arn,
+    invoke,
 )
 from tether.runtime.cancel import Cancellation
 

@@ -20,7 +20,7 @@ from moto.iam.exceptions import LimitExceededException
 from moto.iam.models import IAMBackend, Role
 
 from tether.localcloud import limits
-from tether.localcloud.extensions._patching import original, replace_existing
+from tether.localcloud._patching import original, replace
 
 
 def policy_text(document: Any) -> str:
@@ -71,7 +71,7 @@ def _attach_role_policy(self: IAMBackend, policy_arn: str, role_name: str) -> No
 
 
 def install() -> None:
-    replace_existing(Role, "put_policy", _put_policy)
-    replace_existing(IAMBackend, "create_policy", _create_policy)
-    replace_existing(IAMBackend, "create_policy_version", _create_policy_version)
-    replace_existing(IAMBackend, "attach_role_policy", _attach_role_policy)
+    replace(Role, "put_policy", _put_policy)
+    replace(IAMBackend, "create_policy", _create_policy)
+    replace(IAMBackend, "create_policy_version", _create_policy_version)
+    replace(IAMBackend, "attach_role_policy", _attach_role_policy)

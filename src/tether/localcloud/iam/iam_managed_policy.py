@@ -20,9 +20,9 @@ from moto.iam.models import IAMBackend, ManagedPolicy, iam_backends
 from moto.utilities.utils import get_partition
 
 from tether.localcloud import limits
-from tether.localcloud.extensions._patching import original, replace, replace_existing
-from tether.localcloud.extensions.iam_limits import check_attachment, policy_text, refuse
-from tether.localcloud.policies import REPLACEMENT_ATTRIBUTE
+from tether.localcloud._patching import add, original, replace
+from tether.localcloud.cloudformation.policies import REPLACEMENT_ATTRIBUTE
+from tether.localcloud.iam.iam_limits import check_attachment, policy_text, refuse
 
 
 def _backend(account_id: str, region_name: str) -> IAMBackend:
@@ -94,7 +94,7 @@ def _delete(self: ManagedPolicy, account_id: str, region_name: str) -> None:
 
 
 def install() -> None:
-    replace_existing(ManagedPolicy, "create_from_cloudformation_json", classmethod(_create))
-    replace_existing(ManagedPolicy, "update_from_cloudformation_json", classmethod(_update))
-    replace(ManagedPolicy, "delete", _delete)  # moto has none: deleting did nothing
-    replace(ManagedPolicy, REPLACEMENT_ATTRIBUTE, ("ManagedPolicyName", "Path"))
+    replace(ManagedPolicy, "create_from_cloudformation_json", classmethod(_create))
+    replace(ManagedPolicy, "update_from_cloudformation_json", classmethod(_update))
+    add(ManagedPolicy, "delete", _delete)  # moto has none: deleting did nothing
+    add(ManagedPolicy, REPLACEMENT_ATTRIBUTE, ("ManagedPolicyName", "Path"))

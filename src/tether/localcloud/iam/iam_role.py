@@ -17,8 +17,8 @@ from typing import Any
 from moto.iam.models import Role, iam_backends
 from moto.utilities.utils import get_partition
 
-from tether.localcloud.extensions._patching import original, replace
-from tether.localcloud.extensions.iam_limits import check_role_policies, policy_text
+from tether.localcloud._patching import original, replace
+from tether.localcloud.iam.iam_limits import check_role_policies, policy_text
 
 
 def _create(

@@ -30,6 +30,8 @@ from typing import Any
 
 from moto.awslambda.models import LambdaFunction
 
+from tether.localcloud._patching import is_replaced
+
 VARIABLE = "TETHER_TEST_FAKE_LAMBDA"
 MODES = ("echo", "run")
 
@@ -91,8 +93,7 @@ def install() -> None:
     if mode not in MODES:
         raise ValueError(f"{VARIABLE} must be one of {', '.join(MODES)}, not {mode!r}")
     fake = _echo if mode == "echo" else _run
-    replaced: dict[str, Any] = LambdaFunction.__dict__.get("_tether_originals") or {}
-    if "_invoke_lambda" in replaced:
+    if is_replaced(LambdaFunction, "_invoke_lambda"):
         return  # the real runtime is installed: tests run against it
     # A plain assignment, not `replace`: a runtime installed later replaces the fake quietly.
     LambdaFunction._invoke_lambda = fake  # type: ignore[method-assign]

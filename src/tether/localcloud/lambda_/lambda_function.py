@@ -20,8 +20,8 @@ from moto.s3.exceptions import MissingBucket
 from moto.s3.models import s3_backends
 from moto.utilities.utils import get_partition
 
-from tether.localcloud.extensions._patching import original, replace
-from tether.localcloud.extensions.lambda_limits import check_update
+from tether.localcloud._patching import original, replace
+from tether.localcloud.lambda_.lambda_limits import check_update
 from tether.model.limits import FUNCTION_NAME_CHARS
 
 # What Lambda uses for a setting the template leaves out.

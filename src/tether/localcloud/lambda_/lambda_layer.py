@@ -20,8 +20,8 @@ from moto.awslambda.models import LayerVersion
 from moto.awslambda.utils import get_backend
 from moto.cloudformation import parsing
 
-from tether.localcloud.extensions._patching import original, replace
-from tether.localcloud.extensions.lambda_function import check_code
+from tether.localcloud._patching import add, original, replace
+from tether.localcloud.lambda_.lambda_function import check_code
 
 
 def _name_type() -> str:
@@ -60,8 +60,8 @@ def _delete(self: LayerVersion, account_id: str, region_name: str) -> None:
 
 def install() -> None:
     replace(LayerVersion, "cloudformation_name_type", staticmethod(_name_type))
-    replace(LayerVersion, "physical_resource_id", property(_physical_id))
+    add(LayerVersion, "physical_resource_id", property(_physical_id))  # moto has none
     replace(LayerVersion, "create_from_cloudformation_json", classmethod(_create))
-    replace(LayerVersion, "delete", _delete)
+    add(LayerVersion, "delete", _delete)  # moto has none: a deleted stack kept its layers
     # moto caches each type's name property: forget the old "LayerVersion".
     parsing.get_name_type_map.cache_clear()

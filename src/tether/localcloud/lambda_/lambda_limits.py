@@ -34,7 +34,7 @@ from moto.utilities.aws_headers import amz_crc32
 from moto.utilities.utils import get_partition
 
 from tether.localcloud import limits
-from tether.localcloud.extensions._patching import original, replace_existing
+from tether.localcloud._patching import original, replace
 
 
 class LambdaLimitError(LambdaClientError):
@@ -182,8 +182,8 @@ def _invoke(self: LambdaResponse) -> tuple[int, dict[str, str], str | bytes]:
 
 
 def install() -> None:
-    replace_existing(LambdaStorage, "put_function", _put_function)
-    replace_existing(LambdaBackend, "update_function_code", _update_function_code)
-    replace_existing(LambdaBackend, "update_function_configuration", _update_function_configuration)
-    replace_existing(LambdaBackend, "publish_layer_version", _publish_layer_version)
-    replace_existing(LambdaResponse, "invoke", _invoke)
+    replace(LambdaStorage, "put_function", _put_function)
+    replace(LambdaBackend, "update_function_code", _update_function_code)
+    replace(LambdaBackend, "update_function_configuration", _update_function_configuration)
+    replace(LambdaBackend, "publish_layer_version", _publish_layer_version)
+    replace(LambdaResponse, "invoke", _invoke)

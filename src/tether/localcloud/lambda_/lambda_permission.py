@@ -4,7 +4,8 @@ moto's model adds a policy statement on create and nothing else: an update left 
 statement (and moto dropped the resource from the stack), a delete left it in the function's
 policy, the raw template properties (FunctionName included) became the statement, and `Ref`
 gave no ID. This model replaces it: the statement ID is the physical ID, update swaps the
-statement, delete removes it.
+statement, delete removes it. Declared as data (`DeclaredModel`): the policy calls that add and
+remove a statement.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from moto.awslambda.models import LambdaBackend
 from moto.awslambda.utils import get_backend
 from moto.core.common_models import CloudFormationModel
 
-from tether.localcloud.extensions._patching import register_model
-from tether.localcloud.extensions._stack_model import StackModel
+from tether.localcloud._patching import register_model
+from tether.localcloud.cloudformation._stack_model import Declaration, DeclaredModel, Place
 
 # Template properties that become part of the policy statement (moto's AddPermission format).
 _STATEMENT_KEYS = (
@@ -38,71 +39,32 @@ def _statement(sid: str, properties: dict[str, Any]) -> str:
     return json.dumps(body)
 
 
-class LambdaPermission(StackModel, CloudFormationModel):
+def _add(place: Place, name: str, properties: dict[str, Any]) -> str:
+    sid = name[:100]
+    backend: LambdaBackend = get_backend(place.account_id, place.region_name)
+    backend.get_function(place.parent).policy.add_statement(_statement(sid, properties))
+    return sid
+
+
+def _remove(place: Place, sid: str) -> None:
+    function = get_backend(place.account_id, place.region_name).get_function(place.parent)
+    function.policy.del_statement(sid)
+
+
+class LambdaPermission(DeclaredModel, CloudFormationModel):
     """One statement in a function's resource policy, owned by a stack."""
 
-    def __init__(self, sid: str, function_name: str) -> None:
-        self.sid = sid
-        self.function_name = function_name
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.sid
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Lambda::Permission"
-
-    @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> LambdaPermission:
-        properties = cloudformation_json.get("Properties") or {}
-        for required in ("Action", "FunctionName", "Principal"):
-            if not properties.get(required):
-                raise KeyError(required)
-        function_name = str(properties["FunctionName"])
-        sid = resource_name[:100]
-        backend: LambdaBackend = get_backend(account_id, region_name)
-        backend.get_function(function_name).policy.add_statement(_statement(sid, properties))
-        return cls(sid, function_name)
-
-    @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: LambdaPermission,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> LambdaPermission:
-        original_resource.delete(account_id, region_name)
-        return cls.create_from_cloudformation_json(
-            original_resource.sid, cloudformation_json, account_id, region_name
-        )
-
-    @classmethod
-    def delete_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> None:
-        function_name = str((cloudformation_json.get("Properties") or {}).get("FunctionName"))
-        cls(resource_name, function_name).delete(account_id, region_name)
-
-    def delete(self, account_id: str, region_name: str) -> None:
-        try:
-            function = get_backend(account_id, region_name).get_function(self.function_name)
-            function.policy.del_statement(self.sid)
-        except (UnknownFunctionException, UnknownPolicyException):
-            pass  # the function (and its policy) or the statement is gone already
+    DECLARED = Declaration(
+        "AWS::Lambda::Permission",
+        parent="FunctionName",
+        required=("Action", "FunctionName", "Principal"),
+        create=_add,
+        physical_id=str,  # the statement ID: the logical name, cut to Lambda's 100 characters
+        update=None,  # a statement does not change: it is removed and added again, same ID
+        delete=_remove,
+        # the function (and its policy) or the statement is gone already
+        gone=(UnknownFunctionException, UnknownPolicyException),
+    )
 
 
 def install() -> None:

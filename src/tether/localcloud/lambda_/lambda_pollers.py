@@ -20,8 +20,9 @@ from moto.awslambda.models import EventSourceMapping, LambdaBackend
 from moto.dynamodb.models.table import StreamRecord, StreamShard
 from moto.sqs.models import DEDUPLICATION_TIME_IN_SECONDS, Message, Queue
 
-from tether.localcloud.extensions import _sqs_poller, _stream_poller, sqs_message_counts
-from tether.localcloud.extensions._patching import original, replace
+from tether.localcloud._patching import original, replace
+from tether.localcloud.lambda_ import _sqs_poller, _stream_poller
+from tether.localcloud.sqs import sqs_message_counts
 
 
 def _create_event_source_mapping(self: LambdaBackend, spec: dict[str, Any]) -> EventSourceMapping:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from types import ModuleType
 from typing import Any
 from urllib.parse import quote_plus, unquote_plus
 
@@ -33,18 +32,8 @@ from moto.core.utils import iso_8601_datetime_with_milliseconds
 from moto.s3 import notifications
 from moto.sns.models import Subscription
 
-from tether.localcloud.extensions._patching import original, replace
+from tether.localcloud._patching import original, replace
 from tether.runtime import service
-
-_ORIGINALS = "_tether_originals"
-
-
-def replace_in_module(module: ModuleType, name: str, value: Any) -> None:
-    """`replace` for a module-level function: set it once, keep the original."""
-    originals: dict[str, Any] = module.__dict__.setdefault(_ORIGINALS, {})
-    if name not in originals:
-        originals[name] = getattr(module, name)
-        setattr(module, name, value)
 
 
 def deliver(account_id: str, function_arn: str, event: dict[str, Any]) -> None:
@@ -149,5 +138,5 @@ def _publish(
 
 
 def install() -> None:
-    replace_in_module(notifications, "_invoke_awslambda", _invoke_awslambda)
+    replace(notifications, "_invoke_awslambda", _invoke_awslambda)
     replace(Subscription, "publish", _publish)

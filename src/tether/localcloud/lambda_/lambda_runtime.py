@@ -38,11 +38,11 @@ from moto.awslambda.utils import get_backend, make_function_arn
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.logs.models import logs_backends
 
+from tether.localcloud._patching import original, replace
 from tether.localcloud.credentials import LocalCredentials, function_credentials, home_credentials
 from tether.localcloud.endpoint import DEFAULT_HOST, DEFAULT_PORT, endpoint_for
-from tether.localcloud.extensions import lambda_pollers, lambda_push_events
-from tether.localcloud.extensions._patching import original, replace
-from tether.localcloud.process import tether_home
+from tether.localcloud.home import tether_home
+from tether.localcloud.lambda_ import lambda_pollers, lambda_push_events
 from tether.runtime import service
 from tether.runtime.logs import Event, tail
 from tether.runtime.spec import LATEST, CodeSource, FunctionSpec

@@ -29,7 +29,7 @@ from moto.s3.exceptions import (
 from moto.s3.models import FakeBucket, NotificationConfiguration, PublicAccessBlock, s3_backends
 from moto.utilities.utils import get_partition
 
-from tether.localcloud.extensions._patching import original, replace
+from tether.localcloud._patching import original, replace
 
 # CloudFormation list property -> (moto's list key, CFN target key, moto target key, service)
 _KINDS = {

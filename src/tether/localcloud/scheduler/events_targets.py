@@ -37,9 +37,9 @@ from typing import Any
 from moto.events.models import EventPattern, EventsBackend, Rule
 from moto.events.utils import EventTemplateParser
 
-from tether.localcloud import scheduler_clock
-from tether.localcloud.extensions._patching import original, replace
-from tether.localcloud.lambda_invoke import FunctionNotFound, invoke
+from tether.localcloud._patching import original, replace
+from tether.localcloud.lambda_.lambda_invoke import FunctionNotFound, invoke
+from tether.localcloud.scheduler import scheduler_clock
 
 ASYNC_SLOTS = 16  # asynchronous invocations running at once; more wait their turn
 _CREATED = "_tether_created"

@@ -6,7 +6,7 @@ deletes are picked up at once. An enabled rule fires when its next time comes:
 `rate(...)` counts from the rule's creation, `cron(...)` runs in UTC to the minute
 (`scheduler_expressions`). Firing sends EventBridge's "Scheduled Event" (version, id,
 detail-type, source `aws.events`, account, time of the schedule, region, resources [rule ARN],
-detail {}) to each target, or the target's Input (`extensions.events_targets.deliver`);
+detail {}) to each target, or the target's Input (`events_targets.deliver`);
 Lambda targets run asynchronously through moto's lambda backend. A disabled rule does not
 fire, and does not catch up when enabled again; a scheduler that fell behind fires once, not
 once per missed time. An expression it cannot run is logged once and skipped.
@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from tether.localcloud import scheduler_clock
-from tether.localcloud.scheduler_clock import Clock
-from tether.localcloud.scheduler_expressions import Schedule, ScheduleError, parse
+from tether.localcloud.scheduler import scheduler_clock
+from tether.localcloud.scheduler.scheduler_clock import Clock
+from tether.localcloud.scheduler.scheduler_expressions import Schedule, ScheduleError, parse
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def scheduled_event(rule: Any, account: str, region: str, when: datetime) -> dic
 
 def fire(ref: RuleRef, rule: Any, when: datetime) -> None:
     """Send the scheduled event of `when` to the rule's targets (in the background)."""
-    from tether.localcloud.extensions.events_targets import deliver
+    from tether.localcloud.scheduler.events_targets import deliver
 
     deliver(rule, scheduled_event(rule, ref.account, ref.region, when))
 
@@ -211,7 +211,7 @@ class Scheduler:
 
 
 def _created_at(rule: Any) -> float | None:
-    from tether.localcloud.extensions.events_targets import created_at
+    from tether.localcloud.scheduler.events_targets import created_at
 
     return created_at(rule)
 
@@ -315,7 +315,7 @@ def fire_now(
     `target` limits it to one target (Id, ARN or function name). With `wait`, Lambda targets
     are invoked one by one and their results reported; without, they run in the background.
     """
-    from tether.localcloud.extensions.events_targets import deliver
+    from tether.localcloud.scheduler.events_targets import deliver
 
     ref, rule = find_rule(name_or_arn, account=account, region=region)
     when = datetime.fromtimestamp(scheduler_clock.current().now(), UTC)
@@ -335,7 +335,7 @@ def preview(
     target: str | None = None,
 ) -> dict[str, Any]:
     """What each target would receive if the rule fired now; nothing is invoked."""
-    from tether.localcloud.extensions.events_targets import target_input
+    from tether.localcloud.scheduler.events_targets import target_input
 
     ref, rule = find_rule(name_or_arn, account=account, region=region)
     when = datetime.fromtimestamp(scheduler_clock.current().now(), UTC)

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
-from tether.localcloud import scheduler, scheduler_clock
+from tether.localcloud.scheduler import scheduler, scheduler_clock
 
 PREFIX = "/_tether/schedules"
 

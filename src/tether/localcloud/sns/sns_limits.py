@@ -19,7 +19,7 @@ from moto.sns.exceptions import InvalidParameterValue
 from moto.sns.models import SNSBackend
 
 from tether.localcloud import limits
-from tether.localcloud.extensions._patching import original, replace_existing
+from tether.localcloud._patching import original, replace
 from tether.model.limits import SNS_LARGEST_MESSAGE_BYTES
 
 
@@ -46,7 +46,5 @@ def _publish(self: SNSBackend, message: str, arn: str | None, *args: Any, **kwar
 
 
 def install() -> None:
-    replace_existing(SNSBackend, "publish", _publish)
-    if not isinstance(getattr(sns_models, "MAXIMUM_MESSAGE_LENGTH", None), int):
-        raise RuntimeError("moto has no moto.sns.models.MAXIMUM_MESSAGE_LENGTH to move")
-    sns_models.MAXIMUM_MESSAGE_LENGTH = SNS_LARGEST_MESSAGE_BYTES
+    replace(SNSBackend, "publish", _publish)
+    replace(sns_models, "MAXIMUM_MESSAGE_LENGTH", SNS_LARGEST_MESSAGE_BYTES)

@@ -17,7 +17,7 @@ from moto.sqs.exceptions import InvalidParameterValue
 from moto.sqs.models import Message, SQSBackend
 
 from tether.localcloud import limits
-from tether.localcloud.extensions._patching import original, replace_existing
+from tether.localcloud._patching import original, replace
 
 
 def _send_message(
@@ -36,4 +36,4 @@ def _send_message(
 
 
 def install() -> None:
-    replace_existing(SQSBackend, "send_message", _send_message)
+    replace(SQSBackend, "send_message", _send_message)

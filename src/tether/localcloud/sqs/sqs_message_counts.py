@@ -13,7 +13,7 @@ from __future__ import annotations
 from moto.core.utils import unix_time_millis
 from moto.sqs.models import Message, Queue
 
-from tether.localcloud.extensions._patching import replace
+from tether.localcloud._patching import replace
 
 
 def _messages(self: Queue) -> list[Message]:

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from moto.sqs.models import Queue
 
-from tether.localcloud.extensions._patching import replace_existing
-from tether.localcloud.extensions.lambda_runtime import local_endpoint
+from tether.localcloud._patching import replace
+from tether.localcloud.lambda_.lambda_runtime import local_endpoint
 
 
 def _local_url(self: Queue) -> str:
@@ -22,4 +22,4 @@ def _local_url(self: Queue) -> str:
 
 
 def install() -> None:
-    replace_existing(Queue, "physical_resource_id", property(_local_url))
+    replace(Queue, "physical_resource_id", property(_local_url))

@@ -1,0 +1,10 @@
+"""Lambda in the local cloud: functions run by Tether's runtime, fed by their event sources.
+
+`lambda_runtime` runs every invocation on Tether's workers (`tether.runtime`); the event
+sources reach it through `lambda_push_events` (S3 notifications, SNS) and `lambda_pollers`
+(SQS and DynamoDB stream mappings, polled by `_sqs_poller` and `_stream_poller`);
+`lambda_invoke` is how the router, the scheduler and EventBridge invoke a function.
+`lambda_function`, `lambda_layer`, `lambda_permission` and `lambda_event_source_mapping` are
+their CloudFormation resources, `lambda_limits` Lambda's quotas, and `fake_lambda` a test-only
+stand-in for the runtime. (`lambda_`, not `lambda`, which is a keyword.)
+"""

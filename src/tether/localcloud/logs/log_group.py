@@ -1,0 +1,41 @@
+"""AWS::Logs::LogGroup updates in place: retention, KMS key and tags.
+
+moto has no update for log groups at all; here the group keeps its name and its log streams
+and takes the template's `RetentionInDays`, `KmsKeyId` and `Tags` (tags it no longer lists are
+removed).
+Hook: `LogGroup.update_from_cloudformation_json` (replaced).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moto.logs.models import LogGroup, logs_backends
+
+from tether.localcloud._patching import replace
+from tether.localcloud.cloudformation._stack_model import tag_dict
+
+
+def _update_log_group(
+    cls: type[LogGroup],
+    original_resource: LogGroup,
+    new_resource_name: str,
+    cloudformation_json: dict[str, Any],
+    account_id: str,
+    region_name: str,
+) -> LogGroup:
+    properties = dict(cloudformation_json.get("Properties") or {})
+    group = original_resource
+    group.retention_in_days = properties.get("RetentionInDays")
+    group.kms_key_id = properties.get("KmsKeyId")
+    backend = logs_backends[account_id][region_name]
+    tags = tag_dict(properties.get("Tags"))
+    stale = [key for key in backend.list_tags_for_resource(group.arn) if key not in tags]
+    if stale:
+        backend.untag_resource(group.arn, stale)
+    backend.tag_resource(group.arn, tags)
+    return group
+
+
+def install() -> None:
+    replace(LogGroup, "update_from_cloudformation_json", classmethod(_update_log_group))

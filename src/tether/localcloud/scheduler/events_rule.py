@@ -1,0 +1,58 @@
+"""AWS::Events::Rule updates in place: same name, same ARN, targets kept or changed to match.
+
+moto's update deleted the rule and created it again under a new random name. Here PutRule on
+the rule's own name applies the new description, pattern, role, schedule, state and tags, and
+the targets become the template's (those it no longer lists are removed). A rule moved to
+another event bus is a new rule, as on AWS (moto's update does that).
+Hook: `Rule.update_from_cloudformation_json` (replaced; moto's for another bus).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from moto.events.models import Rule, events_backends
+
+from tether.localcloud._patching import original, replace
+
+
+def _update_rule(
+    cls: type[Rule],
+    original_resource: Rule,
+    new_resource_name: str,
+    cloudformation_json: dict[str, Any],
+    account_id: str,
+    region_name: str,
+) -> Rule:
+    properties = dict(cloudformation_json.get("Properties") or {})
+    bus = str(properties.get("EventBusName", "default")).split("/")[-1]
+    if bus != original_resource.event_bus_name:  # another bus: a new rule, as on AWS
+        update = original(Rule, "update_from_cloudformation_json")
+        moved: Rule = update.__func__(
+            cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+        )
+        return moved
+    pattern = properties.get("EventPattern")
+    if pattern is not None and not isinstance(pattern, str):
+        pattern = json.dumps(pattern)
+    # put_rule on an existing name replaces the rule's settings and keeps its targets.
+    rule = events_backends[account_id][region_name].put_rule(
+        original_resource.name,
+        description=properties.get("Description"),
+        event_bus_arn=bus,
+        event_pattern=pattern,
+        role_arn=properties.get("RoleArn"),
+        scheduled_expression=properties.get("ScheduleExpression"),
+        state=properties.get("State"),
+        tags=properties.get("Tags"),
+    )
+    targets = list(properties.get("Targets") or [])
+    wanted = {str(target["Id"]) for target in targets}
+    rule.remove_targets([t["Id"] for t in rule.targets if t["Id"] not in wanted])
+    rule.put_targets(targets)
+    return rule
+
+
+def install() -> None:
+    replace(Rule, "update_from_cloudformation_json", classmethod(_update_rule))
