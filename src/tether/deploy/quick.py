@@ -47,7 +47,6 @@ from tether.deploy.remote_patch import (
 from tether.deploy.state import StageState, function_code
 from tether.errors import TetherError
 from tether.model import Project
-from tether.synth.template import Context
 
 
 class QuickRefused(Exception):
@@ -145,8 +144,7 @@ def quick_deploy(
             f"unknown patch mode {patch!r}", hint=f"use one of {', '.join(PATCH_MODES)}"
         )
     started = time.monotonic()
-    ctx = Context(project=project, stage=state.stage, target=state.target)
-    names = {f: ctx.function_name(project.functions[f]) for f in plan.functions}
+    names = {f: project.function_name(state.stage, f) for f in plan.functions}
     _check_live_code(cloud, state, names)
     root = Path(project.root)
     source = root / state.code_path

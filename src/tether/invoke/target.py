@@ -10,7 +10,6 @@ from tether.deploy.pipeline import open_target
 from tether.deploy.stack import read_stack
 from tether.errors import TetherError
 from tether.model import Function, Project
-from tether.synth.template import Context
 
 
 @dataclass(frozen=True)
@@ -29,9 +28,7 @@ class Deployed:
         return self.project.functions[name]
 
     def function_name(self, name: str) -> str:
-        return Context(
-            project=self.project, stage=self.stage, target=self.cloud.target
-        ).function_name(self.function(name))
+        return self.project.function_name(self.stage, self.function(name).name)
 
     def output(self, resource: str, suffix: str) -> str:
         """A resource's deployed name/ARN/URL: output `<LogicalId><suffix>`, or an external's own."""

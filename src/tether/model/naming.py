@@ -38,3 +38,12 @@ def shorten(name: str, limit: int) -> str:
         return name
     digest = hashlib.sha256(name.encode()).hexdigest()[:8]
     return f"{name[: limit - 9].rstrip('-')}-{digest}"
+
+
+FUNCTION_NAME_LIMIT = 64  # Lambda's limit on a function name
+
+
+def function_name(project: str, stage: str, function: str) -> str:
+    """A function's deployed (physical) name: `<project>-<stage>-<function>`, shortened with a
+    stable hash to Lambda's 64 characters. The template, quick deploys and invokes all use it."""
+    return shorten(f"{project}-{stage}-{kebab(function)}", FUNCTION_NAME_LIMIT)

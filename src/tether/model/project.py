@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from tether.errors import Problem
+from tether.model import naming
 from tether.model.naming import pascal, upper_snake
 
 
@@ -296,6 +297,10 @@ class Project:
 
     def stack_name(self, stage: str) -> str:
         return f"{self.name}-{stage}"
+
+    def function_name(self, stage: str, function: str) -> str:
+        """The deployed name of `function` on `stage` (see `naming.function_name`)."""
+        return naming.function_name(self.name, stage, function)
 
     def used_by(self, resource: str) -> list[str]:
         """Functions tied to `resource` by a trigger or an operation, sorted."""

@@ -3,7 +3,7 @@
 Functions run for real in warm worker processes (one Python process per concurrent
 invocation of a function version, on the Python of its runtime when the machine has it), with Lambda's environment, context object, timeout, error
 payloads and CloudWatch logs, and `AWS_ENDPOINT_URL` pointing back at the local cloud. The
-local cloud routes every invoke path here (`tether.localcloud.extensions.lambda_runtime`);
+local cloud routes every invoke path here (`tether.localcloud.lambda_.lambda_runtime`);
 its other parts call `invoke()`.
 
     spec.py         what a function version is (FunctionSpec)

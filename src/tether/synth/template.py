@@ -101,7 +101,7 @@ class Context:
         return f"{self.project.name}-{self.stage}"
 
     def function_name(self, function: Function) -> str:
-        return shorten(f"{self.prefix()}-{kebab(function.name)}", 64)
+        return self.project.function_name(self.stage, function.name)
 
     def bucket_name(self, bucket: Resource) -> Json:
         """A project bucket's name is fixed in advance so that triggers and policies can name it
