@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from tests.helpers import write_project
 from tether.analysis import actions, analyse, with_code_operations
-from tether.model import Table, iam, load_project
+from tether.model import Table, iam, read_project_file
 
 RESOURCES = """\
 name: unit
@@ -52,7 +52,7 @@ def test_found_operations_join_the_declared_ones(tmp_path: Path) -> None:
             """
         },
     )
-    loaded = load_project(root)
+    loaded = read_project_file(root)
     assert "thumbs" in loaded.unused()
     merged = with_code_operations(loaded, analyse(loaded))
     operations = merged.functions["fn"].operations
@@ -82,11 +82,13 @@ def test_a_shared_helper_problem_is_reported_once_for_every_function(tmp_path: P
             def ship(queue_url):
                 boto3.client("sqs").send_message(QueueUrl=queue_url, MessageBody="m")
             """,
-            "app/a.py": "from app import util\n\ndef handler(event, context):\n    pass\n",
-            "app/b.py": "import app.util\n\ndef handler(event, context):\n    pass\n",
+            "app/a.py": "from app import util\n\ndef handler(event, context):\n"
+            "    util.ship(event['url'])\n",
+            "app/b.py": "import app.util\n\ndef handler(event, context):\n"
+            "    app.util.ship(event['url'])\n",
         },
     )
-    analysis = analyse(load_project(root))
+    analysis = analyse(read_project_file(root))
     assert len(analysis.problems) == 1
     problem = analysis.problems[0]
     assert (problem.file, problem.line, problem.severity) == ("app/util.py", 4, "warning")
@@ -98,6 +100,82 @@ def test_a_shared_helper_problem_is_reported_once_for_every_function(tmp_path: P
     assert analysis.affected(["app/util.py"]) == ["a", "b"]
     assert analysis.affected(["app/a.py"]) == ["a"]
     assert analysis.affected(["README.md"]) == []
+
+
+ORDERS = """
+import os
+import boto3
+
+ddb = boto3.client("dynamodb")
+sns = boto3.client("sns")
+
+
+def notify():
+    sns.publish(TopicArn=os.environ["ALERTS_TOPIC_ARN"], Message="m")
+
+
+def get_order(event, context):
+    ddb.get_item(TableName=os.environ["ORDERS_TABLE"], Key={})
+    GET_EXTRA
+
+
+def create_order(event, context):
+    ddb.put_item(TableName=os.environ["ORDERS_TABLE"], Item={})
+    CREATE_EXTRA
+"""
+
+
+def orders(*, get_extra: str, create_extra: str) -> str:
+    return ORDERS.replace("GET_EXTRA", get_extra).replace("CREATE_EXTRA", create_extra)
+
+
+def test_handlers_of_one_module_follow_an_edit_between_two_analyses(tmp_path: Path) -> None:
+    """Two handlers in one file each get their own calls; moving a call from one to the other
+    moves the permission on the next analysis (the dev loop and the IDE re-analyse)."""
+    root = project(
+        tmp_path,
+        """\
+        functions:
+          get: {handler: app/orders.get_order}
+          create: {handler: app/orders.create_order}
+        """,
+        {"app/orders.py": orders(get_extra="pass", create_extra="notify()")},
+    )
+    before = analyse(read_project_file(root))
+    assert before.functions["get"].grants() == {("orders", "dynamodb:GetItem")}
+    assert before.functions["create"].grants() == {
+        ("orders", "dynamodb:PutItem"),
+        ("alerts", "sns:Publish"),
+    }
+    (root / "app" / "orders.py").write_text(orders(get_extra="notify()", create_extra="pass"))
+    after = analyse(read_project_file(root))
+    assert after.functions["get"].grants() == {
+        ("orders", "dynamodb:GetItem"),
+        ("alerts", "sns:Publish"),
+    }
+    assert after.functions["create"].grants() == {("orders", "dynamodb:PutItem")}
+
+
+def test_an_sms_is_not_a_topic_operation_to_declare(tmp_path: Path) -> None:
+    root = project(
+        tmp_path,
+        "functions:\n  fn: {handler: app/main.handler}\n",
+        {
+            "app/main.py": """
+            import boto3
+
+            def handler(event, context):
+                boto3.client("sns").publish(PhoneNumber=event["phone"], Message="hi")
+            """
+        },
+    )
+    analysis = analyse(read_project_file(root))
+    assert analysis.functions["fn"].grants() == frozenset()
+    (problem,) = analysis.problems
+    assert problem.severity == "warning"
+    assert "sends an SMS" in problem.message
+    assert "not a topic operation" in problem.message
+    assert "operations:" not in problem.hint and "TopicArn" not in problem.message
 
 
 def test_a_module_that_does_not_parse_is_a_warning_and_the_rest_is_analysed(
@@ -119,7 +197,7 @@ def test_a_module_that_does_not_parse_is_a_warning_and_the_rest_is_analysed(
             """,
         },
     )
-    analysis = analyse(load_project(root))
+    analysis = analyse(read_project_file(root))
     assert analysis.functions["fn"].grants() == {("alerts", "sns:Publish")}
     (problem,) = analysis.problems
     assert (problem.file, problem.line, problem.severity) == ("app/broken.py", 1, "warning")
@@ -148,7 +226,7 @@ def test_code_nested_too_deeply_is_a_warning_not_a_crash(tmp_path: Path, terms: 
             """,
         },
     )
-    analysis = analyse(load_project(root))
+    analysis = analyse(read_project_file(root))
     assert analysis.functions["fn"].grants() == {("alerts", "sns:Publish")}
     (problem,) = analysis.problems
     assert (problem.file, problem.severity) == ("app/keys.py", "warning")
@@ -271,10 +349,10 @@ def test_odd_code_does_not_break_analysis(tmp_path: Path) -> None:
         "functions:\n  fn: {handler: app/main.handler}\n",
         {"app/main.py": KITCHEN_SINK},
     )
-    analysis = analyse(load_project(root))
+    analysis = analyse(read_project_file(root))
     assert analysis.functions["fn"].grants() == {("work", "sqs:SendMessage")}
     assert analysis.problems == ()
-    assert analyse(load_project(root)) == analysis  # deterministic
+    assert analyse(read_project_file(root)) == analysis  # deterministic
 
 
 def test_deep_chains_and_wide_values_stay_cheap(tmp_path: Path) -> None:
@@ -298,7 +376,7 @@ def handler(event, context):
     root = project(
         tmp_path, "functions:\n  fn: {handler: app/main.handler}\n", {"app/main.py": code}
     )
-    analysis = analyse(load_project(root))
+    analysis = analyse(read_project_file(root))
     assert analysis.functions["fn"].grants() == {("thumbs", "s3:PutObject")}
 
 
@@ -375,7 +453,7 @@ def handler(event, context):
     {client.format(service=method.service)}.{method.name}({argument})
 """
     project(root, "functions:\n  fn: {handler: app/main.handler}\n", {"app/main.py": code})
-    loaded = load_project(root)
+    loaded = read_project_file(root)
     target = loaded.resources[resource]
     scopable = set()
     for action in method.actions:

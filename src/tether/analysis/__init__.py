@@ -10,15 +10,18 @@
 
 Modules: imports (import graph), program/frames/scopes/records/externs (the abstract
 interpreter), values (abstract values), calls (boto3 semantics), actions (the generated data),
-names (value -> resource), reach and resolve (per function: call contexts -> operations).
+names (value -> resource), callgraph (per function: the bodies its handler may run), reach and
+resolve (per function: call contexts -> operations).
 
 Each function's handler module and every project module it imports (transitively) is read
-whole: module-level code and every function body, dead branches included. boto3 clients and
-resources are followed through assignments, attributes, arguments, return values and imports;
-each call's IAM actions come from data generated from botocore (data/boto3_actions.json), and
-the resource it calls from the injected environment variables, constants, external resources'
-literal names and the trigger event. What cannot be resolved is a warning with the YAML line
-to declare; it is never granted.
+whole: module-level code and every function body, dead branches included. A function then
+keeps what it may run: the top-level code of those modules, its handler, and every function
+they call or hand on, across modules (several handlers of one module each get their own). boto3
+clients and resources are followed through assignments, attributes, arguments, return values
+and imports; each call's IAM actions come from data generated from botocore
+(data/boto3_actions.json), and the resource it calls from the injected environment variables,
+constants, external resources' literal names and the trigger event. What cannot be resolved
+is a warning with the YAML line to declare; it is never granted.
 """
 
 from __future__ import annotations

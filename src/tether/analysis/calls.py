@@ -37,6 +37,18 @@ from tether.analysis.values import (
 )
 
 NOUNS = {"s3": "bucket", "dynamodb": "table", "sns": "topic", "sqs": "queue"}
+# Parameters that aim a call at something other than a resource when no resource parameter is
+# passed: what the call then does, for the warning (an SMS involves no topic).
+UNMANAGED_TARGETS: dict[str, tuple[tuple[str, str], ...]] = {
+    "sns.publish": (("PhoneNumber", "sends an SMS to a phone number"),),
+}
+# boto3 resource types that are no kind of resource Tether manages: what their actions act on.
+UNMANAGED_TYPES: dict[str, dict[str, str]] = {
+    "sns": {
+        "PlatformEndpoint": "acts on a mobile push endpoint",
+        "PlatformApplication": "acts on a mobile push application",
+    },
+}
 NOT_API = frozenset(
     {"get_paginator", "get_waiter", "can_paginate", "close", "meta", "exceptions", "waiter_names"}
 )
@@ -50,7 +62,9 @@ class Request:
 
     `identity` is None when the call names no resource (s3.list_buckets); `problem` is set for
     calls that cannot be granted at all: "unmodeled" (a service Tether does not manage),
-    "unsupported" (no IAM action Tether can grant), "unknown-method", "unknown-service".
+    "unsupported" (no IAM action Tether can grant), "unmanaged" (a call aimed at something that
+    is not a resource, such as an SMS: `detail` says what it does), "unknown-method",
+    "unknown-service".
     """
 
     service: str
@@ -413,6 +427,19 @@ def _method_requests(
                 identity, param = value, candidate
                 break
         if identity is None:
+            for other, what in UNMANAGED_TARGETS.get(method.label, ()):
+                if _arg(other, method.signature, args, kwargs) is not None:
+                    return [
+                        Request(
+                            service,
+                            label,
+                            method.actions,
+                            None,
+                            other,
+                            problem="unmanaged",
+                            detail=what,
+                        )
+                    ]
             identity = Unknown(f"the call passes no {method.params[0]}=")
             param = method.params[0]
     versioned = _arg("VersionId", method.signature, args, kwargs) is not None
@@ -569,6 +596,11 @@ def _resource_action(
         return []
     owner = res.type or service
     label = f"{owner}.{name}"
+    unmanaged = UNMANAGED_TYPES.get(service, {}).get(res.type)
+    if unmanaged is not None:
+        return [
+            Request(service, label, method.actions, None, problem="unmanaged", detail=unmanaged)
+        ]
     if res.type == "":
         # Service resource actions name their resource by parameter, like client calls.
         return _method_requests(method, args, kwargs, None, label=label)

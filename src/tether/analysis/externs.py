@@ -34,8 +34,11 @@ EXTERN_ATTRS: dict[str, set[str]] = {
     "botocore.session": {"get_session", "Session"},
     "os": {"environ", "getenv"},
     "importlib": {"import_module"},
-    "functools": {"cache", "lru_cache", "wraps", "cached_property", "partial"},
-    "typing": {"cast"},
+    "functools": {"cache", "lru_cache", "wraps", "cached_property", "partial", "total_ordering"},
+    "typing": {"cast", "overload", "final"},
+    "abc": {"abstractmethod"},
+    "contextlib": {"contextmanager", "asynccontextmanager"},
+    "dataclasses": {"dataclass"},
     "threading": {"Thread"},
     "concurrent.futures": {"ThreadPoolExecutor"},
 }
@@ -71,7 +74,30 @@ BUILTINS = {
     "super",
     "exec",
     "eval",
+    "globals",
+    "vars",
 }
+# Decorators of the standard library that only wrap or mark what they decorate: the decorated
+# name is then all there is to call. Any other decorator may keep the function somewhere (a
+# route table, a registry) and call it from anywhere.
+TRANSPARENT_DECORATORS = frozenset(
+    {
+        "builtins.staticmethod",
+        "builtins.classmethod",
+        "builtins.property",
+        "decorator",  # what functools.wraps(f), lru_cache(...) and dataclass(...) give
+        "functools.cache",
+        "functools.lru_cache",
+        "functools.cached_property",
+        "functools.total_ordering",
+        "abc.abstractmethod",
+        "contextlib.contextmanager",
+        "contextlib.asynccontextmanager",
+        "dataclasses.dataclass",
+        "typing.overload",
+        "typing.final",
+    }
+)
 
 
 def extern_value(name: str) -> Value:

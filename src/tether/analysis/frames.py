@@ -4,7 +4,9 @@ Reading is flow-sensitive: statements update an environment of abstract values; 
 a branch are taken and joined (a dead branch still counts); loops run twice; try, with, match
 and comprehensions follow Python's rules closely enough for names. Every call that may reach
 boto3 is recorded as a `Site`, every call of a project function as a `Binding`, every read of
-os.environ as an `EnvRead`, and importlib, __import__, exec and computed getattr as `Note`s.
+os.environ as an `EnvRead`, and importlib, __import__, exec and computed getattr as `Note`s,
+each with the body it is in. Every value a body reads that is a project function or class is
+recorded as a reference of that body (callgraph.py turns them into what each handler may run).
 """
 
 from __future__ import annotations
@@ -18,13 +20,29 @@ from tether.analysis.actions import boto_names, client_method_names, load_attrib
 from tether.analysis.externs import (
     EXTERN_ATTRS,
     PERCENT_FIELD,
+    TRANSPARENT_DECORATORS,
     dict_get,
     dict_update,
     extern_value,
     format_string,
 )
-from tether.analysis.records import Binding, ClassInfo, DefInfo, EnvRead, ModuleState, Note, Site
-from tether.analysis.scopes import arguments, function_scope, method_position, scan_scope
+from tether.analysis.records import (
+    Binding,
+    ClassInfo,
+    DefInfo,
+    EnvRead,
+    LateCall,
+    ModuleState,
+    Note,
+    Site,
+)
+from tether.analysis.scopes import (
+    arguments,
+    function_scope,
+    method_position,
+    only_wraps,
+    scan_scope,
+)
 from tether.analysis.values import (
     NONE,
     UNKNOWN,
@@ -63,6 +81,10 @@ if TYPE_CHECKING:
 
 MAX_LOOP_DEPTH = 3  # deeper loops are read once: two passes each would multiply
 CLIENT_METHOD_NAMES = client_method_names()
+# Values that are, or may turn out to be, a project function or class: what a body references.
+_REFERENCING = (Func, Class, Instance, Lazy, Union)
+# Module-level functions Python calls without the code naming them.
+_MODULE_HOOKS = frozenset({"__getattr__", "__dir__"})
 
 
 class Frame:
@@ -86,6 +108,8 @@ class Frame:
         self.env = env
         self.record = record
         self.outer = outer  # the frame around a class body
+        # The function whose body this is (a class body belongs to the code around it).
+        self.owner: int | None = func.id if func is not None else outer.owner if outer else None
         self.returns: list[Value] = []
         self.overlay: list[dict[str, Value]] = []
         self.loop_depth = 0
@@ -382,12 +406,38 @@ class Frame:
                 info.kind = "property"
             elif any(n.endswith((".setter", ".deleter")) for n in names):
                 info.kind = "method"
+                if self.record:
+                    self.cls.accessors.append(info.id)
                 return  # the name keeps the property's getter
             else:
                 info.kind = "method"
             self.cls.methods[node.name] = info.id
-        del decorators  # decorators are taken to return the function they wrap
+        elif not self.decorated_transparently(decorators):
+            # A decorator may keep the function (a route table, a registry) and call it from
+            # anywhere: it is referenced where it is defined.
+            self.reference(Func(info.id))
+        elif self.func is None and node.name in _MODULE_HOOKS:
+            self.reference(Func(info.id))
+        # Decorators are taken to return the function they wrap.
         self.bind(node.name, Func(info.id))
+
+    def decorated_transparently(self, values: list[Value]) -> bool:
+        """Whether every decorator only wraps the function (the name then holds all there is
+        to call): a project decorator that calls it only from a wrapper (scopes.only_wraps), or
+        a wrapper of the standard library."""
+        for value in values:
+            found = options(value)
+            if all(isinstance(o, Func) for o in found):
+                if not all(self.decorator_only_wraps(o) for o in found if isinstance(o, Func)):
+                    return False
+            elif not all(isinstance(o, Extern) and o.name in TRANSPARENT_DECORATORS for o in found):
+                return False
+        return True
+
+    def decorator_only_wraps(self, decorator: Func) -> bool:
+        info = self.program.defs[decorator.id]
+        params = info.params[1:] if decorator.bound is not None else info.params
+        return bool(params) and only_wraps(info.node, params[0])
 
     s_AsyncFunctionDef = s_FunctionDef
 
@@ -448,13 +498,14 @@ class Frame:
         bases = [self.expr(b) for b in node.bases]
         for keyword in node.keywords:
             self.expr(keyword.value)
-        for decorator in node.decorator_list:
-            self.expr(decorator)
+        decorators = [self.expr(d) for d in node.decorator_list]
         info = program.classes_by_node.get(id(node))
         if info is None:
             info = ClassInfo(len(program.classes), self.module.source.name, node.name, bases)
             program.classes.append(info)
             program.classes_by_node[id(node)] = info
+        if not self.decorated_transparently(decorators):
+            self.reference(Class(info.id))
         frame = Frame(program, self.module, None, info, {}, record=self.record, outer=self)
         frame.block(node.body)
         self.bind(node.name, Class(info.id))
@@ -511,14 +562,40 @@ class Frame:
 
     def expr(self, node: ast.expr) -> Value:
         if type(node) is ast.Name:
-            return self.lookup(node.id)
-        handler = _EXPRESSIONS.get(type(node))
-        if handler is not None:
-            return bounded(handler(self, node))
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.expr):
-                self.expr(child)
-        return UNKNOWN
+            value = self.lookup(node.id)
+        else:
+            handler = _EXPRESSIONS.get(type(node))
+            if handler is None:
+                for child in ast.iter_child_nodes(node):
+                    if isinstance(child, ast.expr):
+                        self.expr(child)
+                return UNKNOWN
+            value = bounded(handler(self, node))
+        if isinstance(value, _REFERENCING):
+            self.reference(value)
+        return value
+
+    def reference(self, value: Value) -> None:
+        """Note that this body reads `value`: a function it holds may be called from here.
+        Recorded on every reading, also of a function run while modules are imported: a name
+        read then may be bound to a function that is redefined later."""
+        refs = self.module.refs.get(self.owner)
+        for option in options(value):
+            if isinstance(option, Func):
+                item: Value = Func(option.id) if option.bound is not None else option
+            elif isinstance(option, Instance):
+                item = Class(option.cls)
+            elif isinstance(option, Class | Lazy):
+                item = option
+            else:
+                continue
+            if refs is None:
+                refs = self.module.refs[self.owner] = set()
+            refs.add(item)
+
+    def lookup_dynamically(self, module: str) -> None:
+        """This body may find any name of `module` at run time (globals(), getattr)."""
+        self.module.dynamic.setdefault(self.owner, set()).add(module)
 
     def e_Constant(self, node: ast.Constant) -> Value:
         if isinstance(node.value, str | int | float | bool | bytes) or node.value is None:
@@ -583,7 +660,13 @@ class Frame:
             and (is_symbolic(base) or any(calls.loads(o, node.attr) for o in options(base)))
         ):
             line, column = method_position(node)
-            self.module.sites.add(Site("attr", self.file, line, column, base, name=node.attr))
+            self.module.sites.add(
+                Site("attr", self.file, line, column, base, name=node.attr, owner=self.owner)
+            )
+        if node.attr == "__dict__":
+            for option in options(base):
+                if isinstance(option, Module):
+                    self.lookup_dynamically(option.name)
         return value
 
     def e_Subscript(self, node: ast.Subscript) -> Value:
@@ -721,7 +804,7 @@ class Frame:
             if (isinstance(func, GetAttr) and func.name in boto_names()) or isinstance(func, Param):
                 relevant = True  # obj.put_object(...) on an argument, or a callback argument
             else:
-                self.module.late_calls.append((func, args, kwargs))
+                self.module.late_calls.append(LateCall(func, args, kwargs, self.owner))
         for option in options(func):
             if isinstance(option, Func | Class):
                 self.record_binding(option, args, kwargs)
@@ -735,7 +818,18 @@ class Frame:
                 self.record_callback(args[0], args[1:], written == "map")
         if relevant:
             self.module.sites.add(
-                Site("call", self.file, line, column, func, args, kwargs, written, keywords)
+                Site(
+                    "call",
+                    self.file,
+                    line,
+                    column,
+                    func,
+                    args,
+                    kwargs,
+                    written,
+                    keywords,
+                    self.owner,
+                )
             )
 
     def record_binding(
@@ -747,12 +841,14 @@ class Frame:
                 if "__init__" in cls.methods:
                     init = program.defs[cls.methods["__init__"]]
                     values = program.bind(init, Instance(func.id), args, kwargs)
-                    self.module.bindings.append(Binding(init.id, self.module.source.name, values))
+                    self.module.bindings.append(
+                        Binding(init.id, self.module.source.name, values, self.owner)
+                    )
                     return
             return
         info = program.defs[func.id]
         values = program.bind(info, func.bound, args, kwargs)
-        self.module.bindings.append(Binding(info.id, self.module.source.name, values))
+        self.module.bindings.append(Binding(info.id, self.module.source.name, values, self.owner))
 
     def record_callback(self, target: Value | None, rest: tuple[Value, ...], each: bool) -> None:
         """map(f, items), executor.map(f, items), executor.submit(f, *args): calls of f."""
@@ -781,6 +877,7 @@ class Frame:
                     f"{what}(...) loads a module analysis cannot follow: its boto3 calls are not seen",
                     "import the module with a plain `import` statement, or declare what it calls "
                     "under `operations:` in tether.yaml",
+                    self.owner,
                 )
             )
         elif name in ("builtins.exec", "builtins.eval"):
@@ -791,13 +888,26 @@ class Frame:
                     column,
                     f"{name.rpartition('.')[2]}(...) runs code analysis cannot read",
                     "declare what that code calls under `operations:` in tether.yaml",
+                    self.owner,
                 )
             )
+        elif name in ("builtins.globals", "builtins.vars"):
+            if not args:
+                self.lookup_dynamically(self.module.source.name)
+            for option in options(args[0]) if args else ():
+                if isinstance(option, Module):
+                    self.lookup_dynamically(option.name)
         elif (
             name == "builtins.getattr"
             and len(args) >= 2
             and not (isinstance(args[1], Const) and isinstance(args[1].value, str))
         ):
+            for option in options(args[0]):
+                if isinstance(option, Module):
+                    self.lookup_dynamically(option.name)
+                elif isinstance(option, Unknown) or is_symbolic(option):
+                    # getattr(sys.modules[__name__], name) and the like.
+                    self.lookup_dynamically(self.module.source.name)
             if any(calls.is_boto(o) for o in options(args[0])):
                 self.module.notes.add(
                     Note(
@@ -807,6 +917,7 @@ class Frame:
                         "getattr(...) calls a boto3 method whose name is computed at run time",
                         "call the method by name (client.put_object(...)), or declare the "
                         "actions under `operations:` in tether.yaml",
+                        self.owner,
                     )
                 )
         elif name == "builtins.map" and args:
@@ -826,7 +937,9 @@ class Frame:
             return
         var = value.name.value
         on_import = self.func is None
-        read = EnvRead(self.file, node.lineno, node.col_offset + 1, var, kind, on_import)
+        read = EnvRead(
+            self.file, node.lineno, node.col_offset + 1, var, kind, on_import, self.owner
+        )
         self.module.env_reads.add(read)
 
     def record_iter(self, node: ast.expr, iterable: Value) -> None:
@@ -835,7 +948,9 @@ class Frame:
         symbolic = isinstance(iterable, GetAttr) and is_symbolic(iterable)
         if symbolic or any(isinstance(o, Coll) and not o.listed for o in options(iterable)):
             self.module.sites.add(
-                Site("iter", self.file, node.lineno, node.col_offset + 1, iterable)
+                Site(
+                    "iter", self.file, node.lineno, node.col_offset + 1, iterable, owner=self.owner
+                )
             )
 
 

@@ -48,6 +48,13 @@ S3_BUCKET_PATH = ("Records", "*", "s3", "bucket", "name")
 SNS_TOPIC_PATH = ("Records", "*", "Sns", "TopicArn")
 SQS_QUEUE_PATH = ("Records", "*", "eventSourceARN")
 _PIN_EDGE = r"(?:^|[^A-Za-z0-9_.-]|$)"
+# ARNs a call may be given that name no kind of resource Tether manages, and what calling one
+# does ("*" stands for the parts of a string built at run time).
+UNMANAGED_ARNS: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
+    "sns": (
+        (re.compile(r"arn:[^:]+:sns:[^:]*:[^:]*:endpoint/"), "publishes to a mobile push endpoint"),
+    ),
+}
 
 
 KINDS = {
@@ -74,7 +81,8 @@ class Outcome:
     """One way a value names (or fails to name) a resource.
 
     kind: "resource" (granted), "unresolved" (a warning), "mismatch" (an error: another
-    service's resource), "missing-env" (an error: a variable nobody sets), "ignore".
+    service's resource), "missing-env" (an error: a variable nobody sets), "unmanaged" (a
+    warning: something that is not a resource, such as a mobile push endpoint), "ignore".
     """
 
     kind: str
@@ -160,6 +168,9 @@ class Names:
         return [Outcome("missing-env", via=via, var=var)]
 
     def _literal(self, text: str, service: str, via: str) -> Outcome:
+        unmanaged = _unmanaged(text, service, via)
+        if unmanaged is not None:
+            return unmanaged
         for literal, resource in self.literals.get(service, []):
             if literal == text:
                 return Outcome("resource", resource.name, via=via)
@@ -203,6 +214,16 @@ class Names:
             if re.fullmatch(regex, text, flags=re.DOTALL)
         }
         shown = describe(value)
+        unmanaged = _unmanaged(
+            "".join(
+                p.value if isinstance(p, Const) and isinstance(p.value, str) else "*"
+                for p in value.parts
+            ),
+            service,
+            shown,
+        )
+        if unmanaged is not None:
+            return unmanaged
         if len(matches) == 1:
             resource = next(iter(matches.values()))
             name = resource.external_name if resource.is_external else resource.name
@@ -258,6 +279,13 @@ class Names:
                 return [unresolved]
             found.append(self._literal(item, service, f"{shown} = {item!r} (schedule input)"))
         return found
+
+
+def _unmanaged(text: str, service: str, via: str) -> Outcome | None:
+    for pattern, what in UNMANAGED_ARNS.get(service, ()):
+        if pattern.match(text):
+            return Outcome("unmanaged", why=f"{what} ({via})")
+    return None
 
 
 def _literals(resource: Resource) -> Iterable[str]:

@@ -28,7 +28,7 @@ from tether.analysis.externs import (
 )
 from tether.analysis.frames import Frame
 from tether.analysis.imports import ModuleIndex, SourceModule
-from tether.analysis.records import Binding, ClassInfo, DefInfo, ModuleState, Site
+from tether.analysis.records import Binding, ClassInfo, DefInfo, LateCall, ModuleState, Site
 from tether.analysis.values import (
     NONE,
     UNKNOWN,
@@ -56,6 +56,7 @@ from tether.analysis.values import (
     Unknown,
     Value,
     has_lazy,
+    holds_no_name,
     is_symbolic,
     join,
     options,
@@ -413,6 +414,8 @@ class Program:
             return Partial(first, args[1:], kwargs)
         if name in ("functools.cache", "functools.lru_cache", "functools.wraps"):
             return first if isinstance(first, Func) else Extern("decorator")
+        if name == "dataclasses.dataclass":
+            return first if isinstance(first, Class) else Extern("decorator")
         return UNKNOWN
 
     def call_method(
@@ -434,7 +437,11 @@ class Program:
         if isinstance(recv, Dict):
             return dict_method(recv, name, args, kwargs)
         if isinstance(recv, EventPath) and name == "get" and args:
-            return self.getitem(recv, args[0])
+            found = self.getitem(recv, args[0])
+            # The event may lack the key: then the default is the value (`{}` names nothing).
+            if len(args) > 1 and not holds_no_name(args[1]):
+                return join(found, args[1])
+            return found
         if isinstance(recv, STRINGY):
             return str_method(recv, name, args)
         result = calls.call(recv, name, args, kwargs)
@@ -542,36 +549,34 @@ class Program:
                         kwargs,
                         site.name,
                         site.keywords,
+                        site.owner,
                     )
                 )
             state.sites = sites
-            for func, args, kwargs in state.late_calls:
+            for late in state.late_calls:
                 # A call through a value known only now (a callback on self): bind it.
                 self._late_bindings(
                     state,
-                    self.expand(func),
-                    tuple(self.expand(a) for a in args),
-                    tuple((k, self.expand(v)) for k, v in kwargs),
+                    LateCall(
+                        self.expand(late.func),
+                        tuple(self.expand(a) for a in late.args),
+                        tuple((k, self.expand(v)) for k, v in late.kwargs),
+                        late.owner,
+                    ),
                 )
             state.bindings = [
-                Binding(b.func, b.module, tuple((k, self.expand(v)) for k, v in b.values))
+                Binding(b.func, b.module, tuple((k, self.expand(v)) for k, v in b.values), b.owner)
                 for b in state.bindings
             ]
         for info in self.defs:
             info.defaults = {k: self.expand(v) for k, v in info.defaults.items()}
 
-    def _late_bindings(
-        self,
-        state: ModuleState,
-        func: Value,
-        args: tuple[Value, ...],
-        kwargs: tuple[tuple[str, Value], ...],
-    ) -> None:
-        for option in options(func):
+    def _late_bindings(self, state: ModuleState, late: LateCall) -> None:
+        for option in options(late.func):
             if isinstance(option, Func):
                 info = self.defs[option.id]
-                values = self.bind(info, option.bound, args, kwargs)
-                state.bindings.append(Binding(info.id, state.source.name, values))
+                values = self.bind(info, option.bound, late.args, late.kwargs)
+                state.bindings.append(Binding(info.id, state.source.name, values, late.owner))
 
 
 def _always_returns(body: list[ast.stmt]) -> bool:

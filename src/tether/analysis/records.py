@@ -1,8 +1,11 @@
 """What reading the code records: call sites, calls of project functions, environment
-reads, notes, and the functions, classes and modules of the program.
+reads, notes, the references each body makes to project functions and classes, and the
+functions, classes and modules of the program.
 
-These are plain data shared by the interpreter (program.py, frames.py), which fills them in, and
-the per-function resolver (resolve.py), which reads them.
+These are plain data shared by the interpreter (program.py, frames.py), which fills them in, the
+call graph (callgraph.py), and the per-function resolver (resolve.py), which reads them. Each
+record names its `owner`: the function whose body holds it, or None for a module's top-level
+code (class bodies included), so a Tether function keeps only what its handler may run.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ class Site:
     kwargs: tuple[tuple[str, Value], ...] = ()
     name: str = ""  # attr: the attribute; call: the method name as written (x.put_object)
     keywords: frozenset[str] = frozenset()  # the keyword names as written
+    owner: int | None = None
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ class Binding:
     func: int
     module: str
     values: tuple[tuple[str, Value], ...]
+    owner: int | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,7 @@ class EnvRead:
     var: str
     kind: str  # index: os.environ[...] (raises when missing); get: None when missing; default
     on_import: bool = False  # module or class level: runs when the module is imported
+    owner: int | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,17 @@ class Note:
     column: int
     message: str
     hint: str
+    owner: int | None = None
+
+
+@dataclass(frozen=True)
+class LateCall:
+    """A call of a value known only later (a callback kept on self): bound once it is."""
+
+    func: Value
+    args: tuple[Value, ...]
+    kwargs: tuple[tuple[str, Value], ...]
+    owner: int | None = None
 
 
 @dataclass
@@ -95,6 +112,7 @@ class ClassInfo:
     bases: list[Value]
     methods: dict[str, int] = field(default_factory=dict)
     attrs: dict[str, list[Value]] = field(default_factory=dict)
+    accessors: list[int] = field(default_factory=list)  # property setters and deleters
 
 
 @dataclass
@@ -107,6 +125,9 @@ class ModuleState:
     bindings: list[Binding] = field(default_factory=list)
     env_reads: set[EnvRead] = field(default_factory=set)
     notes: set[Note] = field(default_factory=set)
-    late_calls: list[tuple[Value, tuple[Value, ...], tuple[tuple[str, Value], ...]]] = field(
-        default_factory=list
-    )  # calls of values known only later (a callback kept on self): for Bindings
+    late_calls: list[LateCall] = field(default_factory=list)
+    # What each body (owner) reads that is or may be a project function or class: Func, Class
+    # and Lazy values (a Lazy may turn out to be a function once every body was read).
+    refs: dict[int | None, set[Value]] = field(default_factory=dict)
+    # Modules whose names a body looks up at run time (globals(), getattr(module, name)).
+    dynamic: dict[int | None, set[str]] = field(default_factory=dict)

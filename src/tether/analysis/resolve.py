@@ -1,10 +1,11 @@
 """Per function: the operations its code performs, and what analysis could not resolve.
 
-For one Tether function, every site recorded in its import closure is replayed once per call
-context: an argument (`Param`) is replaced by the value each caller in the closure passes (the
-handler's first argument is the trigger event), up the call chain. Each concrete call becomes
-requests (calls.py), each request's resource name is resolved (names.py), and the result is
-either an operation (`Operation(origin="code")`) or a finding with file, line and a hint.
+For one Tether function, every site recorded in the bodies it may run (callgraph.py: its
+modules' top-level code, its handler, and what they reach) is replayed once per call context:
+an argument (`Param`) is replaced by the value each of those callers passes (the handler's
+first argument is the trigger event), up the call chain. Each concrete call becomes requests
+(calls.py), each request's resource name is resolved (names.py), and the result is either an
+operation (`Operation(origin="code")`) or a finding with file, line and a hint.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from tether.analysis import actions, calls
+from tether.analysis.callgraph import CallGraph
 from tether.analysis.calls import NOUNS, Request
 from tether.analysis.imports import ModuleIndex, SourceModule, handler_module
 from tether.analysis.names import Names, Outcome, article, label, resource_like
@@ -93,21 +95,31 @@ class FunctionResolver:
         self.shared = shared
         self.modules = modules
         self.module_names = {m.name for m in self.modules}
+        self.handler_defs = shared.handler_defs.get(function.name, frozenset())
+        if function.name in shared.opaque_handlers:
+            self.live = shared.graph.every_function(self.module_names)
+        else:
+            self.live = shared.graph.live(self.module_names, self.handler_defs)
         self.callers: dict[int, list[dict[str, Value]]] = defaultdict(list)
         for module in self.modules:
             state = program.modules.get(module.name)
             if state is None:
                 continue
             for binding in state.bindings:
+                if not self.runs(binding.owner):
+                    continue  # a call in code this function never runs
                 calls_of = self.callers[binding.func]
                 values = dict(binding.values)
                 if values not in calls_of:  # loops record a call twice
                     calls_of.append(values)
-        self.handler_defs = shared.handler_defs.get(function.name, frozenset())
         self.operations: dict[tuple[str, str, int, int], set[str]] = defaultdict(set)
         self.findings: set[Finding] = set()
         self.indexes: set[tuple[str, str]] = set()
         self.missing_env_reported: set[str] = set()
+
+    def runs(self, owner: int | None) -> bool:
+        """Whether this function may run the body `owner` (None: a module's top-level code)."""
+        return owner is None or owner in self.live
 
     # --- the whole function ---------------------------------------------------------------
 
@@ -133,17 +145,26 @@ class FunctionResolver:
             for module in sorted(self.modules, key=lambda m: m.file)
             if (state := self.program.modules.get(module.name)) is not None
         ]
-        reads = [read for state in states for read in sorted(state.env_reads, key=_read_key)]
+        reads = [
+            read
+            for state in states
+            for read in sorted(state.env_reads, key=_read_key)
+            if self.runs(read.owner)
+        ]
         for read in reads:
             if resource_like(read.var):
                 self.check_env_read(read)  # reported where the variable is read
         for state in states:
             for site in sorted(state.sites, key=_site_key):
-                self.site(site)
+                if self.runs(site.owner):
+                    self.site(site)
             for note in state.notes:
-                self.findings.add(
-                    Finding(note.file, note.line, note.column, "warning", note.message, note.hint)
-                )
+                if self.runs(note.owner):
+                    self.findings.add(
+                        Finding(
+                            note.file, note.line, note.column, "warning", note.message, note.hint
+                        )
+                    )
         for read in reads:
             if not resource_like(read.var) and read.var not in self.missing_env_reported:
                 self.check_env_read(read)
@@ -221,20 +242,25 @@ class FunctionResolver:
         return found
 
     def missing(self, func_id: int) -> dict[str, Value]:
-        """Values for the arguments of a function no code of this function calls: defaults
-        where it has them (its code is in the closure, and may run with them)."""
+        """Values for the arguments of a function no code this function runs calls (it hands
+        the function on, or the call chain is too long to follow): defaults where it has them,
+        else what the arguments may be is unknown."""
         info = self.program.defs[func_id]
         names = [*info.params, *info.kwonly, info.vararg or "", info.kwarg or ""]
         values: dict[str, Value] = dict(info.defaults)
+        callers = (
+            "no code of the project calls"
+            if func_id not in self.shared.called
+            else f"no code of function '{self.function.name}' calls"
+        )
         for name in names:
             if not name or name in values:
                 continue
-            if func_id in self.shared.called or func_id in self.shared.all_handlers:
-                values[name] = Unreached()
+            if func_id in self.callers or func_id in self.handler_defs:
+                values[name] = Unreached()  # a recursive or too long chain: seen elsewhere
             else:
                 values[name] = Unknown(
-                    f"it comes from argument {name!r} of {info.describe()}, which no code of "
-                    "the project calls"
+                    f"it comes from argument {name!r} of {info.describe()}, which {callers}"
                 )
         return values
 
@@ -380,6 +406,9 @@ class FunctionResolver:
             return
         if outcome.kind == "ignore":
             return
+        if outcome.kind == "unmanaged":
+            self.unmanaged(site, request, outcome.why)
+            return
         if outcome.kind == "mismatch":
             other = self.names.project.resources[outcome.resource]
             same = [r for r in self.names.of_service(request.service) if r.env_var]
@@ -428,6 +457,8 @@ class FunctionResolver:
                 "Tether grants calls to s3, dynamodb, sns and sqs; give the function's role the "
                 f"{request.service} permission it needs outside Tether",
             )
+        elif request.problem == "unmanaged":
+            self.unmanaged(site, request, request.detail)
         elif request.problem == "unsupported":
             self.add(
                 site,
@@ -457,6 +488,19 @@ class FunctionResolver:
                 f"{request.label}: {request.detail}, so analysis cannot tell what it calls",
                 'pass the service name as a literal, e.g. boto3.client("s3")',
             )
+
+    def unmanaged(self, site: Site, request: Request, what: str) -> None:
+        """A call aimed at something that is not a resource (an SMS): no grant, and no
+        operation to declare, since no resource of the project can stand for it."""
+        noun = NOUNS.get(request.service, "resource")
+        param = f"({request.param}=...)" if request.param else ""
+        self.add(
+            site,
+            "warning",
+            f"{request.label}{param} {what}, which is not {article(noun)} operation: Tether does "
+            "not manage it, so this call gets no permission",
+            f"if the function needs it, give its role {', '.join(request.actions)} outside Tether",
+        )
 
     def check_index(self, site: Site, request: Request, resource: object) -> None:
         if request.index is None or not isinstance(resource, Table):
@@ -529,7 +573,7 @@ class FunctionResolver:
                 resource = self.names.by_env.get(read.var)
                 if resource is None or resource.name in linked or read.kind != "index":
                     continue
-                if not read.on_import:
+                if not read.on_import or not self.runs(read.owner):
                     continue
                 if read.var in dict(self.function.environment):
                     continue
@@ -572,25 +616,34 @@ class Shared:
     """What every function's resolver needs to know about the whole program."""
 
     handler_defs: dict[str, frozenset[int]]  # function name -> its handler's defs
-    all_handlers: frozenset[int]
+    # Functions whose handler is not only functions of the project: they may run everything.
+    opaque_handlers: frozenset[str]
     called: frozenset[int]  # defs some module of the project calls
     reach: Reach
+    graph: CallGraph
     requests: dict[Site, tuple[Request, ...]] = field(default_factory=dict)  # per site, if fixed
 
 
 def shared_facts(program: Program, functions: dict[str, Function]) -> Shared:
     handler_defs: dict[str, frozenset[int]] = {}
+    opaque: set[str] = set()
     for name, function in functions.items():
-        state = program.modules.get(handler_module(function.handler))
+        module = handler_module(function.handler)
+        state = program.modules.get(module)
         value = state.env.get(function.handler_function) if state is not None else None
-        handler_defs[name] = (
-            frozenset(o.id for o in options(value) if isinstance(o, Func))
-            if value is not None
-            else frozenset()
-        )
+        found = options(value) if value is not None else ()
+        handler_defs[name] = frozenset(o.id for o in found if isinstance(o, Func))
+        rebound = (module, function.handler_function) in program.global_writes
+        if not found or rebound or not all(isinstance(o, Func) for o in found):
+            opaque.add(name)
     called = frozenset(b.func for s in program.modules.values() for b in s.bindings)
-    everything = frozenset(d for defs in handler_defs.values() for d in defs)
-    return Shared(handler_defs, everything, called, Reach(program))
+    return Shared(
+        handler_defs,
+        frozenset(opaque),
+        called,
+        Reach(program),
+        CallGraph(program),
+    )
 
 
 def _boto_shaped(value: Value) -> bool:

@@ -1,4 +1,5 @@
-"""Scopes: which names a function binds, its parameters, and where a call's method name is.
+"""Scopes: which names a function binds, its parameters, how a decorator uses the function it
+decorates, and where a call's method name is.
 
 Python decides at compile time whether a name in a function is local, global or belongs to an
 enclosing function; analysis needs the same answer before reading the body.
@@ -11,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 _NESTED = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+# Attributes of a function that say what it is, not call it.
+_METADATA = frozenset({"__name__", "__qualname__", "__module__", "__doc__"})
 
 
 @dataclass
@@ -94,3 +97,40 @@ def method_position(node: ast.expr) -> tuple[int, int]:
         end = node.end_col_offset or 0
         return node.end_lineno, max(1, end - len(node.attr) + 1)
     return node.lineno, node.col_offset + 1
+
+
+def only_wraps(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, name: str) -> bool:
+    """Whether decorator `node` only wraps the function it gets as parameter `name`: calls it
+    only from the functions nested in it (a wrapper runs when it is called, not when it is
+    made), and otherwise only returns it, hands it to functools.wraps or asks its __name__. Such
+    a decorator keeps the function nowhere but in what it returns, and never runs it itself."""
+    body: list[ast.AST] = [node.body] if isinstance(node, ast.Lambda) else list(node.body)
+    stack: list[tuple[ast.AST, ast.AST | None, bool]] = [(child, None, False) for child in body]
+    while stack:
+        item, parent, nested = stack.pop()
+        if isinstance(item, ast.Name):
+            used = item.id == name and isinstance(item.ctx, ast.Load)
+            if used and not _wrapping_use(item, parent, nested=nested):
+                return False
+            continue
+        if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            # Decorators and defaults run now; the body runs when the nested function does.
+            inner = [item.body] if isinstance(item, ast.Lambda) else item.body
+            outer = [*getattr(item, "decorator_list", ()), item.args]
+            stack.extend((child, item, True) for child in inner)
+            stack.extend((child, item, nested) for child in outer)
+            continue
+        stack.extend((child, item, nested) for child in ast.iter_child_nodes(item))
+    return True
+
+
+def _wrapping_use(name: ast.Name, parent: ast.AST | None, *, nested: bool) -> bool:
+    if isinstance(parent, ast.Call):
+        if parent.func is name:
+            return nested
+        wraps = parent.func
+        called = wraps.attr if isinstance(wraps, ast.Attribute) else getattr(wraps, "id", "")
+        return called == "wraps" and name in parent.args
+    if isinstance(parent, ast.Return):
+        return True
+    return isinstance(parent, ast.Attribute) and parent.attr in _METADATA

@@ -308,6 +308,13 @@ def concat(parts: tuple[Value, ...]) -> Value:
     return Concat(tuple(merged))
 
 
+def holds_no_name(value: Value) -> bool:
+    """None, a number, an empty list or dict: a value in which no resource name can be."""
+    if isinstance(value, Const):
+        return not isinstance(value.value, str)
+    return isinstance(value, Seq | Dict) and not value.items
+
+
 # --- walking values ------------------------------------------------------------------------
 
 
