@@ -39,10 +39,11 @@ from tether.model import Queue, QueueTrigger, StreamTrigger, Table
 SourceKind = Literal["queue", "stream"]
 
 PAUSE_TIMEOUT = 120.0  # seconds for a mapping to report Disabled (AWS takes seconds to minutes)
-# A poller may be inside a long poll of the queue when its mapping is disabled (the local
-# cloud's lasts up to a second); what it receives then it still delivers. Waiting this long
-# after Disabled means no receive that started before the pause is still open.
-POLLER_SETTLE = 1.5
+# A poller may be inside a long poll of the queue when its mapping is disabled; on AWS, what it
+# receives then it still delivers. Waiting this long after Disabled means no receive that
+# started before the pause is still open. The local cloud's poller hands back what it receives
+# for a disabled mapping, so there a moment is enough.
+POLLER_SETTLE = {"aws": 1.5, "local": 0.05}
 # A journal whose run still lives is another run's pause, in progress, unless it is older than
 # any case can take (a pause, a 15-minute invoke, a 5-minute `eventually`, the cleanup).
 STALE_AFTER = 30 * 60.0
@@ -132,7 +133,7 @@ def paused(deployed: Deployed, wanted: Iterable[Consumer]) -> Iterator[list[Cons
                 _update(deployed, client, consumer, enabled=False)
             _wait_stopped(deployed, done)
             if any(c.kind == "queue" for c in done):
-                time.sleep(POLLER_SETTLE)
+                time.sleep(POLLER_SETTLE[deployed.cloud.target])
             yield done
         except BaseException:
             _settle(journal, _resume(deployed, done))  # the case's own error is the one to see

@@ -146,6 +146,10 @@ class SqsPoller:
         if not messages:
             self.slots.release()
             return True  # the long poll waited already
+        if not self.mapping.enabled:  # disabled during the long poll: never delivered
+            self.hand_back(sqs, queue, messages)
+            self.slots.release()
+            return True
         threading.Thread(target=self.deliver, args=(sqs, queue, messages), daemon=True).start()
         return True
 
@@ -163,6 +167,17 @@ class SqsPoller:
             )
             messages += more
         return messages
+
+    def hand_back(self, sqs: SQSBackend, queue: Queue, messages: list[Any]) -> None:
+        """Make messages received for a mapping disabled meanwhile visible again, as if they
+        had not been received (their receive count too: no step towards a dead-letter queue),
+        so that disabling a mapping stops deliveries at once (`tether test` pauses consumers)."""
+        for message in messages:
+            message.approximate_receive_count = max(0, message.approximate_receive_count - 1)
+            try:
+                sqs.change_message_visibility(queue.name, message.receipt_handle, 0)
+            except Exception:
+                log.warning("could not hand back message %s", message.id)
 
     def deliver(self, sqs: SQSBackend, queue: Queue, messages: list[Any]) -> None:
         try:
