@@ -8,7 +8,8 @@ Each folder of corpus/ holds tether.yaml, app code and expected.json:
      "warnings": [{"file": ..., "line": ..., "message": "substring"}],  # every warning
      "errors": [...],                                                   # every error
      "known_misses": [[function, resource, action], ...],    # truth analysis does not find yet
-     "closure": {function: [files]}}                         # optional
+     "closure": {function: [files]},                         # optional
+     "reads": {function: [resources]}}   # variables read without calls (default: none)
 
 Precision is the share of found (function, resource, action) triples that are true; recall the
 share of true triples found.
@@ -106,6 +107,10 @@ def _mismatches(outcome: Outcome) -> list[str]:
                 unmatched.remove(match)
         for extra in unmatched:
             problems.append(f"unexpected {severity}: {extra.format()}")
+    for name, result in analysis.functions.items():
+        wanted = sorted(spec.get("reads", {}).get(name, []))
+        if sorted(result.reads) != wanted:
+            problems.append(f"reads of {name}: {sorted(result.reads)}, expected {wanted}")
     for name, files in spec.get("closure", {}).items():
         closure = sorted(analysis.functions[name].closure)
         if closure != sorted(files):

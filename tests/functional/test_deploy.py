@@ -270,8 +270,15 @@ def test_code_that_needs_a_new_permission_never_takes_the_quick_path(
 ) -> None:
     deploy(load_project(photos_copy), stage="perm", target="local")
     api = photos_copy / "app" / "api.py"
+    # the handler now calls a new function that deletes: a new permission for api
+    code = api.read_text().replace(
+        "def handler(event, context):\n",
+        "def handler(event, context):\n"
+        '    if event.get("forget"):\n'
+        '        return forget(event["forget"])\n',
+    )
     api.write_text(
-        api.read_text()
+        code
         + "\n\ndef forget(order_id):\n"
         + '    dynamodb.delete_item(TableName=os.environ["ORDERS_TABLE"], Key={"id": {"S": order_id}})\n'
     )

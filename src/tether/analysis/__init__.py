@@ -52,6 +52,7 @@ class FunctionAnalysis:
     closure: frozenset[str]  # project-relative .py files the handler imports, itself included
     problems: tuple[Problem, ...]
     indexes: tuple[tuple[str, str], ...] = ()  # (table, index) pairs queried by IndexName=
+    reads: tuple[str, ...] = ()  # resources whose variable the code reads, not calling them
     findings: tuple[Finding, ...] = dataclasses.field(default=(), repr=False, compare=False)
 
     def grants(self) -> frozenset[tuple[str, str]]:
@@ -120,19 +121,22 @@ def _analyse(project: Project) -> Analysis:
             problems=tuple(_problem(f, (name,)) for f in resolved.findings),
             indexes=resolved.indexes,
             findings=resolved.findings,
+            reads=resolved.reads,
         )
     return Analysis(result)
 
 
 def with_code_operations(project: Project, analysis: Analysis) -> Project:
-    """`project` with each function's found operations added after its declared ones."""
+    """`project` with each function's found operations added after its declared ones, and the
+    resources whose variables its code reads without calling them."""
     functions = {
         name: dataclasses.replace(
             function,
-            operations=function.operations + analysis.functions[name].operations
-            if name in analysis.functions
-            else function.operations,
+            operations=function.operations + analysis.functions[name].operations,
+            reads=analysis.functions[name].reads,
         )
+        if name in analysis.functions
+        else function
         for name, function in project.functions.items()
     }
     return dataclasses.replace(project, functions=functions)

@@ -74,6 +74,7 @@ class Result:
     closure: frozenset[str]
     findings: tuple[Finding, ...]
     indexes: tuple[tuple[str, str], ...]
+    reads: tuple[str, ...] = ()  # resources whose variable the code reads without calling them
 
 
 class FunctionResolver:
@@ -115,6 +116,7 @@ class FunctionResolver:
         self.operations: dict[tuple[str, str, int, int], set[str]] = defaultdict(set)
         self.findings: set[Finding] = set()
         self.indexes: set[tuple[str, str]] = set()
+        self.reads: set[str] = set()
         self.missing_env_reported: set[str] = set()
 
     def runs(self, owner: int | None) -> bool:
@@ -188,6 +190,7 @@ class FunctionResolver:
             closure=frozenset(m.file for m in self.modules),
             findings=tuple(sorted(self.findings)),
             indexes=tuple(sorted(self.indexes)),
+            reads=tuple(sorted(self.reads)),
         )
 
     # --- call contexts ----------------------------------------------------------------------
@@ -562,8 +565,11 @@ class FunctionResolver:
             )
 
     def check_unlinked_reads(self) -> None:
-        """os.environ["X_BUCKET"] of a resource the function is not tied to raises KeyError
-        when the module is imported (reads inside functions may belong to other functions)."""
+        """os.environ["X_BUCKET"] of a resource the function is not tied to, read by code the
+        function runs (its modules' import, or a function it calls): without the variable the
+        read raises KeyError, so the function gets it (`reads`), and no permission with it.
+        A module often reads every variable at import while each handler calls only some
+        resources (several handlers in one file)."""
         linked = set(self.function.linked_resources()) | {r for r, *_ in self.operations}
         for module in self.modules:
             state = self.program.modules.get(module.name)
@@ -573,24 +579,9 @@ class FunctionResolver:
                 resource = self.names.by_env.get(read.var)
                 if resource is None or resource.name in linked or read.kind != "index":
                     continue
-                if not read.on_import or not self.runs(read.owner):
+                if not self.runs(read.owner) or read.var in dict(self.function.environment):
                     continue
-                if read.var in dict(self.function.environment):
-                    continue
-                self.findings.add(
-                    Finding(
-                        read.file,
-                        read.line,
-                        read.column,
-                        "warning",
-                        f"os.environ[{read.var!r}] is set only for functions tied to "
-                        f"{label(resource)}, and analysis found no call of "
-                        f"it in function '{self.function.name}': importing {read.file} raises "
-                        "KeyError",
-                        f"use os.environ.get({read.var!r}), or declare the calls on "
-                        f"'{resource.name}' under `operations:`",
-                    )
-                )
+                self.reads.add(resource.name)
 
     # --- findings ---------------------------------------------------------------------------------
 

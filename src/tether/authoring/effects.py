@@ -145,7 +145,7 @@ def _permissions(before: Project, after: Project) -> tuple[tuple[str, ...], tupl
 def _variables(project: Project) -> set[str]:
     found = set()
     for fn in project.functions.values():
-        for name in fn.linked_resources():
+        for name in fn.variable_resources():
             variable = project.resources[name].env_var if name in project.resources else None
             if variable:
                 found.add(f"{fn.name}: {variable}")

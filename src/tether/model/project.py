@@ -262,6 +262,9 @@ class Function:
     triggers: tuple[Trigger, ...] = ()
     operations: tuple[Operation, ...] = ()
     description: str = ""
+    # Resources whose variable the code reads without calling them (found by analysis): the
+    # function gets the variable, so importing its code works, and no permission.
+    reads: tuple[str, ...] = ()
 
     @property
     def logical_id(self) -> str:
@@ -280,6 +283,11 @@ class Function:
         """Resources this function is tied to by a trigger or an operation, sorted."""
         names = {t.resource for t in self.triggers} | {o.resource for o in self.operations}
         return sorted(names)
+
+    def variable_resources(self) -> list[str]:
+        """Resources whose variable the function gets: those it is tied to, and those its code
+        reads without calling them. Sorted."""
+        return sorted({*self.linked_resources(), *self.reads})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -303,9 +311,10 @@ class Project:
         return naming.function_name(self.name, stage, function)
 
     def used_by(self, resource: str) -> list[str]:
-        """Functions tied to `resource` by a trigger or an operation, sorted."""
-        return sorted(f.name for f in self.functions.values() if resource in f.linked_resources())
+        """Functions tied to `resource` by a trigger or an operation, or whose code reads its
+        variable (removing it would break them), sorted."""
+        return sorted(f.name for f in self.functions.values() if resource in f.variable_resources())
 
     def unused(self) -> list[str]:
-        """Resources with no trigger and no operation, in the order they were declared."""
+        """Resources no function is tied to or reads the variable of, in declared order."""
         return [name for name in self.resources if not self.used_by(name)]

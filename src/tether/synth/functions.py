@@ -166,7 +166,7 @@ def environment(
 ) -> dict[str, Json]:
     """The function's own variables plus one per linked resource: THUMBS_BUCKET, WORK_QUEUE_URL..."""
     variables: dict[str, Json] = dict(function.environment)
-    for name in function.linked_resources():
+    for name in function.variable_resources():
         resource = ctx.resource(name)
         if resource.env_var:
             variables[resource.env_var] = families[type(resource)].env_value(ctx, resource)
