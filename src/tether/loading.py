@@ -2,7 +2,8 @@
 
 `load` reads tether.yaml into the model, analyses the functions' code, and returns the project
 with the operations found in the code added to the declared ones (so roles, environment
-variables and unused resources follow the code). Errors of either stage are raised together as
+variables and unused resources follow the code; each function also carries what its code
+reads and which files it is made of, so a deploy needs nothing else). Errors of either stage are raised together as
 one ProjectError; warnings ride along on `project.warnings`.
 
 `overlay` (project-relative path -> text) is read instead of those files, by both stages: the
@@ -15,21 +16,11 @@ import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 
-from tether.analysis import Analysis, analyse, with_code_operations
+from tether.analysis import analyse, with_code_operations
 from tether.analysis.imports import overlaid
 from tether.errors import ProjectError
 from tether.model import Project, read_project_file
 from tether.model.loader import unused_warnings
-
-_LAST: list[tuple[Project, Analysis]] = []
-
-
-def analysis_of(project: Project) -> Analysis:
-    """The analysis `load` made of this very project, or a fresh one."""
-    for loaded, analysis in _LAST:
-        if loaded is project:
-            return analysis
-    return analyse(project)
 
 
 def load(path: Path | str, *, overlay: Mapping[str, str] | None = None) -> Project:
@@ -45,6 +36,4 @@ def load(path: Path | str, *, overlay: Mapping[str, str] | None = None) -> Proje
         raise ProjectError([*warnings, *analysis.problems])
     analysed = with_code_operations(project, analysis)
     problems = sorted({*warnings, *analysis.warnings, *unused_warnings(analysed)})
-    result = dataclasses.replace(analysed, warnings=tuple(problems))
-    _LAST[:] = [(result, analysis)]
-    return result
+    return dataclasses.replace(analysed, warnings=tuple(problems))

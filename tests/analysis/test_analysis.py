@@ -466,3 +466,31 @@ def handler(event, context):
     assert analysis.functions["fn"].grants() == scopable, code
     if len(scopable) < len(method.actions):
         assert any("cannot be limited" in p.message for p in analysis.problems)
+
+
+def test_an_edit_of_the_same_size_and_time_is_analysed_again(tmp_path: Path) -> None:
+    """A long-running process (the IDE, `tether dev`) keeps parsed files: an edit is seen even
+    when it keeps the file's size and modification time (two quick saves, a restored mtime)."""
+    import os
+
+    root = project(
+        tmp_path,
+        "functions:\n  fn: {handler: app/main.handler}\n",
+        {
+            "app/main.py": """
+            import os
+
+            import boto3
+
+            def handler(event, context):
+                boto3.client("s3").get_object(Bucket=os.environ["THUMBS_BUCKET"], Key="k")
+            """
+        },
+    )
+    main = root / "app" / "main.py"
+    stat = main.stat()
+    assert analyse(read_project_file(root)).functions["fn"].grants() == {("thumbs", "s3:GetObject")}
+    main.write_text(main.read_text().replace("get_object", "put_object"))
+    os.utime(main, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert main.stat().st_size == stat.st_size and main.stat().st_mtime_ns == stat.st_mtime_ns
+    assert analyse(read_project_file(root)).functions["fn"].grants() == {("thumbs", "s3:PutObject")}

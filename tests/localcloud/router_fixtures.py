@@ -2,10 +2,6 @@
 xdist worker with the test-only hooks on, registered as a plugin by tests/conftest.py (so it
 starts once per worker, and only for the tests that use it).
 
-- `TETHER_TEST_FAKE_LAMBDA=run`: functions run their real handler code inside the local cloud
-  until Tether's runtime lands; once it replaces `_invoke_lambda`, the fake steps aside and the
-  same tests run against the runtime. Handlers must therefore only use what both provide: the
-  event and a return value (plus plain file writes).
 - `TETHER_TEST_CLOCK_SPEED=60`: schedule time runs 60x faster, so `rate(1 minute)` fires every
   real second.
 """
@@ -53,7 +49,6 @@ def hooked_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HookedClo
     home = tmp_path_factory.mktemp("tether-home-hooked")
     with pytest.MonkeyPatch.context() as env:
         env.setenv("TETHER_HOME", str(home))
-        env.setenv("TETHER_TEST_FAKE_LAMBDA", "run")
         env.setenv("TETHER_TEST_CLOCK_SPEED", str(CLOCK_SPEED))
         started = process.start(free_port())
     try:

@@ -49,3 +49,18 @@ def test_one_failing_function_is_reported_and_the_others_go_live() -> None:
 
 def test_nothing_to_update_is_fine() -> None:
     assert update_all(FakeCloud(FakeLambda("")), {}, "bucket", "key") == {}  # type: ignore[arg-type]
+
+
+def test_the_loaded_project_knows_which_functions_a_file_change_affects() -> None:
+    """A deploy needs nothing but the loaded project to pick the functions a change affects:
+    each function carries the files its code is made of (every function, before analysis)."""
+    from tests.helpers import EXAMPLE
+    from tether import load_project
+    from tether.model import read_project_file
+
+    project = load_project(EXAMPLE)
+    assert project.affected(["app/api.py"]) == ["api"]
+    assert project.affected(["app/notify.py", "app/worker.py"]) == ["notify", "worker"]
+    assert project.affected(["README.md"]) == []
+    declared_only = read_project_file(EXAMPLE)
+    assert declared_only.affected(["app/api.py"]) == sorted(declared_only.functions)

@@ -127,13 +127,14 @@ def _analyse(project: Project) -> Analysis:
 
 
 def with_code_operations(project: Project, analysis: Analysis) -> Project:
-    """`project` with each function's found operations added after its declared ones, and the
-    resources whose variables its code reads without calling them."""
+    """`project` with each function's found operations added after its declared ones, the
+    resources whose variables its code reads without calling them, and its code's files."""
     functions = {
         name: dataclasses.replace(
             function,
             operations=function.operations + analysis.functions[name].operations,
             reads=analysis.functions[name].reads,
+            code_files=analysis.functions[name].closure,
         )
         if name in analysis.functions
         else function

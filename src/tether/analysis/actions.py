@@ -217,10 +217,6 @@ def client_method_names() -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in found.items()}
 
 
-def botocore_version() -> str:
-    return str(_data()["botocore"])
-
-
 @cache
 def boto_names() -> frozenset[str]:
     """Every name that may be called on a boto3 object of a modeled service: client methods,

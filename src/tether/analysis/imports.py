@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import ast
 import contextlib
-from collections.abc import Iterable, Iterator, Mapping
+import hashlib
+from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -211,31 +212,35 @@ class ModuleIndex:
         return list(seen.values())
 
 
-_PARSED: dict[str, tuple[int, int, ast.Module | None, tuple[int, int, str] | None]] = {}
+# Syntax trees by file path, with the digest of the bytes they were parsed from: a tree is
+# reused only for the same bytes, so an edit (however quick, whatever its size) is parsed
+# again. Reading a file is cheap next to parsing it. One entry per file, for the process's life.
+_PARSED: dict[str, tuple[bytes, ast.Module | None, tuple[int, int, str] | None]] = {}
 
 
 def parse(path: Path, rel: str) -> tuple[ast.Module | None, tuple[int, int, str] | None]:
-    """The file's syntax tree (or its syntax error), parsed again only when the file changed:
+    """The file's syntax tree (or its syntax error), parsed again only when its bytes changed:
     re-analysing after a one-file edit parses one file."""
     try:
-        stat = path.stat()
+        data = path.read_bytes()
     except OSError as exc:
         return None, (1, 1, f"cannot read the file: {exc}")
+    digest = hashlib.blake2b(data, digest_size=16).digest()
     key = str(path)
     cached = _PARSED.get(key)
-    if cached is not None and cached[0] == stat.st_mtime_ns and cached[1] == stat.st_size:
-        return cached[2], cached[3]
+    if cached is not None and cached[0] == digest:
+        return cached[1], cached[2]
     tree: ast.Module | None = None
     error: tuple[int, int, str] | None = None
     try:
-        tree = ast.parse(path.read_bytes(), filename=rel)
+        tree = ast.parse(data, filename=rel)
     except SyntaxError as exc:
         error = (exc.lineno or 1, exc.offset or 1, f"syntax error: {exc.msg}")
-    except (OSError, ValueError) as exc:
+    except ValueError as exc:
         error = (1, 1, f"cannot read the file: {exc}")
     except (RecursionError, MemoryError):
         error = (1, 1, "the code is nested too deeply for Python to parse")
-    _PARSED[key] = (stat.st_mtime_ns, stat.st_size, tree, error)
+    _PARSED[key] = (digest, tree, error)
     return tree, error
 
 
@@ -255,10 +260,6 @@ def handler_module(handler: str) -> str:
     """`app/resize.handler` -> `app.resize` (the dotted module Lambda imports)."""
     module = handler.rpartition(".")[0]
     return module.replace("/", ".") if "/" in module else module
-
-
-def files_of(modules: Iterable[SourceModule]) -> frozenset[str]:
-    return frozenset(m.file for m in modules)
 
 
 def _statements(tree: ast.Module) -> Iterator[ast.stmt]:

@@ -396,7 +396,8 @@ _LAZY = _Facts()
 
 
 def reset_caches() -> None:
-    """Forget memoised facts about values (called once per analysis)."""
+    """Forget memoised facts about values. `analyse` calls it first: facts are kept by the
+    identity of value objects, which live only as long as one analysis."""
     for facts in (_SYMBOLIC, _DEPTH, _LAZY):
         facts.entries.clear()
 

@@ -39,7 +39,6 @@ from tether.errors import TetherError
 from tether.model.project import Project
 
 BUILD_DIR = (".tether", "build")
-IGNORE_FILE = TETHERIGNORE
 
 # Directories skipped wherever they are, by name. Their contents are never read.
 _VCS = "version control"

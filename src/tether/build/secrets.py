@@ -131,7 +131,7 @@ def _sniff(path: str) -> str | None:
 
 
 @functools.lru_cache(maxsize=4096)
-def _sniff_content(path: str, size: int, mtime_ns: int, inode: int) -> str | None:
+def _sniff_content(path: str, size: int, mtime_ns: int, _inode: int) -> str | None:
     """What credential the file's content shows; the stat fields are the cache key only."""
     is_json = path.lower().endswith(_JSON_SUFFIX)
     if is_json and size > SNIFF_LIMIT:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from tether import __version__
-from tether.cli.options import PATH, project_option, resolve
+from tether.cli.options import PATH, load, project_option, resolve, stage_options
 from tether.errors import ProjectError, TetherError
 from tether.words import count
 
@@ -27,12 +27,6 @@ if TYPE_CHECKING:
     from tether.model import Project
 
 EXIT_BUG = 70
-
-
-def _load(root: Path) -> Project:
-    from tether.loading import load
-
-    return load(root)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -118,15 +112,7 @@ def check(path: Path | None, project_path: Path | None, as_json: bool) -> int:
 @cli.command()
 @click.argument("path", required=False, type=PATH)
 @project_option
-@click.option("-s", "--stage", default="dev", show_default=True, help="Stage to synthesise.")
-@click.option(
-    "-t",
-    "--target",
-    type=click.Choice(["local", "aws"]),
-    default="local",
-    show_default=True,
-    help="Where the stage runs.",
-)
+@stage_options
 @click.option(
     "-o", "--output", type=PATH, help="Write the template to this file (default: stdout)."
 )
@@ -147,7 +133,7 @@ def synth(
     from tether.synth import synthesize, to_json
     from tether.synth.lint import lint
 
-    project = _load(resolve(path, project_path))
+    project = load(path or project_path, stage, target)
     template = synthesize(project, stage=stage, target=target)
     problems = [] if no_lint else lint(template, region=project.region)
     for problem in problems:
@@ -197,7 +183,7 @@ def graph(path: Path | None, project_path: Path | None, fmt: str) -> int:
     """Show functions and resources with their trigger (-->) and operation (==>) edges."""
     from tether.graph import to_dot, to_text
 
-    project = _load(resolve(path, project_path))
+    project = load(path or project_path)
     click.echo(to_dot(project) if fmt == "dot" else to_text(project), nl=fmt != "dot")
     return 0
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +11,6 @@ if TYPE_CHECKING:
     from tether.model import Project
 
 PATH = click.Path(path_type=Path)
-Decorator = Callable[[Any], Any]
 
 
 def project_option(function: Any) -> Any:

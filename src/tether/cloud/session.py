@@ -176,6 +176,9 @@ class Cloud:
             raise CloudError(f"talking to {self.where()} failed: {exc}", hint="try again") from None
 
 
+# Clouds by target, region, endpoint and local credentials, for the process's life: a boto3
+# client holds nothing that goes stale, and a new local cloud (another endpoint) or another
+# TETHER_HOME (other credentials) is another key, so nothing needs forgetting.
 _CONNECTED: dict[tuple[str, str, str | None, str], Cloud] = {}
 
 

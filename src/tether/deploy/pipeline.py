@@ -1,4 +1,4 @@
-"""The full deploy, as a pipeline of the stages in DESIGN.md:
+"""The full deploy, as a pipeline of stages:
 
     build -> synth -> bootstrap + upload -> plan -> (confirm) -> data check again -> prepare
       -> change set -> data check again -> execute -> finish (delete chosen buckets)
@@ -54,6 +54,28 @@ class AbortedError(TetherError):
     """The user declined the plan."""
 
 
+@dataclass
+class Target:
+    """What one deploy computes once and both paths use: the stage's template and its cloud
+    (opened, and the local cloud started, only when first needed)."""
+
+    project: Project
+    stage: str
+    target: str
+    _template: dict[str, Any] | None = None
+    _cloud: Cloud | None = None
+
+    def template(self) -> dict[str, Any]:
+        if self._template is None:
+            self._template = synthesize(self.project, stage=self.stage, target=self.target)
+        return self._template
+
+    def cloud(self) -> Cloud:
+        if self._cloud is None:
+            self._cloud = open_target(self.project, self.target, start=True)
+        return self._cloud
+
+
 @dataclass(frozen=True)
 class Staged:
     """Everything a plan needs, gathered once: the cloud, the build, the deployed stack."""
@@ -93,7 +115,6 @@ def open_target(
     project: Project,
     target: str,
     *,
-    say: Say | None = None,
     start: bool = False,
     stage: str | None = None,
 ) -> Cloud:
@@ -151,12 +172,17 @@ def stage_plan(
     target: str,
     delete: Iterable[str] = (),
     say: Say | None = None,
+    state: StageState | None = None,
+    once: Target | None = None,
 ) -> Staged:
-    """Build, synthesise, upload the artifacts (only those not there yet) and plan."""
-    state = load_state(project.root, stage)
+    """Build, synthesise, upload the artifacts (only those not there yet) and plan. `state`
+    and `once` are what the caller has already read and computed (else read here)."""
+    if state is None:
+        state = load_state(project.root, stage)
+    once = once or Target(project, stage, target)
     build = build_project(project, progress=say, local=target == "local")
-    template = synthesize(project, stage=stage, target=target)
-    cloud = open_target(project, target, say=say, start=True)
+    template = once.template()
+    cloud = once.cloud()
     bucket = ensure_bootstrap(cloud, progress=say).bucket
     uploaded = upload(cloud, bucket, build.code.key, build.code.path)
     parameters = {CODE_BUCKET_PARAMETER: bucket, CODE_KEY_PARAMETER: build.code.key}
@@ -229,12 +255,12 @@ def deploy(
         previous = {p: FileRecord.from_json(r) for p, r in state.files.items()} if state else {}
         files = snapshot(project, previous)
         reason = "first deploy of the stage" if state is None else interrupted
+        once = Target(project, stage, target)
         if mode != "full" and state is not None and not interrupted:
             try:
                 return _quick(
                     project,
-                    stage=stage,
-                    target=target,
+                    once=once,
                     state=state,
                     files=files,
                     started=started,
@@ -263,6 +289,7 @@ def deploy(
             started=started,
             reason=reason,
             stand_ins=stand_ins,
+            once=once,
         )
 
 
@@ -277,7 +304,7 @@ def _reconcile(
     """Record what an interrupted quick deploy left live; returns the state and why the full
     path must now check every function."""
     if state is not None:
-        reconciled = reconcile(open_target(project, target, say=say, start=True), state, journal)
+        reconciled = reconcile(open_target(project, target, start=True), state, journal)
         state = reconciled.state
         save_state(project.root, state)
         note = reconciled.note
@@ -304,8 +331,11 @@ def _full(
     started: float,
     reason: str,
     stand_ins: Callable[[list[StandIn]], bool] | None,
+    once: Target,
 ) -> DeployResult:
-    staged = stage_plan(project, stage=stage, target=target, delete=delete, say=say)
+    staged = stage_plan(
+        project, stage=stage, target=target, delete=delete, say=say, state=state, once=once
+    )
     plan = staged.plan
     if plan.blocked:
         raise DataLossError(plan.blocked)
@@ -370,16 +400,14 @@ def _stop_if_data_appeared(staged: Staged, project: Project) -> None:
 def _quick(
     project: Project,
     *,
-    stage: str,
-    target: str,
+    once: Target,
     state: StageState,
     files: Snapshot,
     started: float,
     patch: str = "auto",
     say: Say | None,
 ) -> DeployResult:
-    from tether.loading import analysis_of
-
+    stage, target = once.stage, once.target
     if state.target != target:
         raise QuickRefused(f"the stage was last deployed to {state.target}")
     if state.layer_python and state.layer_python != _local_python(project):
@@ -387,13 +415,10 @@ def _quick(
             f"{project.runtime} now runs on Python {_local_python(project)} here; the "
             f"dependency layer was built for Python {state.layer_python}"
         )
-    template = synthesize(project, stage=stage, target=target)
-    plan = quick_plan(
-        project, state, files, template, lambda paths: analysis_of(project).affected(paths)
-    )
+    plan = quick_plan(project, state, files, once.template(), project.affected)
     if not plan.functions:
         raise QuickRefused("no code changed")
-    cloud = open_target(project, target, say=say, start=True)
+    cloud = once.cloud()
     if cloud.endpoint != state.endpoint:
         raise QuickRefused("the cloud endpoint changed since the last deploy")
     result, new_state = quick_deploy(

@@ -22,7 +22,6 @@ from tether.deploy.plan import Change, diff_templates, permission_changes, templ
 from tether.deploy.quick import QuickRefused, quick_plan
 from tether.deploy.state import TEMPLATE_FILE, StageState, load_state, stage_dir
 from tether.errors import TetherError
-from tether.loading import analysis_of
 from tether.model import Project
 from tether.synth import synthesize
 from tether.words import count
@@ -58,9 +57,7 @@ def _same_template(project: Project, state: StageState, template: dict[str, Any]
     previous = {p: FileRecord.from_json(r) for p, r in state.files.items()}
     files = snapshot(project, previous)
     try:
-        plan = quick_plan(
-            project, state, files, template, lambda paths: analysis_of(project).affected(paths)
-        )
+        plan = quick_plan(project, state, files, template, project.affected)
     except QuickRefused as refused:
         # The template is the same, so a full deploy changes resources only through new code:
         # every function, when any code file changed.

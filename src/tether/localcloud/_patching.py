@@ -105,11 +105,6 @@ def original(owner: Owner, name: str) -> Any:
     return change.original
 
 
-def is_replaced(owner: Owner, name: str) -> bool:
-    change = _CHANGES.get((owner, name))
-    return change is not None and change.kind == "replaced"
-
-
 def changes() -> list[Change]:
     """Every attribute replaced or added so far, in the order the hooks were installed."""
     return list(_CHANGES.values())

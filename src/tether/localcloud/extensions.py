@@ -18,7 +18,6 @@ from tether.localcloud.dynamodb import dynamodb_stand_in, dynamodb_table
 from tether.localcloud.http import apigatewayv2, http_router
 from tether.localcloud.iam import iam_limits, iam_managed_policy, iam_role
 from tether.localcloud.lambda_ import (
-    fake_lambda,
     lambda_event_source_mapping,
     lambda_function,
     lambda_layer,
@@ -62,8 +61,7 @@ MODULES = (
     sqs_limits,
     sqs_queue_url,
     sns_limits,
-    lambda_runtime,  # functions run for real; before fake_lambda, which then steps aside
-    fake_lambda,  # test-only (TETHER_TEST_FAKE_LAMBDA); yields to a runtime in any order
+    lambda_runtime,  # functions run for real
 )
 
 __all__ = ["MODULES", "install_all"]

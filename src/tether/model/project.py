@@ -7,7 +7,7 @@ can check that each kind has a handler everywhere.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -265,6 +265,9 @@ class Function:
     # Resources whose variable the code reads without calling them (found by analysis): the
     # function gets the variable, so importing its code works, and no permission.
     reads: tuple[str, ...] = ()
+    # The project's .py files the handler imports, itself included (found by analysis; None
+    # before the code was analysed: then any code change may affect it).
+    code_files: frozenset[str] | None = None
 
     @property
     def logical_id(self) -> str:
@@ -314,6 +317,16 @@ class Project:
         """Functions tied to `resource` by a trigger or an operation, or whose code reads its
         variable (removing it would break them), sorted."""
         return sorted(f.name for f in self.functions.values() if resource in f.variable_resources())
+
+    def affected(self, files: Iterable[str]) -> list[str]:
+        """The functions whose code includes any of these project-relative files (every
+        function whose code was not analysed), sorted."""
+        changed = set(files)
+        return sorted(
+            f.name
+            for f in self.functions.values()
+            if f.code_files is None or f.code_files & changed
+        )
 
     def unused(self) -> list[str]:
         """Resources no function is tied to or reads the variable of, in declared order."""

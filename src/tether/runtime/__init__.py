@@ -3,11 +3,11 @@
 Functions run for real in warm worker processes (one Python process per concurrent
 invocation of a function version, on the Python of its runtime when the machine has it), with Lambda's environment, context object, timeout, error
 payloads and CloudWatch logs, and `AWS_ENDPOINT_URL` pointing back at the local cloud. The
-local cloud routes every invoke path here (`tether.localcloud.lambda_.lambda_runtime`);
-its other parts call `invoke()`.
+local cloud routes every invoke path here (`tether.localcloud.lambda_.lambda_runtime`),
+through the process's one runtime (`current()`).
 
     spec.py         what a function version is (FunctionSpec)
-    service.py      the runtime: invoke, logs, retirement; the process-wide `invoke()`
+    service.py      the runtime: invoke, logs, retirement; the process's runtime (`current()`)
     pool.py         warm workers per version, concurrency limit
     cancel.py       a caller's deadline and cancel (HTTP integration timeout, hang-up)
     process.py      one worker process seen from the local cloud
@@ -26,7 +26,7 @@ its other parts call `invoke()`.
 
 from __future__ import annotations
 
-from tether.runtime.service import Invocation, Runtime, configure, current, invoke
+from tether.runtime.service import Invocation, Runtime, configure, current
 from tether.runtime.spec import CodeSource, FunctionSpec
 
 __all__ = [
@@ -36,5 +36,4 @@ __all__ = [
     "Runtime",
     "configure",
     "current",
-    "invoke",
 ]

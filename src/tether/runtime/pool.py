@@ -39,10 +39,6 @@ class Pool:
         self._retired = False
         self._changed = threading.Condition()
 
-    @property
-    def retired(self) -> bool:
-        return self._retired
-
     def checkout(self, cancellation: Cancellation | None = None) -> WorkerProcess:
         """An idle worker, or a new unstarted one; waits while `limit` workers are busy.
         Raises Cancelled if the caller gives up (`cancellation`) while it waits."""

@@ -64,7 +64,6 @@ class WorkerProcess:
         self.sdk = sdk  # the SDK's directory, for an interpreter without boto3
         self.started = False
         self.init: Phase | None = None  # the init phase of a worker started ahead of use
-        self.invocations = 0
         self.max_rss_kb = 0  # the worker's peak memory, as it last reported it
         self.idle_since = time.monotonic()
         self._process: subprocess.Popen[bytes] | None = None
@@ -168,7 +167,6 @@ class WorkerProcess:
     ) -> Phase:
         """One invocation: `result` / `error` answered, or the worker exited or timed out, or
         was killed because its caller gave up (`cancellation`)."""
-        self.invocations += 1
         deadline = time.monotonic() + timeout
         request = {
             "type": "invoke",

@@ -20,9 +20,8 @@ A caller that stops waiting (`cancel`: the HTTP router's integration timeout, a 
 hung up) has its invocation cancelled: taken out of the queue for a worker, or its worker
 killed as at a timeout (`Status: cancelled` in the log), so its place is free at once.
 
-Module functions give the one runtime of the local cloud process to its other parts
-(triggers, the scheduler, the HTTP router): `invoke(function_name_or_arn, event,
-invocation_type=...)`.
+`configure` makes a runtime the local cloud process's one runtime; `current` gives it to the
+process's other parts (triggers, the scheduler, the HTTP router).
 """
 
 from __future__ import annotations
@@ -42,7 +41,7 @@ from typing import Any
 
 from tether.runtime import artifacts, cancel, failures, interpreters, sdk
 from tether.runtime.environment import worker_environment
-from tether.runtime.logs import InvocationLog, LogSink, stream_name, tail
+from tether.runtime.logs import InvocationLog, LogSink, stream_name
 from tether.runtime.pool import Pool, Registry
 from tether.runtime.process import INIT_TIMEOUT, Phase, WorkerProcess
 from tether.runtime.spare import Spare
@@ -56,7 +55,6 @@ DEFAULT_CONCURRENCY = 4
 DEFAULT_IDLE_SECONDS = 600.0
 BACKGROUND_THREADS = 32
 WARMING_THREADS = 8
-INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
 
 log = logging.getLogger("tether.runtime")
 
@@ -74,11 +72,6 @@ class Invocation:
     @property
     def errored(self) -> bool:
         return self.function_error is not None
-
-    @property
-    def log_tail(self) -> str:
-        """The last 4 KB of the log, base64-encoded (Invoke's `LogResult`)."""
-        return tail(self.log)
 
 
 def setting(name: str, default: float) -> float:
@@ -486,7 +479,8 @@ class Runtime:
             log.exception("could not write the log of %s", spec.name)
 
 
-# The one runtime of this process, and how to find a function by name or ARN.
+# The one runtime of this process (the local cloud's server), and how to find a function by
+# name or ARN: set once when the server installs its extensions, for the process's life.
 _LOCK = threading.Lock()
 _RUNTIME: Runtime | None = None
 _RESOLVER: Callable[[str], FunctionSpec] | None = None
@@ -509,35 +503,6 @@ def current() -> Runtime:
     if runtime is None:
         raise RuntimeError("the local cloud's Lambda runtime is not installed in this process")
     return runtime
-
-
-def invoke(
-    function: str | FunctionSpec,
-    event: object = None,
-    *,
-    invocation_type: str = "RequestResponse",
-) -> Invocation:
-    """Invoke a function of the local cloud from inside its process, as the Invoke API does.
-
-    `function` is a name or (qualified) ARN, or a spec; `event` any JSON-serialisable value
-    (bytes are taken as the raw JSON payload). Raises LookupError for an unknown function,
-    ValueError for an unknown invocation type or a payload that is not JSON.
-    """
-    if invocation_type not in INVOCATION_TYPES:
-        raise ValueError(f"invocation type must be one of {', '.join(INVOCATION_TYPES)}")
-    runtime = current()
-    if isinstance(function, FunctionSpec):
-        spec = function
-    else:
-        if _RESOLVER is None:
-            raise LookupError(f"cannot look up function {function!r}: no resolver installed")
-        spec = _RESOLVER(function)
-    if isinstance(event, bytes):
-        text = event.decode()
-        json.loads(text)  # ValueError for a payload that is not JSON, as Invoke refuses it
-    else:
-        text = json.dumps({} if event is None else event)
-    return runtime.invoke(spec, text, invocation_type=invocation_type)
 
 
 def _shutdown() -> None:

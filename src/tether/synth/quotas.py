@@ -25,7 +25,6 @@ from tether.model.limits import (
     MANAGED_POLICY_CHARS,
     ROLE_POLICY_CHARS,
     SPLIT_HINT,
-    TEMPLATE_BODY_BYTES,
     TEMPLATE_URL_BYTES,
     iam_policy_size,
     lambda_environment_text,
@@ -36,7 +35,6 @@ from tether.synth.resolved import Resolver
 # CloudFormation reads a template of at most 1 MB from S3 (TemplateURL), and 51,200 bytes inline
 # (TemplateBody); deploys upload bigger ones.
 MAX_TEMPLATE_BYTES = TEMPLATE_URL_BYTES
-INLINE_TEMPLATE_BYTES = TEMPLATE_BODY_BYTES
 
 
 def template_bytes(template: dict[str, Any]) -> int:

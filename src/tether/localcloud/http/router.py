@@ -506,13 +506,6 @@ class Router:
         for server in servers:
             _shut(server)
 
-    def endpoints(self) -> dict[str, str]:
-        with self._lock:
-            return {
-                api.api_id: endpoint_for(self.host, server.server_address[1])
-                for api, server in self._servers.items()
-            }
-
     def _bind(self, api: ApiRef, preferred: int | None = None) -> _ApiServer:
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         taken = {server.server_address[1] for server in self._servers.values()}

@@ -5,6 +5,6 @@ sources reach it through `lambda_push_events` (S3 notifications, SNS) and `lambd
 (SQS and DynamoDB stream mappings, polled by `_sqs_poller` and `_stream_poller`);
 `lambda_invoke` is how the router, the scheduler and EventBridge invoke a function.
 `lambda_function`, `lambda_layer`, `lambda_permission` and `lambda_event_source_mapping` are
-their CloudFormation resources, `lambda_limits` Lambda's quotas, and `fake_lambda` a test-only
-stand-in for the runtime. (`lambda_`, not `lambda`, which is a keyword.)
+their CloudFormation resources, and `lambda_limits` Lambda's quotas. (`lambda_`, not `lambda`,
+which is a keyword.)
 """
