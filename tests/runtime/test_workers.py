@@ -164,19 +164,3 @@ def test_idle_workers_are_reaped(tmp_path: Path, sink: ListSink) -> None:
             os.kill(pid, 0)
     finally:
         runtime.shutdown()
-
-
-def test_the_process_wide_invoke_finds_functions_through_the_resolver(runtime: Runtime) -> None:
-    from tether import runtime as module
-
-    function = spec({"app/main.py": "def handler(event, context):\n    return event['a'] * 2\n"})
-    module.configure(runtime, {"unit": function}.__getitem__)
-    assert module.invoke("unit", {"a": 21}).payload == "42"
-    assert module.invoke(function, b'{"a": 1}').payload == "2"
-    accepted = module.invoke("unit", {"a": 1}, invocation_type="Event")
-    assert (accepted.status_code, accepted.payload) == (202, "")
-    assert module.invoke("unit", invocation_type="DryRun").status_code == 204
-    with pytest.raises(ValueError):
-        module.invoke("unit", invocation_type="Later")
-    with pytest.raises(ValueError):
-        module.invoke("unit", b"{not json")
