@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean bundle chromium
+.PHONY: test-fast run test lint bench clean bundle chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ lint: $(STAMP)
 
 test: $(STAMP) bundle chromium lint
 	$(BIN)/pytest -n 2 -q
+
+# Everything but the tests that need a local cloud or cfn-lint: the edit-test loop's tier.
+test-fast: $(STAMP)
+	$(BIN)/pytest -n 2 -q -m "not cloud and not lint"
 
 bench: $(STAMP)
 	$(BIN)/python bench/synth.py

@@ -1,4 +1,6 @@
-"""Shared fixtures: the example project, loaded once per session."""
+"""Shared fixtures (the example project, loaded once per session; a private TETHER_HOME) and
+the test tiers: each test that needs a local cloud is marked `cloud`, each that runs cfn-lint
+`lint`, so `make test-fast` (`-m "not cloud and not lint"`) runs the rest in seconds."""
 
 from __future__ import annotations
 
@@ -13,6 +15,24 @@ from tether.loading import load
 
 # The local cloud with test hooks for the router and scheduler tests (started only when used).
 pytest_plugins = ["tests.localcloud.router_fixtures"]
+
+# Fixtures that start (or need) a local cloud, and folders whose every test does.
+CLOUD_FIXTURES = frozenset({"local_cloud", "cloud", "aws", "hooked_cloud", "cloud_ide", "page"})
+CLOUD_FOLDERS = frozenset({"functional", "browser", "runtime"})
+TESTS = os.path.dirname(os.path.abspath(__file__))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    from tether.synth.lint import lint
+
+    for item in items:
+        folder = os.path.relpath(str(item.path), TESTS).split(os.sep)[0]
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & CLOUD_FIXTURES or folder in CLOUD_FOLDERS:
+            item.add_marker(pytest.mark.cloud)
+        module = getattr(item, "module", None)
+        if module is not None and any(v is lint for v in vars(module).values()):
+            item.add_marker(pytest.mark.lint)
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import tether, write_project
-from tests.unit.test_hostile_yaml import BOMB, indented
+from tests.model.test_hostile_yaml import BOMB, indented
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02"
 

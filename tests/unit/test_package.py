@@ -59,6 +59,11 @@ def test_model_depends_on_nothing_but_itself_and_errors() -> None:
     assert imports_of("model") <= {"model", "errors"}
 
 
+def test_the_runtime_does_not_import_the_local_cloud() -> None:
+    """The runtime runs functions; the local cloud uses it, never the other way round."""
+    assert "localcloud" not in imports_of("runtime")
+
+
 def test_nothing_imports_the_cli_or_the_ide() -> None:
     for package in ("model", "synth", "analysis", "deploy", "localcloud", "runtime", "build"):
         assert not {"cli", "ide"} & imports_of(package)

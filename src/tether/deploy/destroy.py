@@ -19,7 +19,7 @@ from tether.deploy.data import CFN_TYPES, DATA_TYPES, holds_data
 from tether.deploy.execute import Progress, destroy_stack, finish, mark_retained
 from tether.deploy.journal import clear_journal
 from tether.deploy.pipeline import AbortedError, open_target
-from tether.deploy.plan import DataLossError, DataRisk, kept_by_tether
+from tether.deploy.plan import DataLossError, DataRisk, Decision, kept_by_tether
 from tether.deploy.stack import DeployedStack, owner_resource, read_stack
 from tether.deploy.state import clear_state, stage_lock
 from tether.errors import TetherError
@@ -100,7 +100,9 @@ def _risks(cloud: Cloud, deployed: DeployedStack, delete: set[str]) -> list[Data
         if risk.decision == "retain":
             continue
         holds = holds_data(cloud, CFN_TYPES[risk.type_name], risk.physical_id)
-        decision = "delete" if risk.resource in delete else "empty" if holds is None else "blocked"
+        decision: Decision = (
+            "delete" if risk.resource in delete else "empty" if holds is None else "blocked"
+        )
         risks.append(dataclasses.replace(risk, holds=holds or "", decision=decision))
     return risks
 

@@ -15,7 +15,7 @@ import dataclasses
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from tether.build import BuildResult, build_project
 from tether.build.limits import zip_sizes
@@ -46,6 +46,8 @@ from tether.model import Project
 from tether.synth import synthesize
 from tether.synth.functions import CODE_BUCKET_PARAMETER, CODE_KEY_PARAMETER, LAYER_KEY_PARAMETER
 from tether.words import count
+
+DeployPath = Literal["full", "quick", "none"]
 
 Say = Callable[[str], None]
 
@@ -94,7 +96,7 @@ class DeployResult:
     outputs: dict[str, str]
     uploaded_bytes: int
     seconds: float
-    path: str = "full"  # full | quick | none (nothing changed)
+    path: DeployPath = "full"  # none: nothing changed
     reason: str = ""  # why this path: "only code changed", "tether.yaml changed", ...
     functions: tuple[str, ...] = ()  # functions whose code Tether updated directly
     patched: str = ""  # quick path: "local" or "remote" (where the code zip was patched)

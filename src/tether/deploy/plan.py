@@ -15,7 +15,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from tether.cloud import Cloud
 from tether.deploy.data import DATA_TYPES, bucket_exists, holds_data
@@ -23,6 +23,10 @@ from tether.deploy.stack import DeployedStack, owner_resource, owner_words
 from tether.errors import TetherError
 from tether.model import Project
 from tether.words import count
+
+ChangeAction = Literal["add", "modify", "replace", "remove"]
+RiskAction = Literal["remove", "replace"]
+Decision = Literal["blocked", "delete", "retain", "external", "empty"]
 
 # Properties whose change makes CloudFormation replace the resource (a new physical resource).
 REPLACED_BY = {
@@ -51,7 +55,7 @@ REPLACED_BY = {
 
 @dataclass(frozen=True)
 class Change:
-    action: str  # add | modify | replace | remove
+    action: ChangeAction
     logical_id: str
     resource_type: str
     owner: str  # in the user's words: "bucket uploads", "trigger work -> worker"
@@ -74,8 +78,8 @@ class DataRisk:
     logical_id: str
     physical_id: str
     holds: str  # "holds objects", "holds 3 messages"
-    action: str  # remove | replace
-    decision: str  # blocked | delete | retain | external | empty (held nothing when planned)
+    action: RiskAction
+    decision: Decision  # empty: it held nothing when planned
 
     def describe(self) -> str:
         what = {"remove": "removed", "replace": "replaced"}[self.action]
@@ -240,7 +244,7 @@ def _compare(
         if settings == {k: v for k, v in after.items() if k != "Properties"}:
             return None
         reasons = ["settings"]
-    action = "replace" if REPLACED_BY.get(kind, set()) & set(changed) else "modify"
+    action: ChangeAction = "replace" if REPLACED_BY.get(kind, set()) & set(changed) else "modify"
     return Change(action, logical_id, kind, owner, ", ".join(reasons))
 
 
@@ -302,6 +306,7 @@ def _data_risks(
         # A Retain that Tether set for a deploy that then failed is not the user's choice.
         chosen_retain = policy == "Retain" and not kept_by_tether(before)
         now = project.resources.get(name)
+        decision: Decision
         if holds is None:
             if chosen_retain:
                 continue  # kept in the account, and empty: nothing to decide

@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from tether.build.code import BUILD_DIR
 from tether.build.limits import Part, check_unzipped, zip_sizes
@@ -47,6 +47,8 @@ from tether.deploy.remote_patch import (
 from tether.deploy.state import StageState, function_code
 from tether.errors import TetherError
 from tether.model import Project
+
+Patched = Literal["local", "remote"]
 
 
 class QuickRefused(Exception):
@@ -73,7 +75,7 @@ class QuickResult:
     code_key: str
     uploaded_bytes: int
     seconds: float
-    patched: str = "local"  # local | remote: where the code zip was patched
+    patched: Patched = "local"  # where the code zip was patched
     sent_bytes: int = 0  # bytes sent for the code: the zip, or the delta and the invoke payload
     failures: dict[str, str] = field(default_factory=dict)  # function -> why its update failed
 
@@ -177,7 +179,7 @@ def quick_deploy(
         stale=sorted(failures),
     )
     seconds = time.monotonic() - started
-    where = "local" if remote is None else "remote"
+    where: Patched = "local" if remote is None else "remote"
     result = QuickResult(plan, key, uploaded, seconds, where, sent, failures)
     return result, new_state
 

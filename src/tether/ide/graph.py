@@ -14,9 +14,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from tether.model import Project
+
+NodeKind = Literal["function", "resource"]
+EdgeKind = Literal["trigger", "operation"]
 
 NODE_W, NODE_H = 160, 44
 ROW_GAP, COLUMN_GAP, MARGIN = 24, 190, 20
@@ -29,7 +32,7 @@ Point = tuple[float, float]
 @dataclass
 class _Node:
     id: str
-    kind: str  # function | resource
+    kind: NodeKind
     type: str
     label: str
     column: int  # 0, 1, 2; -1 for the dustbin
@@ -97,7 +100,7 @@ class _Edge:
     id: str
     source_node: str
     target_node: str
-    kind: str  # trigger | operation
+    kind: EdgeKind
     label: str
     sources: list[dict[str, Any]]
 

@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from tether.errors import Problem
 from tether.model import naming
 from tether.model.naming import pascal, upper_snake
+
+StartingPosition = Literal["latest", "trim_horizon"]
+Origin = Literal["declared", "code"]
 
 
 @dataclass(frozen=True)
@@ -199,7 +202,7 @@ class QueueTrigger(Trigger):
 @dataclass(frozen=True, kw_only=True)
 class StreamTrigger(Trigger):
     kind: ClassVar[str] = "dynamodb-stream"
-    starting_position: str = "latest"  # latest | trim_horizon
+    starting_position: StartingPosition = "latest"
     batch_size: int = 100
     batch_window: int = 0
 
@@ -244,7 +247,7 @@ class Operation:
     resource: str
     actions: tuple[str, ...]
     location: Location
-    origin: str = "declared"  # declared | code
+    origin: Origin = "declared"  # code: found by analysis
 
 
 # --- functions and the project -----------------------------------------------------------

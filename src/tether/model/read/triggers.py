@@ -203,8 +203,9 @@ def _stream_trigger(table: Table, node: Node, timeout: int) -> StreamTrigger | N
     return StreamTrigger(
         resource=table.name,
         location=node.location(),
-        starting_position=node.choice("starting_position", STARTING_POSITIONS, "latest")
-        or "latest",
+        starting_position="trim_horizon"
+        if node.choice("starting_position", STARTING_POSITIONS, "latest") == "trim_horizon"
+        else "latest",
         batch_size=node.integer("batch_size", low=1, high=10000, default=100, unit="records"),
         batch_window=node.integer("batch_window", low=0, high=300, default=0, unit="seconds"),
     )

@@ -1,6 +1,6 @@
 """The broken project corpus: what a user is told about each kind of mistake in a project.
 
-Each directory under tests/corpus/broken is a small project with one mistake (a few cases have
+Each directory under tests/model/corpus/broken is a small project with one mistake (a few cases have
 several). Header comments of its tether.yaml say what `load_project` must report:
 
     # expect: <line>: <message substring>            an error in tether.yaml on that line
@@ -23,7 +23,7 @@ from tether import ProjectError, load_project
 from tether.errors import Problem
 
 REPO = Path(__file__).resolve().parents[2]
-CORPUS = REPO / "tests" / "corpus" / "broken"
+CORPUS = REPO / "tests" / "model" / "corpus" / "broken"
 EXAMPLE = REPO / "examples" / "photos"
 CASES = sorted(p for p in CORPUS.iterdir() if (p / "tether.yaml").is_file())
 _EXPECT = re.compile(r"^# expect: (?:(?P<file>[^\s:]+\.py):)?(?P<line>\d+): (?P<text>.+)$")
