@@ -65,27 +65,58 @@ def local_session(home: Path | None = None, region: str = "us-east-1") -> Any:
     )
 
 
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 @contextlib.contextmanager
-def running_local_cloud(home: Path) -> Iterator[str]:
-    """A real local cloud on a free port with `home` as TETHER_HOME (set for this process while
-    it runs, so Tether's own clients find it); yields its endpoint. The session fixtures of the
-    test folders that need one are built on this."""
+def started_local_cloud(home: Path, env: dict[str, str] | None = None) -> Iterator[Any]:
+    """The one way tests start a local cloud: a real server process on a free port with `home`
+    as its TETHER_HOME and `env` in its environment (both set in this process only while it
+    starts and stops); yields its LocalCloud. Every test folder's session fixture uses it."""
     from tether.localcloud import process
 
-    previous = os.environ.get("TETHER_HOME")
-    os.environ["TETHER_HOME"] = str(home)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    cloud = process.start(port)
+    variables = {"TETHER_HOME": str(home), **(env or {})}
+
+    @contextlib.contextmanager
+    def environment() -> Iterator[None]:
+        saved = {name: os.environ.get(name) for name in variables}
+        os.environ.update(variables)
+        try:
+            yield
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+
+    with environment():
+        cloud = process.start(free_port())
     try:
-        yield cloud.endpoint
+        yield cloud
     finally:
-        process.stop()
-        if previous is None:
-            os.environ.pop("TETHER_HOME", None)
-        else:
-            os.environ["TETHER_HOME"] = previous
+        with environment():
+            process.stop()
+
+
+@contextlib.contextmanager
+def running_local_cloud(home: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`started_local_cloud`, with `home` as TETHER_HOME of this process for as long as it runs
+    (so Tether's own clients find it); yields its endpoint."""
+    previous = os.environ.get("TETHER_HOME")
+    with started_local_cloud(home, env) as cloud:
+        os.environ["TETHER_HOME"] = str(home)
+        try:
+            yield str(cloud.endpoint)
+        finally:
+            if previous is None:
+                os.environ.pop("TETHER_HOME", None)
+            else:
+                os.environ["TETHER_HOME"] = previous
 
 
 @contextlib.contextmanager

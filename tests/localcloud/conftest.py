@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from botocore.config import Config
 
-from tests.helpers import local_session
-from tests.localcloud.helpers import REGION, Client, free_port, unique
-from tether.localcloud import LocalCloud, process
+from tests.helpers import local_session, started_local_cloud
+from tests.localcloud.helpers import REGION, Client, unique
+from tether.localcloud import LocalCloud
 
 
 @pytest.fixture(scope="session")
@@ -27,16 +27,8 @@ def cloud_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def cloud(cloud_home: Path) -> Iterator[LocalCloud]:
-    home = cloud_home
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("TETHER_HOME", str(home))
-        started = process.start(free_port())
-    try:
+    with started_local_cloud(cloud_home) as started:
         yield started
-    finally:
-        with pytest.MonkeyPatch.context() as env:
-            env.setenv("TETHER_HOME", str(home))
-            process.stop()
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -12,12 +11,6 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's default account
 
 Client = Callable[[str], Any]
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def unique(stem: str) -> str:

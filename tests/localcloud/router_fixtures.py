@@ -19,9 +19,9 @@ from urllib.parse import urlsplit
 import pytest
 from botocore.config import Config
 
-from tests.helpers import local_session
-from tests.localcloud.helpers import REGION, free_port
-from tether.localcloud import LocalCloud, client, home_credentials, process
+from tests.helpers import local_session, started_local_cloud
+from tests.localcloud.helpers import REGION
+from tether.localcloud import LocalCloud, client, home_credentials
 
 CLOCK_SPEED = 60
 
@@ -47,16 +47,8 @@ class HookedCloud:
 @pytest.fixture(scope="session")
 def hooked_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HookedCloud]:
     home = tmp_path_factory.mktemp("tether-home-hooked")
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("TETHER_HOME", str(home))
-        env.setenv("TETHER_TEST_CLOCK_SPEED", str(CLOCK_SPEED))
-        started = process.start(free_port())
-    try:
+    with started_local_cloud(home, {"TETHER_TEST_CLOCK_SPEED": str(CLOCK_SPEED)}) as started:
         yield HookedCloud(started, home)
-    finally:
-        with pytest.MonkeyPatch.context() as env:
-            env.setenv("TETHER_HOME", str(home))
-            process.stop()
 
 
 def request_json(url: str, method: str = "GET", *, home: Path | None = None) -> tuple[int, Any]:

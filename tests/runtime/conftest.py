@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import started_local_cloud
 from tests.localcloud.conftest import aws  # noqa: F401  (boto3 clients of `cloud`)
-from tests.localcloud.helpers import free_port
 from tests.runtime.helpers import LEAKED_ENV
-from tether.localcloud import LocalCloud, process
+from tether.localcloud import LocalCloud
 from tether.runtime import interpreters, sdk
 
 
@@ -38,17 +38,8 @@ def cloud(runtime_home: Path) -> Iterator[LocalCloud]:
     found = interpreters.find("python3.12")
     if found is not None and not found.own:
         sdk.warm(sdk.directory(runtime_home), found.path, found.version_info)
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("TETHER_HOME", str(runtime_home))
-        for name, value in LEAKED_ENV.items():
-            env.setenv(name, value)
-        started = process.start(free_port())
-    try:
+    with started_local_cloud(runtime_home, dict(LEAKED_ENV)) as started:
         yield started
-    finally:
-        with pytest.MonkeyPatch.context() as env:
-            env.setenv("TETHER_HOME", str(runtime_home))
-            process.stop()
 
 
 @pytest.fixture(autouse=True)
