@@ -46,9 +46,10 @@ lint: $(STAMP)
 test: $(STAMP) bundle chromium lint
 	$(BIN)/pytest -n 2 -q
 
-# Everything but the tests that need a local cloud or cfn-lint: the edit-test loop's tier.
+# Everything but the tests that need a local cloud, cfn-lint or a package registry: the
+# edit-test loop's tier.
 test-fast: $(STAMP)
-	$(BIN)/pytest -n 2 -q -m "not cloud and not lint"
+	$(BIN)/pytest -n 2 -q -m "not cloud and not lint and not network"
 
 bench: $(STAMP)
 	$(BIN)/python bench/synth.py

@@ -22,13 +22,30 @@ CLOUD_FOLDERS = frozenset({"functional", "browser", "runtime"})
 TESTS = os.path.dirname(os.path.abspath(__file__))
 
 
+# Calls that start a local cloud process (or run a command that does) from a test module.
+CLOUD_CALLS = ("started_local_cloud(", "running_local_cloud(", "process.start(", "ensure_running(")
+
+
+def _starts_a_cloud(path: str, known: dict[str, bool]) -> bool:
+    if path not in known:
+        with open(path, encoding="utf-8") as source:
+            text = source.read()
+        known[path] = any(call in text for call in CLOUD_CALLS)
+    return known[path]
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     from tether.synth.lint import lint
 
+    known: dict[str, bool] = {}
     for item in items:
         folder = os.path.relpath(str(item.path), TESTS).split(os.sep)[0]
         fixtures = set(getattr(item, "fixturenames", ()))
-        if fixtures & CLOUD_FIXTURES or folder in CLOUD_FOLDERS:
+        if (
+            fixtures & CLOUD_FIXTURES
+            or folder in CLOUD_FOLDERS
+            or _starts_a_cloud(str(item.path), known)
+        ):
             item.add_marker(pytest.mark.cloud)
         module = getattr(item, "module", None)
         if module is not None and any(v is lint for v in vars(module).values()):

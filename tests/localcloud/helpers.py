@@ -7,6 +7,9 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+# one way to pick a port for every test folder, re-exported for the local cloud's tests
+from tests.helpers import free_port as free_port
+
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's default account
 
