@@ -21,6 +21,7 @@ from pathlib import Path
 
 from tether.errors import ProjectError
 from tether.model import limits, rules
+from tether.model.fastyaml import YamlReader, read
 from tether.model.project import Project
 from tether.model.read.cross_checks import check_project, unused_warnings
 from tether.model.read.cursor import TOP, Node, Problems
@@ -43,7 +44,7 @@ from tether.model.read.triggers import (
     STARTING_POSITIONS,
     TRIGGER_KEYS,
 )
-from tether.model.yamlfile import YamlSyntaxError, describe, parse
+from tether.model.yamlfile import YamlSyntaxError, describe
 
 __all__ = [
     "COMMON_RESOURCE_KEYS",
@@ -69,25 +70,31 @@ PROJECT_FILE = "tether.yaml"
 TOP_KEYS = ("name", "runtime", "region", "description", "resources", "functions")
 
 
-def read_project_file(path: Path | str, *, overlay: Mapping[str, str] | None = None) -> Project:
+def read_project_file(
+    path: Path | str,
+    *,
+    overlay: Mapping[str, str] | None = None,
+    yaml_reader: YamlReader = "fast",
+) -> Project:
     """Read the project at `path` (its directory or its tether.yaml); raise ProjectError.
     `overlay` maps project-relative paths to texts read instead of those files. The operations
-    the code performs are not looked for: `tether.load_project` adds them."""
+    the code performs are not looked for: `tether.load_project` adds them. `yaml_reader` only
+    changes the speed (see `tether.model.fastyaml`)."""
     path = Path(path)
     root, file = (path.parent, path.name) if path.is_file() else (path, PROJECT_FILE)
     problems = Problems(file)
-    project = _read(ProjectFiles(root.resolve(), file, overlay or {}), problems)
+    project = _read(ProjectFiles(root.resolve(), file, overlay or {}), problems, yaml_reader)
     if project is None or problems.has_errors():
         raise ProjectError(problems.found)
     return project
 
 
-def _read(files: ProjectFiles, problems: Problems) -> Project | None:
+def _read(files: ProjectFiles, problems: Problems, yaml_reader: YamlReader) -> Project | None:
     text = files.project_text(problems)
     if text is None:
         return None
     try:
-        doc = parse(text)
+        doc = read(text, yaml_reader)
     except YamlSyntaxError as exc:
         problems.report(exc.pos, exc.message, exc.hint)
         return None
