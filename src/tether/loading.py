@@ -8,6 +8,11 @@ one ProjectError; warnings ride along on `project.warnings`.
 
 `overlay` (project-relative path -> text) is read instead of those files, by both stages: the
 IDE checks what is in its editor before it is saved, without writing it anywhere.
+
+The analysis keeps its results in the project's cache (`tether.analysis.for_project`: in
+memory for the process, on disk under .tether/cache/analysis/), so the IDE and `tether dev`
+re-analyse only the functions an edit touched, and each CLI command reuses the last one's
+results. What an overlay's text gives stays in memory; `cache` replaces the project's cache.
 """
 
 from __future__ import annotations
@@ -16,20 +21,28 @@ import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 
-from tether.analysis import analyse, with_code_operations
+from tether.analysis import AnalysisCache, analyse, for_project, with_code_operations
 from tether.analysis.imports import overlaid
 from tether.errors import ProjectError
 from tether.model import Project, read_project_file
+from tether.model.fastyaml import YamlReader
 from tether.model.loader import unused_warnings
 
 
-def load(path: Path | str, *, overlay: Mapping[str, str] | None = None) -> Project:
-    project = read_project_file(path, overlay=overlay)
+def load(
+    path: Path | str,
+    *,
+    overlay: Mapping[str, str] | None = None,
+    yaml_reader: YamlReader = "fast",
+    cache: AnalysisCache | None = None,
+) -> Project:
+    project = read_project_file(path, overlay=overlay, yaml_reader=yaml_reader)
+    cache = cache if cache is not None else for_project(project.root)
     if overlay:
         with overlaid(project.root, overlay):
-            analysis = analyse(project)
+            analysis = analyse(project, cache=cache)
     else:
-        analysis = analyse(project)
+        analysis = analyse(project, cache=cache)
     stale = set(unused_warnings(project))
     warnings = [w for w in project.warnings if w not in stale]
     if analysis.errors:

@@ -102,6 +102,11 @@ def _data() -> dict[str, Any]:
     return data
 
 
+def botocore_version() -> str:
+    """The botocore version the data was generated from."""
+    return str(_data()["botocore"])
+
+
 def _returned(raw: dict[str, Any] | None) -> Returned | None:
     if raw is None:
         return None

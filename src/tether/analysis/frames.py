@@ -355,7 +355,7 @@ class Frame:
 
     def s_ImportFrom(self, node: ast.ImportFrom) -> None:
         program = self.program
-        source = program.index.source_of(node, self.module.source)
+        source = program.index.source_of(node.level, node.module, self.module.source)
         if source is not None:
             for part in _prefixes(source):
                 program.run_module(part)

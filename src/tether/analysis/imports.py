@@ -9,17 +9,26 @@ library, third-party packages, vendored packages that carry a *.dist-info) is ou
 
 Inside an `overlaid(root, texts)` block the index reads those files' texts (the IDE's unsaved
 editor buffers) instead of the disk; outside one it reads only the disk.
+
+An index is one analysis's snapshot of the project's files: each is read once, its summary
+(imports, syntax error) comes from sources.py by its text's digest, and its syntax tree is
+parsed only when the interpreter asks. Every question the index answers about the files (which
+file a module name is, whether a folder is a package, which text a module has) is a `Probe`;
+`tracing()` collects them, so a kept result (cache.py) is checked by asking them again.
 """
 
 from __future__ import annotations
 
 import ast
 import contextlib
-import hashlib
+import os
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal
+
+from tether.analysis.sources import ParseError, Sources, Summary, Text
 
 # Never analysed as project code, even if a copy sits in the project root.
 EXTERNAL_ROOTS = frozenset(
@@ -29,19 +38,33 @@ EXTERNAL_ROOTS = frozenset(
 
 @dataclass
 class SourceModule:
-    """One parsed project file."""
+    """One project file, read (its syntax tree is parsed when first asked for)."""
 
     name: str  # dotted: app.util; a package is named after its folder
     file: str  # project-relative, posix: app/util.py
     is_package: bool
-    tree: ast.Module | None  # None when the file does not parse
-    error: tuple[int, int, str] | None = None  # (line, column, message) of a syntax error
+    path: str = field(repr=False)  # where the index found it
+    text: Text = field(repr=False)
+    summary: Summary = field(repr=False)
     imports: set[str] = field(default_factory=set)  # project modules it imports (dotted)
 
     @property
     def package(self) -> str:
         """The package that relative imports start from."""
         return self.name if self.is_package else self.name.rpartition(".")[0]
+
+    @property
+    def error(self) -> ParseError | None:
+        """(line, column, message) of a syntax error, or why the file cannot be read."""
+        return self.summary.error
+
+
+# What the index was asked while analysing one group of functions, and what it answered: a
+# kept result holds while the same questions get the same answers (see `ModuleIndex.answer`).
+ProbeKind = Literal["file", "folder", "module"]
+PROBE_KINDS: tuple[ProbeKind, ...] = ("file", "folder", "module")
+Probe = tuple[ProbeKind, str]  # and a dotted module name
+Answer = Any  # JSON data: file -> None or is_package; folder -> bool; module -> [file, digest]
 
 
 # Absolute path -> text, for the block of `overlaid`: a context variable because `analyse`'s
@@ -62,42 +85,92 @@ def overlaid(root: Path, texts: Mapping[str, str]) -> Iterator[None]:
 
 
 class ModuleIndex:
-    """Finds, parses and caches the project's modules, and the edges between them."""
+    """Finds and reads the project's modules, and the edges between them, for one analysis
+    (a snapshot: each file is read once). Every question it answers about the project's files
+    is a `Probe`; inside `tracing()` the probes asked are collected."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, sources: Sources) -> None:
         self.root = root.resolve()
+        self._root = str(self.root)
+        self._reals: dict[str, str] = {}
+        self.sources = sources
         self._overlay: Mapping[str, str] = _OVERLAY.get() or {}
         self.modules: dict[str, SourceModule] = {}
-        self._paths: dict[str, tuple[Path, bool] | None] = {}
+        self._paths: dict[str, tuple[str, bool] | None] = {}
         self._dirs: dict[str, bool] = {}
         self._vendored: dict[str, bool] = {}
+        self._probes: set[Probe] | None = None
+
+    @property
+    def overlaid(self) -> bool:
+        """Whether some file is read from an editor's buffer instead of the disk."""
+        return bool(self._overlay)
+
+    # --- what analysis asked ---------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def tracing(self) -> Iterator[set[Probe]]:
+        """Collect the probes asked within the block into the set it yields."""
+        outer, self._probes = self._probes, set()
+        try:
+            yield self._probes
+        finally:
+            inner, self._probes = self._probes, outer
+            if outer is not None:
+                outer.update(inner)
+
+    def answer(self, probe: Probe) -> Answer:
+        """The answer this snapshot of the project gives to `probe`, as JSON data."""
+        kind, name = probe
+        if kind == "file":
+            located = self._locate(name)
+            return None if located is None else located[1]
+        if kind == "folder":
+            return self.is_namespace(name)
+        module = self.load(name)
+        return None if module is None else [module.file, module.text.digest]
+
+    def answers(self, probes: set[Probe]) -> dict[Probe, Answer]:
+        return {probe: self.answer(probe) for probe in probes}
 
     # --- finding files -------------------------------------------------------------------
 
-    def _locate(self, name: str) -> tuple[Path, bool] | None:
+    def _locate(self, name: str) -> tuple[str, bool] | None:
         """The file of module `name` and whether it is a package, or None."""
+        if self._probes is not None:
+            self._probes.add(("file", name))
         if name in self._paths:
             return self._paths[name]
-        found: tuple[Path, bool] | None = None
+        found: tuple[str, bool] | None = None
         top = name.partition(".")[0]
         if name and top not in EXTERNAL_ROOTS and not self._is_vendored(top):
-            base = self.root.joinpath(*name.split("."))
+            base = os.path.join(self._root, *name.split("."))
             for path, is_package in (
-                (base.with_suffix(".py"), False),
-                (base / "__init__.py", True),
+                (base + ".py", False),
+                (os.path.join(base, "__init__.py"), True),
             ):
-                if (str(path) in self._overlay or path.is_file()) and self._inside(path):
+                if (path in self._overlay or os.path.isfile(path)) and self._inside(path):
                     found = (path, is_package)
                     break
         self._paths[name] = found
         return found
 
-    def _inside(self, path: Path) -> bool:
-        try:
-            path.resolve().relative_to(self.root)
-        except ValueError:
-            return False
-        return True
+    def _inside(self, path: str) -> bool:
+        real = self._real(path)
+        return real == self._root or real.startswith(self._root + os.sep)
+
+    def _real(self, path: str) -> str:
+        """os.path.realpath, keeping each folder's answer: most files are not links, and a
+        module's file is then its folder's real path and its name."""
+        found = self._reals.get(path)
+        if found is None:
+            parent, name = os.path.split(path)
+            if not name or parent == path or os.path.islink(path):
+                found = os.path.realpath(path)
+            else:
+                found = os.path.join(self._real(parent), name)
+            self._reals[path] = found
+        return found
 
     def _is_vendored(self, top: str) -> bool:
         """A package installed into the project folder (pip install -t .) is not our code."""
@@ -109,14 +182,16 @@ class ModuleIndex:
 
     def is_namespace(self, name: str) -> bool:
         """A folder of the project without __init__.py that holds modules."""
+        if self._probes is not None:
+            self._probes.add(("folder", name))
         if name not in self._dirs:
             top = name.partition(".")[0]
-            path = self.root.joinpath(*name.split("."))
+            path = os.path.join(self._root, *name.split("."))
             self._dirs[name] = (
                 bool(name)
                 and top not in EXTERNAL_ROOTS
                 and not self._is_vendored(top)
-                and path.is_dir()
+                and os.path.isdir(path)
                 and self._inside(path)
             )
         return self._dirs[name]
@@ -125,21 +200,27 @@ class ModuleIndex:
         return self._locate(name) is not None or self.is_namespace(name)
 
     def load(self, name: str) -> SourceModule | None:
-        """Parse module `name` once; None if it is not a file of the project."""
+        """Read module `name` once; None if it is not a file of the project."""
+        if self._probes is not None:
+            self._probes.add(("module", name))
         if name in self.modules:
             return self.modules[name]
         located = self._locate(name)
         if located is None:
             return None
         path, is_package = located
-        rel = path.resolve().relative_to(self.root).as_posix()
-        text = self._overlay.get(str(path))
-        tree, error = parse(path, rel) if text is None else parse_text(text, rel)
-        module = SourceModule(name=name, file=rel, is_package=is_package, tree=tree, error=error)
+        rel = self._real(path)[len(self._root) + 1 :].replace(os.sep, "/")
+        overlay = self._overlay.get(path)
+        text = Text.of_file(path) if overlay is None else Text.of_overlay(overlay)
+        summary = self.sources.summary(path, text, rel)
+        module = SourceModule(name, rel, is_package, path, text, summary)
         self.modules[name] = module
-        if tree is not None:
-            module.imports = set(self._imports_of(module, tree))
+        module.imports = set(self._imports_of(module))
         return module
+
+    def tree(self, module: SourceModule) -> ast.Module | None:
+        """The module's syntax tree, None when it has none (see `module.error`)."""
+        return self.sources.tree(module.path, module.text, module.file)
 
     # --- resolving import statements -----------------------------------------------------
 
@@ -163,12 +244,13 @@ class ModuleIndex:
             base.append(name)
         return ".".join(base)
 
-    def source_of(self, node: ast.ImportFrom, importer: SourceModule) -> str | None:
-        """The project module a `from ... import` statement reads names from, or None."""
-        if node.level:
-            target = self.relative(node.level, node.module, importer)
+    def source_of(self, level: int, name: str | None, importer: SourceModule) -> str | None:
+        """The project module `from <level dots><name> import ...` reads names from, or
+        None."""
+        if level:
+            target = self.relative(level, name, importer)
             return target if target is not None and self.exists(target) else None
-        return self.absolute(node.module, importer) if node.module else None
+        return self.absolute(name, importer) if name else None
 
     def _with_parents(self, name: str) -> Iterator[str]:
         """`a.b.c` -> a, a.b, a.b.c: importing a submodule runs its packages' __init__ too."""
@@ -176,21 +258,20 @@ class ModuleIndex:
         for i in range(1, len(parts) + 1):
             yield ".".join(parts[:i])
 
-    def _imports_of(self, module: SourceModule, tree: ast.Module) -> Iterator[str]:
-        for node in _statements(tree):
-            if isinstance(node, ast.Import):
-                for alias in node.names:
-                    target = self.absolute(alias.name, module)
-                    if target is not None:
-                        yield from self._with_parents(target)
-            elif isinstance(node, ast.ImportFrom):
-                source = self.source_of(node, module)
-                if source is None:
-                    continue
-                yield from self._with_parents(source)
-                for alias in node.names:
-                    if alias.name != "*" and self.exists(f"{source}.{alias.name}"):
-                        yield f"{source}.{alias.name}"
+    def _imports_of(self, module: SourceModule) -> Iterator[str]:
+        for statement in module.summary.imports:
+            if statement.names is None:
+                target = self.absolute(statement.module, module)
+                if target is not None:
+                    yield from self._with_parents(target)
+                continue
+            source = self.source_of(statement.level, statement.module or None, module)
+            if source is None:
+                continue
+            yield from self._with_parents(source)
+            for alias in statement.names:
+                if alias != "*" and self.exists(f"{source}.{alias}"):
+                    yield f"{source}.{alias}"
         if module.name.count("."):
             yield from self._with_parents(module.name.rpartition(".")[0])
 
@@ -212,68 +293,7 @@ class ModuleIndex:
         return list(seen.values())
 
 
-# Syntax trees by file path, with the digest of the bytes they were parsed from: a tree is
-# reused only for the same bytes, so an edit (however quick, whatever its size) is parsed
-# again. Reading a file is cheap next to parsing it. One entry per file, for the process's life.
-_PARSED: dict[str, tuple[bytes, ast.Module | None, tuple[int, int, str] | None]] = {}
-
-
-def parse(path: Path, rel: str) -> tuple[ast.Module | None, tuple[int, int, str] | None]:
-    """The file's syntax tree (or its syntax error), parsed again only when its bytes changed:
-    re-analysing after a one-file edit parses one file."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return None, (1, 1, f"cannot read the file: {exc}")
-    digest = hashlib.blake2b(data, digest_size=16).digest()
-    key = str(path)
-    cached = _PARSED.get(key)
-    if cached is not None and cached[0] == digest:
-        return cached[1], cached[2]
-    tree: ast.Module | None = None
-    error: tuple[int, int, str] | None = None
-    try:
-        tree = ast.parse(data, filename=rel)
-    except SyntaxError as exc:
-        error = (exc.lineno or 1, exc.offset or 1, f"syntax error: {exc.msg}")
-    except ValueError as exc:
-        error = (1, 1, f"cannot read the file: {exc}")
-    except (RecursionError, MemoryError):
-        error = (1, 1, "the code is nested too deeply for Python to parse")
-    _PARSED[key] = (digest, tree, error)
-    return tree, error
-
-
-def parse_text(text: str, rel: str) -> tuple[ast.Module | None, tuple[int, int, str] | None]:
-    """Like `parse`, for a text that is not on disk (never cached: it changes as the user types)."""
-    try:
-        return ast.parse(text, filename=rel), None
-    except SyntaxError as exc:
-        return None, (exc.lineno or 1, exc.offset or 1, f"syntax error: {exc.msg}")
-    except ValueError as exc:
-        return None, (1, 1, f"cannot read the file: {exc}")
-    except (RecursionError, MemoryError):
-        return None, (1, 1, "the code is nested too deeply for Python to parse")
-
-
 def handler_module(handler: str) -> str:
     """`app/resize.handler` -> `app.resize` (the dotted module Lambda imports)."""
     module = handler.rpartition(".")[0]
     return module.replace("/", ".") if "/" in module else module
-
-
-def _statements(tree: ast.Module) -> Iterator[ast.stmt]:
-    """Every statement, nested ones included (imports are statements: no need to visit the
-    expressions, which are most of a file's nodes)."""
-    stack: list[ast.stmt] = list(reversed(tree.body))
-    while stack:
-        node = stack.pop()
-        yield node
-        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
-            children = getattr(node, name, None)
-            if children:
-                for child in reversed(children):
-                    if isinstance(child, ast.stmt):
-                        stack.append(child)
-                    else:  # except handlers and match cases hold statements
-                        stack.extend(reversed(getattr(child, "body", [])))

@@ -1,4 +1,5 @@
-"""The abstract interpreter's program: every module of the analysed closures, read once.
+"""The abstract interpreter's program: the modules of one import closure, read once (groups.py
+gives each group of functions sharing a closure a program of its own).
 
 Phase 1 runs each module's top-level code (and class bodies) in import order; phase 2 reads
 every function body once, with its arguments as `Param` values and `self` as an instance of its
@@ -67,7 +68,7 @@ from tether.analysis.values import (
 
 
 class Program:
-    """Every module of the analysed closures, read once, and what they record."""
+    """Every module of one closure, read once, and what they record."""
 
     def __init__(self, index: ModuleIndex) -> None:
         self.index = index
@@ -112,11 +113,12 @@ class Program:
             if source is None:
                 return None
             state = self.modules[name] = ModuleState(source)
-        if state.state == 0 and state.source.tree is not None:
+        tree = self.index.tree(state.source) if state.state == 0 else None
+        if tree is not None:
             state.state = 1
             frame = Frame(self, state, None, None, state.env, record=True)
             try:
-                frame.block(state.source.tree.body)
+                frame.block(tree.body)
             except RecursionError:
                 self.too_deep.add(name)
             state.state = 2

@@ -604,12 +604,12 @@ class FunctionResolver:
 
 @dataclass(frozen=True)
 class Shared:
-    """What every function's resolver needs to know about the whole program."""
+    """What the resolver of each function of a group needs to know about its program."""
 
     handler_defs: dict[str, frozenset[int]]  # function name -> its handler's defs
     # Functions whose handler is not only functions of the project: they may run everything.
     opaque_handlers: frozenset[str]
-    called: frozenset[int]  # defs some module of the project calls
+    called: frozenset[int]  # defs some module of the closure calls
     reach: Reach
     graph: CallGraph
     requests: dict[Site, tuple[Request, ...]] = field(default_factory=dict)  # per site, if fixed
