@@ -12,6 +12,9 @@ Before a request reaches moto, `authorize.Authorizer` decides for the ones a fun
 (the home's credentials have full access): a denied one gets AWS's access-denied error and moto
 never sees it.
 
+Which of moto's services a host name leads to is looked up once per host (moto looks it up
+for every request, holding the lock all requests share).
+
 What moto cannot answer (an operation it does not implement, or its own failure) reaches the
 client as AWS's `NotImplemented` error in the shape its SDK parses, not as an HTML page.
 
@@ -33,12 +36,14 @@ from tether.localcloud.endpoint import DEFAULT_REGION
 from tether.localcloud.gate import SIGNED_SERVICE, error_response, protocol_of
 
 log = logging.getLogger("tether.localcloud")
+KNOWN_HOSTS = 1024  # service hosts whose backend is remembered (services x regions in use)
 
 
 class SignedServiceDispatcher(DomainDispatcherApplication):
     def __init__(self, create_app: Any, authorizer: Authorizer | None = None) -> None:
         super().__init__(create_app)
         self.authorizer = Authorizer.from_environment() if authorizer is None else authorizer
+        self._backends: dict[str | None, Any] = {}
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
@@ -72,6 +77,19 @@ class SignedServiceDispatcher(DomainDispatcherApplication):
         if close is not None:
             close()
         return not_implemented(environ, start_response, missing=False)
+
+    def get_backend_for_host(self, host: str | None) -> Any:
+        """moto's answer, remembered: it lists moto's package folder and tries every service's
+        URL patterns for each request (about 1.5 ms, under the dispatcher's lock, so every
+        request waits for it), and the answer depends on the host alone. moto calls this
+        holding `self.lock`; hosts are made from verified service and region names, and at
+        most `KNOWN_HOSTS` are kept."""
+        if host in self._backends:
+            return self._backends[host]
+        backend = super().get_backend_for_host(host)
+        if len(self._backends) < KNOWN_HOSTS:
+            self._backends[host] = backend
+        return backend
 
     def infer_service_region_host(self, environ: dict[str, Any], path: str) -> str | None:
         signed = environ.get(SIGNED_SERVICE)

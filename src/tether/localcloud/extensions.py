@@ -13,6 +13,7 @@ from tether.localcloud.cloudformation import (
     deletion_policy,
     rollback,
     stack_lock,
+    template_parse,
 )
 from tether.localcloud.dynamodb import dynamodb_stand_in, dynamodb_table
 from tether.localcloud.http import apigatewayv2, http_router
@@ -50,6 +51,7 @@ MODULES = (
     log_group,
     lambda_event_source_mapping,
     # the stack engine (`cloudformation/engine.py`) runs create, update and delete
+    template_parse,  # templates read once per request, JSON as JSON
     rollback,
     deletion_policy,
     stack_lock,

@@ -17,7 +17,8 @@ on its own port, from N + 1) and the scheduler (`scheduler`: schedule rules fire
 Every request passes the `gate` first: loopback `Host` with this server's port, no foreign
 `Origin`, no CORS, a body of at most 1 GiB, and a signature made with the credentials of this
 TETHER_HOME (`credentials`; only the health check is open). It listens on loopback only, with
-a listen backlog sized for bursts of concurrent clients (`LISTEN_BACKLOG`).
+a listen backlog sized for bursts of concurrent clients (`LISTEN_BACKLOG`), TCP_NODELAY on each
+connection, and each request (werkzeug closes the connection after one) on a reused thread.
 
 This module imports moto only when the server runs.
 """
@@ -138,6 +139,7 @@ def serve(
     from tether.localcloud.gate import BoundedDechunkedInput, Gate, max_body
     from tether.localcloud.home import tether_home
     from tether.localcloud.http import router
+    from tether.localcloud.http.router_threads import ReusedThreads
     from tether.localcloud.origins import AllowedOrigins
     from tether.localcloud.scheduler import scheduler
     from tether.localcloud.scheduler.scheduler_http import with_schedules
@@ -167,14 +169,22 @@ def serve(
     )
 
     class RequestHandler(MotoRequestHandler):
+        disable_nagle_algorithm = True  # TCP_NODELAY: werkzeug sends headers and body apart
+
         def make_environ(self) -> dict[str, Any]:
             environ: dict[str, Any] = super().make_environ()
             if isinstance(environ.get("wsgi.input"), DechunkedInput):
                 environ["wsgi.input"] = BoundedDechunkedInput(self.rfile, limit)
             return environ
 
+    connections = ReusedThreads("local-cloud-request")
+
     class Server(ThreadedWSGIServer):
         request_queue_size = LISTEN_BACKLOG
+
+        def process_request(self, request: Any, client_address: Any) -> None:
+            # werkzeug closes every connection after one answer: a thread per request, reused
+            connections.run(lambda: self.process_request_thread(request, client_address))
 
     try:
         server = Server(host, port, gate, handler=RequestHandler)

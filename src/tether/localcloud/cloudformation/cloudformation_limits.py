@@ -12,16 +12,15 @@ template from S3, and its counts).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 from moto.cloudformation.exceptions import ValidationError
-from moto.cloudformation.models import Stack
 from moto.cloudformation.responses import CloudFormationResponse
 
 from tether.localcloud import limits
 from tether.localcloud._patching import original, replace
+from tether.localcloud.cloudformation import template_parse
 
 ACTIONS = (
     "create_stack",
@@ -40,11 +39,7 @@ def _refuse(refusal: limits.Refusal | None) -> None:
 def _parsed(body: str) -> Any:
     """The template as data, or None when it does not parse (moto then says why)."""
     try:
-        return json.loads(body)
-    except ValueError:
-        pass
-    try:
-        return Stack.parse_template(body)
+        return template_parse.parse(body)
     except Exception:
         return None
 

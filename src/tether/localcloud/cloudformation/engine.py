@@ -31,6 +31,7 @@ from moto.cloudformation.exceptions import CloudFormationError, ValidationError
 from moto.cloudformation.models import ChangeSet, CloudFormationBackend, Stack
 from moto.cloudformation.parsing import OutputMap, ResourceMap
 
+from tether.localcloud.cloudformation import template_parse
 from tether.localcloud.cloudformation.policies import (
     Removal,
     needs_replacement,
@@ -120,7 +121,7 @@ class _Snapshot:
 def check_template(template: str | dict[str, Any]) -> dict[str, Any]:
     """The parsed template, or ValidationError for what CloudFormation rejects up front:
     no Resources, references to undefined names, circular dependencies."""
-    parsed = Stack.parse_template(template) if isinstance(template, str) else template
+    parsed = template_parse.parse(template) if isinstance(template, str) else template
     if not isinstance(parsed, dict) or not isinstance(parsed.get("Resources"), dict):
         raise ValidationError(
             message="Template format error: At least one Resources member must be defined."

@@ -3,7 +3,8 @@
 The server answers on several threads, and a stack operation changes many of moto's plain
 dicts (stacks, events, resource maps); DescribeStacks also evaluates outputs lazily. Hook:
 `CloudFormationResponse.call_action` holds the stack engine's lock (re-entrant) for the whole
-request. Other services are not serialised.
+request, and within it each template text is parsed once (`template_parse`). Other services
+are not serialised.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from typing import Any
 from moto.cloudformation.responses import CloudFormationResponse
 
 from tether.localcloud._patching import original, replace
-from tether.localcloud.cloudformation import engine
+from tether.localcloud.cloudformation import engine, template_parse
 
 
 def _call_action(self: CloudFormationResponse) -> Any:
-    with engine.LOCK:
+    with engine.LOCK, template_parse.one_parse_per_request():
         return original(CloudFormationResponse, "call_action")(self)
 
 

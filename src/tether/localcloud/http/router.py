@@ -21,13 +21,16 @@ unreadable result, a route without a Lambda integration), 503 (the integration t
 408 (not arrived whole within 30 s), 413 (a body, chunked or not, over the limit), 414 and 431
 (request line, header lines too long), 501 (unknown method); `router_request` reads requests.
 
-Requests are served on threads, one per connection; listeners bind the loopback host only and
-keep a listen backlog of `socket.SOMAXCONN`, so hundreds of clients connecting at once are
-queued by the kernel rather than refused or left to retry their SYNs. An invocation the router
-stops waiting for is cancelled (`tether.runtime.cancel`): at the integration timeout, or as
-soon as the client hangs up (end of input on its connection while the function runs; a client
-that half-closes its connection after sending the request is taken for gone too), the
-function's worker is killed as at a Lambda timeout, so the next request finds a free one.
+Requests are served on threads, one per connection (reused from one connection to the next,
+`router_threads`); listeners bind the loopback host only and keep a listen backlog of
+`socket.SOMAXCONN`, so hundreds of clients connecting at once are queued by the kernel rather
+than refused or left to retry their SYNs. An answer goes out in one send, on a socket with
+TCP_NODELAY: a kept-alive connection gets each answer at once, not after the client's delayed
+ACK (about 40 ms). An invocation the router stops waiting for is cancelled
+(`tether.runtime.cancel`): at the integration timeout, or as soon as the client hangs up (end
+of input on its connection while the function runs; a client that half-closes its connection
+after sending the request is taken for gone too), the function's worker is killed as at a
+Lambda timeout, so the next request finds a free one.
 
 `start()` (the server calls it) enables the router; the `http_router` extension calls
 `open_api`/`close_api` when APIs are created and deleted. Without a started router (moto used
@@ -73,6 +76,7 @@ from tether.localcloud.http.router_response import (
     from_lambda,
     message,
 )
+from tether.localcloud.http.router_threads import ReusedThreads
 from tether.localcloud.lambda_.lambda_invoke import (
     FunctionNotFound,
     Invocation,
@@ -95,6 +99,9 @@ PIECE = 1 << 16
 ClientGone = Callable[[], bool]
 
 log = logging.getLogger(__name__)
+
+# Every listener's connections and invocations run on these (process-wide, as threads are).
+_THREADS = ReusedThreads("http-api")
 
 
 @dataclass(frozen=True)
@@ -119,10 +126,17 @@ class _ApiServer(ThreadingHTTPServer):
         socketserver.TCPServer.server_bind(self)
         self.server_name, self.server_port = str(self.server_address[0]), self.server_address[1]
 
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Serve the connection on a reused thread (ThreadingMixIn starts a new one)."""
+        _THREADS.run(lambda: self.process_request_thread(request, client_address))
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = 120  # an idle keep-alive connection gives its thread back after this
+    # TCP_NODELAY: a small answer goes out at once, not after the client's delayed ACK of the
+    # previous one (up to 40 ms on a kept-alive connection); answers are written in one send.
+    disable_nagle_algorithm = True
     server: _ApiServer
     rfile: RequestInput
 
@@ -267,7 +281,10 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 
     def _send(self, response: HttpResponse, request_id: str) -> None:
+        """Write the answer, status line to body, in one send."""
         self.rfile.finish()  # the answer is written under the idle timeout, not what is left
+        buffer = io.BytesIO()
+        connection, self.wfile = self.wfile, buffer  # send_header and friends write here
         try:
             self.send_response(response.status)
             for name, value in response.headers:
@@ -279,7 +296,12 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_header("Connection", "close")
             self.end_headers()
             if self.command != "HEAD":
-                self.wfile.write(response.body)
+                buffer.write(response.body)
+            answer = buffer.getvalue()
+        finally:
+            self.wfile = connection
+        try:
+            self.wfile.write(answer)
         except OSError as exc:  # the client is gone: nothing to tell it
             log.debug("could not answer %s: %s", self.address_string(), exc)
             self.close_connection = True
@@ -447,7 +469,7 @@ def _invoke_with_timeout(
         finally:
             done.set()
 
-    threading.Thread(target=run, name="http-api-invoke", daemon=True).start()
+    _THREADS.run(run)
     while not done.wait(min(WATCH_EVERY, cancellation.wait())):
         if cancellation.stopped():
             break

@@ -11,6 +11,7 @@ percent-decoded request path; parameter values are decoded too.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -103,7 +104,7 @@ def select_route(
     segments = split_path(raw_path)
     best: tuple[tuple[int, int, tuple[int, ...], int], RouteMatch[T]] | None = None
     for key, value in routes:
-        pattern = RoutePattern.parse(key)
+        pattern = _parsed(key)
         if pattern is None:
             continue
         if pattern.is_default:
@@ -116,6 +117,12 @@ def select_route(
         if best is None or rank < best[0]:
             best = (rank, RouteMatch(key, value, found))
     return None if best is None else best[1]
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(key: str) -> RoutePattern | None:
+    """Route keys parsed once, not per request and route (a key's meaning never changes)."""
+    return RoutePattern.parse(key)
 
 
 def _is_variable(segment: str) -> bool:
