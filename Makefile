@@ -52,11 +52,13 @@ test-fast: $(STAMP)
 	$(BIN)/pytest -n 2 -q -m "not cloud and not lint and not network"
 
 bench: $(STAMP)
-	$(BIN)/python bench/synth.py
+	$(BIN)/python bench/load.py
 	$(BIN)/python bench/analysis.py
+	$(BIN)/python bench/deploy_scale.py
 	$(BIN)/python bench/deploy.py
 	$(BIN)/python bench/invoke.py
 	$(BIN)/python bench/quick.py
+	$(BIN)/python bench/http.py
 	$(BIN)/python bench/http_api.py
 	$(BIN)/python bench/restart.py
 
