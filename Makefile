@@ -58,6 +58,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/deploy.py
 	$(BIN)/python bench/invoke.py
 	$(BIN)/python bench/quick.py
+	$(BIN)/python bench/live.py
 	$(BIN)/python bench/http.py
 	$(BIN)/python bench/http_api.py
 	$(BIN)/python bench/restart.py

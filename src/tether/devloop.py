@@ -3,7 +3,9 @@
 Each batch of saved files is checked first (Python files must compile; the project must load),
 then deployed by the usual pipeline, which takes the quick path when only code changed and the
 full path otherwise. A broken save is reported and the previous code keeps serving. One line per
-change: which functions went live, by which path, and the milliseconds from the save. The
+change: which functions went live, by which path, and the milliseconds from the save to the
+moment the new code can answer (the deploy waits until the functions' updates are done: on the
+local cloud, until a function in use has its new worker started, handler imported). The
 stage's warnings and HTTP API URLs are shown once at the start, and again only after a redeploy
 that changes them (`Shown`). Files editors write next to the one being saved (swap files, backups,
 lock files, `sed -i` temporaries) are not changes and never start a deploy.

@@ -28,6 +28,8 @@ class FakeLambda:
 
 
 class FakeCloud:
+    target = "aws"
+
     def __init__(self, lam: FakeLambda) -> None:
         self.lam = lam
 

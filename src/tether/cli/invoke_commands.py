@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from tether.cli.options import load, project_option, stage_options
+from tether.cli.options import load, project_option, resolve, stage_options
 from tether.cli.render import console
 from tether.invoke.kinds import KINDS
 from tether.words import count
@@ -66,26 +67,14 @@ def invoke(
     as_json: bool,
 ) -> int:
     """Invoke a deployed FUNCTION and print its result and log lines. Exits 1 if it failed."""
-    from tether.invoke.denials import payload_text
-    from tether.invoke.events import schedule_event, scheduled_input
-    from tether.invoke.invoker import invoke as run_invoke
-    from tether.invoke.target import deployed_stage
-
-    project = load(project_path, stage, target)
-    # a bad event is the user's to fix whatever the state of the stage: read it first
-    event = None if schedule else _read_event(event_source)
-    _check_reachable(project, stage, target)
-    deployed = deployed_stage(project, stage=stage, target=target)
-    deployed.function(function)
-    if schedule:
-        rule, payload = scheduled_input(project, function)
-        event = (
-            payload
-            if payload is not None
-            else schedule_event(project, rule, deployed.output(rule.name, "Arn"))
-        )
-    source = "standard input" if event_source == "-" else event_source
-    result = run_invoke(deployed, function, event, source=None if schedule else source)
+    root = resolve(project_path, None)
+    event = _Event(event_source)
+    result = None
+    deployed: Any = None
+    if target == "local" and not schedule:
+        result = _invoke_on_local_cloud(root, function, stage, event)
+    if result is None:
+        deployed, result = _invoke_on_stage(root, function, stage, target, event, schedule)
     if as_json:
         click.echo(
             json.dumps(
@@ -99,6 +88,8 @@ def invoke(
             )
         )
     else:
+        from tether.invoke.denials import payload_text
+
         for line in result.logs.splitlines():
             click.echo(f"  | {line}", err=True)
         click.echo(json.dumps(result.result, indent=2))
@@ -106,19 +97,102 @@ def invoke(
             click.echo(
                 f"{function} failed ({result.error}) in {result.milliseconds:.0f} ms", err=True
             )
+
+        def stage_now() -> Any:
+            return deployed or _deployed(root, stage, target)
+
         # A refused call fails the invocation, or is caught and logged by the handler.
         _hint_denials(
-            deployed, function, payload_text(result.result) if result.failed else result.logs
+            stage_now, function, payload_text(result.result) if result.failed else result.logs
         )
     return 1 if result.failed else 0
 
 
-def _hint_denials(deployed: Any, function: str, text: str) -> None:
-    """A call the function's role refused: where, and the operation to declare."""
-    from tether.invoke.denials import denials
+class _Event:
+    """The event of `--event FILE|-`, read once (standard input cannot be read twice)."""
 
-    for denial in denials(deployed, function, text):
-        click.echo(f"hint: {denial.hint(deployed.project.file)}", err=True)
+    def __init__(self, source: str | None) -> None:
+        self.source = source
+        self.shown = "standard input" if source == "-" else source
+        self._read = False
+        self._event: Any = None
+
+    def read(self) -> Any:
+        if not self._read:
+            self._event, self._read = _read_event(self.source), True
+        return self._event
+
+
+def _invoke_on_local_cloud(root: Path, function: str, stage: str, event: _Event) -> Any:
+    """The invocation on the local cloud from the project file alone, without boto3 or the
+    code's analysis (the CLI's start-up is most of a warm invoke); None whenever something
+    is not as it should be (a function the project lacks, no local cloud, no such deployed
+    function, which is also what a stage name Tether refuses leads to): the stage's path
+    (`_invoke_on_stage`) then finds out what, and says it as every command does."""
+    from tether.invoke.invoker import invoke_local
+    from tether.localcloud import status
+    from tether.model import read_project_file
+
+    declared = read_project_file(root)  # its errors are the analysed load's first ones
+    payload = event.read()  # a bad event is the user's to fix whatever the state of the stage
+    if function not in declared.functions:
+        return None
+    local = status()
+    if local is None:
+        return None
+    return invoke_local(
+        local.endpoint,
+        function=function,
+        name=declared.function_name(stage, function),
+        region=declared.region,
+        event=payload,
+        source=event.shown,
+    )
+
+
+def _invoke_on_stage(
+    root: Path, function: str, stage: str, target: str, event: _Event, schedule: bool
+) -> tuple[Any, Any]:
+    """The invocation through the deployed stage (boto3, the analysed project, the stack's
+    outputs), with every check and its message; (the stage, the invocation)."""
+    from tether.invoke.events import schedule_event, scheduled_input
+    from tether.invoke.invoker import invoke as run_invoke
+    from tether.invoke.target import deployed_stage
+
+    project = load(root, stage, target)
+    # a bad event is the user's to fix whatever the state of the stage: read it first
+    payload = None if schedule else event.read()
+    _check_reachable(project, stage, target)
+    deployed = deployed_stage(project, stage=stage, target=target)
+    deployed.function(function)
+    if schedule:
+        rule, scheduled = scheduled_input(project, function)
+        payload = (
+            scheduled
+            if scheduled is not None
+            else schedule_event(project, rule, deployed.output(rule.name, "Arn"))
+        )
+    result = run_invoke(deployed, function, payload, source=None if schedule else event.shown)
+    return deployed, result
+
+
+def _deployed(root: Path, stage: str, target: str) -> Any:
+    """The deployed stage, with the analysed project (which knows where a call was made)."""
+    from tether.invoke.target import deployed_stage
+
+    return deployed_stage(load(root, stage, target), stage=stage, target=target)
+
+
+def _hint_denials(deployed: Callable[[], Any], function: str, text: str) -> None:
+    """A call the function's role refused: where, and the operation to declare. The stage
+    (`deployed`) is asked for only then."""
+    from tether.invoke.denials import denials, refused
+
+    if not refused(text):
+        return
+    stage = deployed()
+    for denial in denials(stage, function, text):
+        click.echo(f"hint: {denial.hint(stage.project.file)}", err=True)
 
 
 @click.command()
@@ -160,7 +234,7 @@ def logs(
         ):
             click.echo(line)
             found += 1
-            _hint_denials(deployed, function, line)
+            _hint_denials(lambda: deployed, function, line)
     except KeyboardInterrupt:
         pass
     if not found and not follow:

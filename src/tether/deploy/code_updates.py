@@ -6,6 +6,10 @@ check, after CloudFormation is done, that every function runs the code the files
 to bring back any that does not (code deployed from elsewhere, or left behind by a failed or
 interrupted quick deploy). CloudFormation cannot do that part: it changes a function's code only
 when the template's reference to the code changes.
+
+An update is done when the function's LastUpdateStatus says so: on the local cloud, once the
+new version's first worker has started (for a function in use), so a deploy that waited for it
+(`update_all`, `wait_until_live`) is over when the new code can answer without a cold start.
 """
 
 from __future__ import annotations
@@ -21,6 +25,11 @@ from tether.errors import TetherError
 
 MAX_PARALLEL = 8
 POLL_SECONDS = 0.1
+# The local cloud answers UpdateFunctionCode once the update is done; an update CloudFormation
+# made there is done once the new version's first worker has started (about 0.1 s, felt in
+# `tether dev`'s full path): polled often at first, then less.
+LOCAL_FIRST_POLL_SECONDS = 0.005
+LOCAL_POLL_GROWTH = 1.25
 UPDATE_TIMEOUT = 120.0
 
 T = TypeVar("T")
@@ -41,6 +50,30 @@ def live_code(cloud: Cloud, names: dict[str, str]) -> dict[str, str | None]:
     return _each(names, read)
 
 
+def wait_until_live(cloud: Cloud, names: dict[str, str]) -> None:
+    """Wait while an update of any of these functions is still in progress (made by
+    CloudFormation: on the local cloud, the new version's first worker still starting), so a
+    deploy is done when the new code can answer. An update that fails or never ends is the
+    next invoke's to report."""
+
+    def wait(function: str) -> None:
+        lam = cloud.client("lambda")
+        deadline = time.monotonic() + UPDATE_TIMEOUT
+        pause = LOCAL_FIRST_POLL_SECONDS if cloud.target == "local" else POLL_SECONDS
+        with cloud.guard():
+            while time.monotonic() < deadline:
+                try:
+                    config = lam.get_function_configuration(FunctionName=names[function])
+                except lam.exceptions.ResourceNotFoundException:
+                    return
+                if config.get("LastUpdateStatus", "Successful") != "InProgress":
+                    return
+                time.sleep(pause)
+                pause = min(pause * LOCAL_POLL_GROWTH, POLL_SECONDS)
+
+    _each(names, wait)
+
+
 def update_all(cloud: Cloud, names: dict[str, str], bucket: str, key: str) -> dict[str, str]:
     """UpdateFunctionCode for every function at once (bounded), each polled until live;
     returns {function: why it failed} for those that could not be updated."""
@@ -49,16 +82,21 @@ def update_all(cloud: Cloud, names: dict[str, str], bucket: str, key: str) -> di
         lam = cloud.client("lambda")
         try:
             with cloud.guard():
-                _update_code(lam, names[function], bucket, key)
-                deadline = time.monotonic() + UPDATE_TIMEOUT
-                while time.monotonic() < deadline:
+                config = _update_code(lam, names[function], bucket, key)
+                if "LastUpdateStatus" not in config:
                     config = lam.get_function_configuration(FunctionName=names[function])
+                deadline = time.monotonic() + UPDATE_TIMEOUT
+                local = cloud.target == "local"
+                pause = LOCAL_FIRST_POLL_SECONDS if local else POLL_SECONDS
+                while time.monotonic() < deadline:
                     status = config.get("LastUpdateStatus", "Successful")
                     if status == "Successful":
                         return None
                     if status == "Failed":
                         return str(config.get("LastUpdateStatusReason", "update failed"))
-                    time.sleep(POLL_SECONDS)
+                    time.sleep(pause)
+                    pause = min(pause * LOCAL_POLL_GROWTH, POLL_SECONDS)
+                    config = lam.get_function_configuration(FunctionName=names[function])
             return f"not live after {UPDATE_TIMEOUT:.0f} s"
         except TetherError as exc:
             return exc.message
@@ -76,15 +114,16 @@ def _each(names: dict[str, str], work: Callable[[str], T]) -> dict[str, T]:
         return dict(zip(sorted(names), pool.map(work, sorted(names)), strict=True))
 
 
-def _update_code(lam: Any, name: str, bucket: str, key: str) -> None:
+def _update_code(lam: Any, name: str, bucket: str, key: str) -> dict[str, Any]:
     """UpdateFunctionCode, waiting out an update of the function that is still in progress
-    (Lambda refuses a second one with ResourceConflictException until the first is done)."""
+    (Lambda refuses a second one with ResourceConflictException until the first is done);
+    the function's configuration it answers (its LastUpdateStatus: whether it is live yet)."""
     delay = 0.1
     deadline = time.monotonic() + UPDATE_TIMEOUT
     while True:
         try:
-            lam.update_function_code(FunctionName=name, S3Bucket=bucket, S3Key=key)
-            return
+            config = lam.update_function_code(FunctionName=name, S3Bucket=bucket, S3Key=key)
+            return dict(config or {})
         except lam.exceptions.ResourceConflictException:
             if time.monotonic() + delay > deadline:
                 raise

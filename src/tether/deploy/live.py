@@ -4,7 +4,9 @@ CloudFormation updates a function's code only when the template's reference to i
 code that changed behind its back stays live through any number of "no changes" deploys: code
 deployed from elsewhere, an update that failed, or a quick deploy that was killed half-way. This
 stage reads every function's live CodeSha256 and updates each one that does not run the built
-code. The result says
+code, and waits until every function's update is done (on the local cloud, until the new
+version's first worker has started, for a function in use), so the deploy is over when the new
+code can answer. The result says
 which functions were updated, which of them ran code Tether never deployed (reported as drift),
 and what each function now runs, for the stage's state.
 """
@@ -14,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tether.cloud import Cloud
-from tether.deploy.code_updates import live_code, update_all
+from tether.deploy.code_updates import live_code, update_all, wait_until_live
 from tether.deploy.state import StageState, function_code
 from tether.errors import TetherError
 from tether.model import Project
@@ -84,7 +86,11 @@ def settle_code(
         if code != recorded:
             drifted.append(function)
         update[function] = names[function]
-    failures = update_all(cloud, update, bucket, key)
+    failures = update_all(cloud, update, bucket, key)  # each waited for until it is live
+    # The stack's own updates of the others: done once their new code can answer too.
+    wait_until_live(
+        cloud, {f: names[f] for f, code in live.items() if code is not None and f not in update}
+    )
     runs = {f: code for f, code in live.items() if code is not None}
     runs.update({f: sha256 for f in update if f not in failures})
     return SettledCode(

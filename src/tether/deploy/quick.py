@@ -24,6 +24,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -147,23 +148,23 @@ def quick_deploy(
         )
     started = time.monotonic()
     names = {f: project.function_name(state.stage, f) for f in plan.functions}
-    _check_live_code(cloud, state, names)
     root = Path(project.root)
     source = root / state.code_path
     if not source.is_file():
         raise QuickRefused("the local copy of the live code zip is gone")
-    if plan.changes:
-        artifact, sha256, remote = _patched(
-            cloud, project, state, snapshot, plan, bucket, patch, patcher, say
-        )
-    else:  # only stale functions: they get the stage's current zip, already in the bucket
-        artifact, sha256, remote = source, state.code_sha256, None
+    # The live code is checked while the zip is patched and uploaded (an upload is harmless:
+    # the bucket's code is content-addressed, and nothing is live before the journal).
+    with ThreadPoolExecutor(max_workers=1) as checker:
+        checking = checker.submit(_check_live_code, cloud, state, names)
+        try:
+            artifact, sha256, uploaded, sent, remote = _staged(
+                cloud, project, state, snapshot, plan, bucket, patch, patcher, say
+            )
+        except BaseException:
+            checking.result()  # drift first: the full path it leads to handles the rest
+            raise
+        checking.result()
     key = f"code/{sha256}.zip"
-    if remote is not None:
-        uploaded = sent = remote.sent_bytes
-    else:
-        uploaded = upload(cloud, bucket, key, artifact)
-        sent = uploaded
     write_journal(root, state.stage, Journal(key, sha256, names, time.time()))
     failures = update_all(cloud, names, bucket, key)
     live = {f: state.code_of(f) for f in project.functions}
@@ -182,6 +183,31 @@ def quick_deploy(
     where: Patched = "local" if remote is None else "remote"
     result = QuickResult(plan, key, uploaded, seconds, where, sent, failures)
     return result, new_state
+
+
+def _staged(
+    cloud: Cloud,
+    project: Project,
+    state: StageState,
+    snapshot: Snapshot,
+    plan: QuickPlan,
+    bucket: str,
+    patch: str,
+    patcher: Callable[[], str] | None,
+    say: Callable[[str], None] | None,
+) -> tuple[Path, str, int, int, RemotePatch | None]:
+    """The zip to make live, in the bucket: (local copy, sha256, bytes uploaded, bytes sent,
+    the remote patch if it was patched there)."""
+    if plan.changes:
+        artifact, sha256, remote = _patched(
+            cloud, project, state, snapshot, plan, bucket, patch, patcher, say
+        )
+    else:  # only stale functions: they get the stage's current zip, already in the bucket
+        artifact, sha256, remote = Path(project.root) / state.code_path, state.code_sha256, None
+    if remote is not None:
+        return artifact, sha256, remote.sent_bytes, remote.sent_bytes, remote
+    uploaded = upload(cloud, bucket, f"code/{sha256}.zip", artifact)
+    return artifact, sha256, uploaded, uploaded, None
 
 
 def _check_live_code(cloud: Cloud, state: StageState, names: dict[str, str]) -> None:

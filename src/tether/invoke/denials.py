@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tether.errors import TetherError
 from tether.invoke.frames import frames_in
-from tether.invoke.target import Deployed
+
+if TYPE_CHECKING:
+    from tether.invoke.target import Deployed
 
 _DENIED = re.compile(
     r"is not authorized to perform: (?P<action>[A-Za-z0-9-]+:[A-Za-z0-9*]+) "
@@ -59,10 +61,16 @@ class Denial:
         return f"declare `operations: [{operation}]` under {self.function} in {project_file}"
 
 
+def refused(text: str) -> bool:
+    """Whether `text` (an error message, a traceback, a log event) names a refused call: only
+    then is the deployed stage needed to say more (`denials`)."""
+    return "is not authorized to perform" in text
+
+
 def denials(deployed: Deployed, function: str, text: str) -> list[Denial]:
     """The refused calls named in `text` (an error message, a traceback, a log event)."""
     found: list[Denial] = []
-    if "is not authorized to perform" not in text:
+    if not refused(text):
         return found
     traceback = text.replace("\r", "\n")
     frames = frames_in(deployed.project.root, traceback)

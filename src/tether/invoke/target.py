@@ -4,12 +4,13 @@ names and the resources' real names, ARNs and URLs (from the live stack's output
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from tether.cloud import Cloud
-from tether.deploy.pipeline import open_target
-from tether.deploy.stack import read_stack
 from tether.errors import TetherError
-from tether.model import Function, Project
+
+if TYPE_CHECKING:  # the cloud (boto3) is imported when a stage is opened, not with this module
+    from tether.cloud import Cloud
+    from tether.model import Function, Project
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,9 @@ class Deployed:
 
 
 def deployed_stage(project: Project, *, stage: str, target: str) -> Deployed:
+    from tether.deploy.pipeline import open_target
+    from tether.deploy.stack import read_stack
+
     cloud = open_target(project, target, stage=stage)
     stack = read_stack(cloud, project.stack_name(stage))
     if stack is None or not stack.alive:

@@ -4,9 +4,12 @@ A `Pool` holds the workers of one version (`FunctionSpec.key`): an idle one serv
 invocation; if none is idle and fewer than `limit` exist, a new (cold) one is made; otherwise
 the invocation waits for one to come back. A worker being started in the background
 (`reserve` ... `warmed`, after a code update) counts as one coming: an invocation that finds
-no idle worker waits for it rather than starting another cold one. The `Registry` maps versions to pools: when a
-function's key changes (new code, layers or configuration), or the function is deleted, its old
-pools are retired: idle workers are killed at once, busy ones when their invocation ends.
+no idle worker waits for it rather than starting another cold one. While the first worker of a
+version is being started (its handler imported), the version is `updating`: the local cloud
+reports the function's update as in progress until then, so an update is live only once the
+new code can answer without a cold start. The `Registry` maps versions to pools: when a
+function's key changes (new code, layers or configuration), or the function is deleted, its
+old pools are retired: idle workers are killed at once, busy ones when their invocation ends.
 Workers idle for longer than `idle_seconds` are killed too (Lambda recycles them as well).
 An invocation whose caller gives up while it waits (`cancel.Cancellation`) leaves the queue.
 """
@@ -36,8 +39,13 @@ class Pool:
         self._count = 0  # idle + busy (warming ones included)
         self._warming = 0  # started in the background, not ready yet
         self._awaiting = 0  # invocations waiting for those
+        self._starting = 0  # workers being started, ahead or by an invocation
+        self._started = False  # a worker of this version has been started (ready or failed)
         self._retired = False
         self._changed = threading.Condition()
+        # Its own condition, never held with `_changed`: waiting for the version to be started
+        # must not take a wake-up meant for an invocation waiting for a worker.
+        self._progress = threading.Condition()
 
     def checkout(self, cancellation: Cancellation | None = None) -> WorkerProcess:
         """An idle worker, or a new unstarted one; waits while `limit` workers are busy.
@@ -59,6 +67,7 @@ class Pool:
                         self._awaiting -= 1
                     if self._count < self.limit:
                         self._count += 1
+                        self._starting += 1  # the caller starts it, then calls `started`
                         return self._factory(self.spec)
                     self._wait(cancellation)
             finally:
@@ -84,12 +93,15 @@ class Pool:
                 return None
             self._count += 1
             self._warming += 1
+            self._starting += 1
         return self._factory(self.spec)
 
     def warmed(self, worker: WorkerProcess | None) -> None:
         """The reserved worker is started (or None: it could not be, its slot is free)."""
         with self._changed:
             self._warming -= 1
+            self._starting -= 1
+            self._started = self._started or worker is not None
             keep = worker is not None and not self._retired
             if keep:
                 assert worker is not None
@@ -98,8 +110,38 @@ class Pool:
             else:
                 self._count -= 1
             self._changed.notify_all()
+        self._progressed()
         if worker is not None and not keep:
             worker.kill()
+
+    def started(self) -> None:
+        """A worker `checkout` made has been started by its invocation (or failed to be)."""
+        with self._changed:
+            self._starting -= 1
+            self._started = True
+        self._progressed()
+
+    @property
+    def updating(self) -> bool:
+        """A worker of this version is being started and none has been yet."""
+        with self._changed:
+            return self._starting > 0 and not self._started
+
+    def wait_updated(self, timeout: float) -> bool:
+        """Wait (at most `timeout` seconds) while the version is `updating`; whether it is
+        done."""
+        deadline = time.monotonic() + timeout
+        with self._progress:
+            while self.updating:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._progress.wait(remaining)
+        return True
+
+    def _progressed(self) -> None:
+        with self._progress:
+            self._progress.notify_all()
 
     def checkin(self, worker: WorkerProcess, *, reusable: bool) -> None:
         """Give a worker back: kept warm if `reusable` and the pool is current, else killed."""
@@ -205,6 +247,21 @@ class Registry:
             self._current.clear()
         for pool in pools:
             pool.retire()
+
+    def updating(self, arn: str) -> bool:
+        """Whether the function's current version is still starting its first worker."""
+        with self._lock:
+            key = self._current.get(arn)
+            pool = self._pools.get(key) if key else None
+        return pool is not None and pool.updating
+
+    def wait_updated(self, arn: str, timeout: float) -> bool:
+        """Wait (at most `timeout` seconds) while the function's current version is starting
+        its first worker; whether it is done."""
+        with self._lock:
+            key = self._current.get(arn)
+            pool = self._pools.get(key) if key else None
+        return pool is None or pool.wait_updated(timeout)
 
     def workers(self, arn: str) -> int:
         """How many workers the function's current version has (idle and busy)."""

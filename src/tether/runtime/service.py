@@ -13,8 +13,10 @@ local cloud's own (`interpreters`; the deploy says so); on another interpreter t
 cloud's own, with the SDK's directory on its path (`sdk`: boto3, as Lambda's runtime ships it).
 It starts from the spare process of its interpreter when it fits (`spare`: boto3 and botocore
 already imported). After a code or configuration update, `prewarm` starts the new version's
-first worker in the background. Every invocation is logged to CloudWatch Logs through the
-`LogSink`. A timed-out or crashed worker is killed and replaced on the next invocation.
+first worker in the background; until a worker of the new version has started, the version
+is `updating` (the local cloud reports the update in progress). Every invocation is logged to
+CloudWatch Logs through the `LogSink`. A timed-out or crashed worker is killed and replaced on
+the next invocation.
 
 A caller that stops waiting (`cancel`: the HTTP router's integration timeout, a client that
 hung up) has its invocation cancelled: taken out of the queue for a worker, or its worker
@@ -27,6 +29,7 @@ process's other parts (triggers, the scheduler, the HTTP router).
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import logging
 import os
@@ -173,7 +176,10 @@ class Runtime:
             init_ms: float | None = None
             init, worker.init = worker.init, None  # started ahead (`prewarm`): its init phase
             if init is None and not worker.started:
-                begun = self._start(spec, worker, request_id)
+                try:
+                    begun = self._start(spec, worker, request_id)
+                finally:
+                    pool.started()
                 if isinstance(begun, dict):
                     return self._failed(spec, record, begun, None)
                 init = begun
@@ -217,10 +223,12 @@ class Runtime:
 
     def prepare(self, spec: FunctionSpec) -> None:
         """Make ready what the first worker of `spec` needs, ahead of its first invocation:
-        its interpreter found, the SDK's directory for it (bytecode included, see `sdk.warm`),
-        and that interpreter's spare started."""
+        its code unpacked, its interpreter found, the SDK's directory for it (bytecode
+        included, see `sdk.warm`), and that interpreter's spare started."""
         if self._unsupported(spec):
             return
+        with contextlib.suppress(artifacts.BadArchiveError, OSError):
+            artifacts.code_dir(self.home, spec.code)  # else its first invocation says why
         python, sdk_dir = self.placement(spec)
         self.spare_for(python, sdk_dir).refill()
 
@@ -236,6 +244,16 @@ class Runtime:
             return False
         self.warming.submit(lambda: self._warm(spec, pool, worker))
         return True
+
+    def updating(self, arn: str) -> bool:
+        """Whether the function's current version is still starting its first worker (after
+        an update, `prewarm`, or by an invocation): until then its update is not live."""
+        return self.registry.updating(arn)
+
+    def wait_updated(self, arn: str, timeout: float = INIT_TIMEOUT + 5.0) -> bool:
+        """Wait while the function is `updating` (at most the init phase's limit, and some);
+        whether it is done."""
+        return self.registry.wait_updated(arn, timeout)
 
     def retire_all(self, arn: str) -> None:
         """The function was deleted: all its versions' workers go away."""
@@ -380,13 +398,18 @@ class Runtime:
         worker.python, worker.sdk = self.placement(spec)
         spares = self.spare_for(worker.python, worker.sdk)
         spare = spares.take() if spare_fits(spec.environment, path) else None
-        spares.refill()  # already: the next edit of a loop comes soon after this one
+        if spare is None:
+            spares.refill()  # none was ready (several workers starting at once): at once
         try:
             return worker.start(
                 env=env, cwd=str(code), path=path, handler=spec.handler, spare=spare
             )
         except OSError as exc:
             return failures.fault("Runtime.Unknown", f"cannot start a worker: {exc}", request_id)
+        finally:
+            # Else once this worker is started, not before: on a machine of two cores, a new
+            # spare importing boto3 would slow down the init the edit loop is waiting for.
+            spares.refill()
 
     @staticmethod
     def _init_problem(init: Phase, request_id: str) -> failures.Payload:

@@ -13,13 +13,21 @@ A new deploy retires the old workers: CreateFunction, UpdateFunctionCode and
 UpdateFunctionConfiguration (also through CloudFormation) retire every worker not running the
 function's new version, DeleteFunction all of them. When an update replaces a version that had
 workers, one worker of the new version is started at once in the background (`prewarm`): the
-edit loop's next invoke finds it warm, or waits for it rather than starting another.
+edit loop's next invoke finds it warm, or waits for it rather than starting another. As on
+AWS, the function's `LastUpdateStatus` is `InProgress` until the new version can answer: here,
+until its first worker has started (the handler imported). UpdateFunctionCode and
+UpdateFunctionConfiguration through Lambda's API answer only then, with `Successful` (AWS
+answers at once with `InProgress`, and clients poll: both are handled by every client, and
+here the one that waits for the update, the quick deploy of `tether dev`, gets its answer the
+moment the new code can answer, without polls slowing down on a small machine the very start
+they wait for). So an update reported live is one whose next request pays no cold start.
 
 Also installs the event sources that feed the runtime (`lambda_push_events`: S3, SNS;
 `lambda_pollers`: SQS and DynamoDB stream mappings), and registers the runtime as this
 process's (`tether.runtime.invoke` looks functions up here, for the scheduler and the router).
-Hooks: `LambdaFunction._invoke_lambda`, `invoke`, `update_configuration`,
-`update_function_code`; `LambdaBackend.create_function`, `delete_function`.
+Hooks: `LambdaFunction._invoke_lambda`, `invoke`, `get_configuration`, `update_configuration`,
+`update_function_code`; `LambdaBackend.create_function`, `delete_function`;
+`LambdaResponse.update_function_code`, `update_function_configuration`.
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ from typing import Any
 
 from moto.awslambda.exceptions import LambdaClientError, UnknownFunctionException
 from moto.awslambda.models import LambdaBackend, LambdaFunction
+from moto.awslambda.responses import LambdaResponse
 from moto.awslambda.utils import get_backend, make_function_arn
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.logs.models import logs_backends
@@ -236,16 +245,49 @@ def _replace_version(fn: LambdaFunction) -> None:
         service.current().prewarm(spec_for(fn))
 
 
+def _get_configuration(self: LambdaFunction, on_create: bool = False) -> dict[str, Any]:
+    config: dict[str, Any] = original(LambdaFunction, "get_configuration")(self, on_create)
+    if "LastUpdateStatus" in config and service.current().updating(function_arn(self)):
+        config["LastUpdateStatus"] = "InProgress"
+    return config
+
+
 def _update_configuration(self: LambdaFunction, config_updates: dict[str, Any]) -> Any:
-    result = original(LambdaFunction, "update_configuration")(self, config_updates)
+    original(LambdaFunction, "update_configuration")(self, config_updates)
     _replace_version(self)
-    return result
+    return self.get_configuration()  # after the prewarm began: the update is in progress
 
 
 def _update_function_code(self: LambdaFunction, updated_spec: dict[str, Any]) -> Any:
-    result = original(LambdaFunction, "update_function_code")(self, updated_spec)
+    original(LambdaFunction, "update_function_code")(self, updated_spec)
     _replace_version(self)
-    return result
+    return self.get_configuration()  # after the prewarm began: the update is in progress
+
+
+def _answered_when_live(update: str) -> Callable[[LambdaResponse], Any]:
+    """moto's API answer to an update (`update_function_code`...), given once the update is
+    done: the new version's first worker started, if the function is in use."""
+
+    def answer(self: LambdaResponse) -> Any:
+        status, headers, body = original(LambdaResponse, update)(self)
+        if status != 200:
+            return status, headers, body
+        config = json.loads(body)
+        if config.get("LastUpdateStatus") == "InProgress":
+            runtime = service.current()
+            arn = str(config["FunctionArn"])
+            runtime.wait_updated(arn)
+            config["LastUpdateStatus"] = "InProgress" if runtime.updating(arn) else "Successful"
+        return status, headers, json.dumps(config)
+
+    return answer
+
+
+# Made once: installing again (a second server in one process) must find the same hooks.
+_ANSWERS = {
+    update: _answered_when_live(update)
+    for update in ("update_function_code", "update_function_configuration")
+}
 
 
 def _create_function(self: LambdaBackend, spec: dict[str, Any]) -> LambdaFunction:
@@ -277,9 +319,12 @@ def install() -> None:
     _configure()
     replace(LambdaFunction, "_invoke_lambda", _invoke_lambda)
     replace(LambdaFunction, "invoke", _invoke)
+    replace(LambdaFunction, "get_configuration", _get_configuration)
     replace(LambdaFunction, "update_configuration", _update_configuration)
     replace(LambdaFunction, "update_function_code", _update_function_code)
     replace(LambdaBackend, "create_function", _create_function)
+    for update, answer in _ANSWERS.items():
+        replace(LambdaResponse, update, answer)
     replace(LambdaBackend, "delete_function", _delete_function)
     lambda_push_events.install()
     lambda_pollers.install()
