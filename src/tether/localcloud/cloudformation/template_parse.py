@@ -125,6 +125,7 @@ class MotoYaml(ModuleType):
 
     @staticmethod
     def load(stream: str | bytes, Loader: Any = None) -> Any:
+        del Loader  # moto passes its loader; `parse` picks the reader
         return parse(stream)
 
 
