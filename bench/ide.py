@@ -38,7 +38,7 @@ from pathlib import Path
 
 from tether.ide.graph import layout
 from tether.ide.plan import summary
-from tether.ide.project import Checker, report, unused_of
+from tether.ide.project import Checker, report
 from tether.model import Bucket, Function, Location, Operation, Project, Queue, Topic
 from tether.model.project import BucketTrigger, QueueTrigger, TopicTrigger
 
@@ -285,7 +285,7 @@ def main() -> int:
     layouts = []
     for _ in range(args.runs):
         t0 = time.perf_counter()
-        graph = layout(project, unused_of(project))
+        graph = layout(project, project.unused())
         layouts.append(time.perf_counter() - t0)
     lay = statistics.median(layouts)
     print(f"graph layout, 200 functions / 300 resources / {len(graph['edges'])} edges: "

@@ -9,7 +9,6 @@ from typing import Any
 
 from tests.ide.conftest import Ide
 from tether.ide.graph import layout
-from tether.ide.project import unused_of
 
 
 def _overlap(a: dict[str, Any], b: dict[str, Any]) -> bool:
@@ -86,7 +85,7 @@ def test_two_hundred_functions_lay_out_in_well_under_a_second() -> None:
 
     project = big_project()
     started = time.perf_counter()
-    graph = layout(project, unused_of(project))
+    graph = layout(project, project.unused())
     elapsed = time.perf_counter() - started
     assert len([n for n in graph["nodes"] if n["kind"] == "function"]) == 200
     _check_shape(graph)

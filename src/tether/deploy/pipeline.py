@@ -412,9 +412,10 @@ def _quick(
     stage, target = once.stage, once.target
     if state.target != target:
         raise QuickRefused(f"the stage was last deployed to {state.target}")
-    if state.layer_python and state.layer_python != _local_python(project):
+    python = _local_python(project) if state.layer_python else ""
+    if python != state.layer_python:
         raise QuickRefused(
-            f"{project.runtime} now runs on Python {_local_python(project)} here; the "
+            f"{project.runtime} now runs on Python {python} here; the "
             f"dependency layer was built for Python {state.layer_python}"
         )
     plan = quick_plan(project, state, files, once.template(), project.affected)
