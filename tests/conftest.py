@@ -22,7 +22,8 @@ CLOUD_FOLDERS = frozenset({"functional", "browser", "runtime"})
 TESTS = os.path.dirname(os.path.abspath(__file__))
 
 
-# Calls that start a local cloud process (or run a command that does) from a test module.
+# Calls that start a local cloud process (or run a command that does) from a test module; a
+# test that runs the local cloud's services another way says so with `@pytest.mark.cloud`.
 CLOUD_CALLS = ("started_local_cloud(", "running_local_cloud(", "process.start(", "ensure_running(")
 
 
@@ -34,8 +35,24 @@ def _starts_a_cloud(path: str, known: dict[str, bool]) -> bool:
     return known[path]
 
 
+# The test modules this session collected, before any deselection (`-m`, `-k`): the whole
+# suite's when pytest was given no paths (tests/unit/test_collection.py reads it).
+COLLECTED = pytest.StashKey[frozenset[str]]()
+
+
+def collects_whole_suite(config: pytest.Config) -> bool:
+    given = {os.path.abspath(str(arg).split("::")[0]) for arg in config.args}
+    return given <= {TESTS, os.path.dirname(TESTS)}
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     from tether.synth.lint import lint
+
+    root = os.path.dirname(TESTS)
+    config.stash[COLLECTED] = frozenset(
+        os.path.relpath(str(item.path), root).replace(os.sep, "/") for item in items
+    )
 
     known: dict[str, bool] = {}
     for item in items:

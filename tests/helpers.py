@@ -14,8 +14,16 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
+# `make test-fast` sets this: property tests then try a tenth of their examples.
+FAST_TIER = os.environ.get("TETHER_TEST_TIER") == "fast"
 EXAMPLE = REPO / "examples" / "photos"
 HANDLER = "def handler(event, context):\n    return {'ok': True}\n"
+
+
+def examples(thorough: int) -> int:
+    """How many examples a property test tries: `thorough` in the whole suite (`make test`), a
+    tenth of it (at least 5) in the edit-test loop's tier (`make test-fast`)."""
+    return max(5, thorough // 10) if FAST_TIER else thorough
 
 
 def write_project(root: Path, yaml_text: str, handlers: dict[str, str] | None = None) -> Path:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import write_project
+from tests.helpers import examples, write_project
 from tether.analysis import actions, analyse, with_code_operations
 from tether.model import Table, iam, read_project_file
 
@@ -410,7 +410,9 @@ NAMES = ['os.environ["{env}"]', 'os.getenv("{env}")', "NAME", "name_of()"]
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(60),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
     method=st.sampled_from(callable_methods()),

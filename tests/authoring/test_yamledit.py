@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.helpers import examples
 from tether.authoring.edits import AuthoringError
 from tether.authoring.yamledit import (
     YamlEditError,
@@ -753,13 +754,13 @@ _VALUES = st.recursive(
 )
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(50), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(value=_VALUES)
 def test_rendered_values_read_back_as_themselves(value: Any) -> None:
     assert data(f"k: {render(value)}\n")["k"] == _as_read(value)
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(10), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(key=st.text(min_size=1, max_size=8), value=_VALUES)
 def test_set_value_reads_back_in_block_and_flow_mappings(key: str, value: Any) -> None:
     for text in ("a:\n  first: 1\nb: 2\n", "a: {first: 1}\nb: 2\n"):

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.build.conftest import PROJECT_YAML, ProjectFactory
-from tests.helpers import EXAMPLE, HANDLER, write_project
+from tests.helpers import EXAMPLE, HANDLER, examples, write_project
 from tether import TetherError, load_project
 from tether.build import build_code
 from tether.build.code import CodeArtifact
@@ -351,7 +351,7 @@ trees = st.dictionaries(
 )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(files=trees, seed=st.randoms(use_true_random=False))
 def test_any_tree_builds_identically_in_any_creation_order(
     files: dict[str, bytes], seed: random.Random

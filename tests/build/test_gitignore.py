@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.build.conftest import ProjectFactory
-from tests.helpers import HANDLER, tether, write_project
+from tests.helpers import HANDLER, examples, tether, write_project
 from tether import TetherError, load_project
 from tether.build import build_code, build_project, format_build
 from tether.build.code import Rules, collect_files
@@ -272,7 +272,7 @@ def test_same_answers_as_git_for_common_idioms(tmp_path: Path, lines: list[str])
 
 
 @needs_git
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     root_lines=st.lists(patterns, min_size=1, max_size=5),
     nested=st.sampled_from(["a", "b", "a/b", "d"]),

@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.build.conftest import ProjectFactory
+from tests.helpers import examples
 from tether import TetherError
 from tether.build import build_code
 from tether.build import patch as patch_module
@@ -100,7 +101,7 @@ def change_sets(draw: st.DrawFn, files: Files) -> tuple[dict[str, bytes | None],
     return changes, executable
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(files=file_sets, data=st.data())
 def test_patches_equal_full_rebuilds_byte_for_byte(files: Files, data: st.DataObject) -> None:
     with tempfile.TemporaryDirectory() as tmp:

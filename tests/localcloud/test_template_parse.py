@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.helpers import REPO
 from tests.localcloud.helpers import ACCOUNT, Client, outputs, stack, unique
 from tether.localcloud.cloudformation import template_parse
@@ -213,6 +215,7 @@ def _big_template() -> str:
     return json.dumps(template)
 
 
+@pytest.mark.cloud  # runs the local cloud's CloudFormation, in memory in a child process
 def test_each_cloudformation_call_parses_a_1_mb_template_once(tmp_path: Path) -> None:
     big = _big_template()
     assert 900_000 < len(big) < 1_000_000

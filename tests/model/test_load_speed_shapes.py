@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.helpers import examples
 from tether.errors import ProjectError
 from tether.model import Project, fastyaml, read_project_file
 from tether.model.fastyaml import HandOver, read_fast
@@ -220,7 +221,7 @@ class Writer:
         return lines or [pad + "{}"]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(doc=documents, rng=st.randoms(use_true_random=False))
 def test_any_yaml_reads_the_same_with_either_reader(doc: Any, rng: random.Random) -> None:
     assert_reads_the_same(Writer(rng).document(doc))
@@ -284,7 +285,7 @@ def project_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(project=projects, rng=st.randoms(use_true_random=False))
 def test_generated_projects_report_the_same_problems_at_the_same_lines(
     project_root: Path, project: dict[str, Any], rng: random.Random
