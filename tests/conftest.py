@@ -1,17 +1,19 @@
-"""Shared fixtures (the example project, loaded once per session; a private TETHER_HOME) and
-the test tiers: each test that needs a local cloud is marked `cloud`, each that runs cfn-lint
+"""Shared fixtures (the example project, loaded once per session; a private TETHER_HOME; the
+one local cloud of the session) and the test tiers: each test that needs a local cloud is marked `cloud`, each that runs cfn-lint
 `lint`, so `make test-fast` (`-m "not cloud and not lint"`) runs the rest in seconds."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from tests.helpers import EXAMPLE
+from tests.helpers import EXAMPLE, LEAKED_ENV, started_local_cloud
 from tether import Project
 from tether.loading import load
+from tether.localcloud import LocalCloud
 
 # The local cloud with test hooks for the router and scheduler tests (started only when used).
 pytest_plugins = ["tests.localcloud.router_fixtures"]
@@ -88,6 +90,44 @@ def private_tether_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[No
 
         os.environ["TETHER_HOME"] = home
         process.stop()  # one a test started by running a command, if any
+        if previous is None:
+            os.environ.pop("TETHER_HOME", None)
+        else:
+            os.environ["TETHER_HOME"] = previous
+
+
+@pytest.fixture(scope="session")
+def cloud_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The TETHER_HOME of `cloud`: its credentials, state and SDK live there."""
+    return tmp_path_factory.mktemp("tether-home")
+
+
+@pytest.fixture(scope="session")
+def cloud(cloud_home: Path) -> Iterator[LocalCloud]:
+    """The local cloud of this test session (one per xdist worker): a real server process on a
+    free port, shared by every test that needs one, so each test deploys under names of its own
+    (`tests.localcloud.helpers.unique`, a stage per test). Fake "real" AWS credentials sit in its
+    environment (`LEAKED_ENV`), which no function may ever see. When this machine has python3.12
+    (the default runtime), the SDK directory is made first, as a user's home has it after the
+    first deploy, so what a test times is a cold start, not that one-time setup."""
+    from tether.runtime import interpreters, sdk
+
+    found = interpreters.find("python3.12")
+    if found is not None and not found.own:
+        sdk.warm(sdk.directory(cloud_home), found.path, found.version_info)
+    with started_local_cloud(cloud_home, dict(LEAKED_ENV)) as started:
+        yield started
+
+
+@pytest.fixture(scope="session")
+def local_cloud(cloud: LocalCloud, cloud_home: Path) -> Iterator[str]:
+    """`cloud`, with its home as this process's TETHER_HOME from now on (so Tether's own
+    clients, the CLI and the IDE find it); yields its endpoint."""
+    previous = os.environ.get("TETHER_HOME")
+    os.environ["TETHER_HOME"] = str(cloud_home)
+    try:
+        yield str(cloud.endpoint)
+    finally:
         if previous is None:
             os.environ.pop("TETHER_HOME", None)
         else:

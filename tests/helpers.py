@@ -17,6 +17,14 @@ REPO = Path(__file__).resolve().parent.parent
 # `make test-fast` sets this: property tests then try a tenth of their examples.
 FAST_TIER = os.environ.get("TETHER_TEST_TIER") == "fast"
 EXAMPLE = REPO / "examples" / "photos"
+# Set in the local cloud's own environment: a function must never see them.
+LEAKED_ENV = {
+    "AWS_ACCESS_KEY_ID": "AKIAREALUSERKEY00000",
+    "AWS_SECRET_ACCESS_KEY": "real-user-secret-must-not-leak",
+    "TETHER_TEST_PRIVATE": "private-to-the-local-cloud",
+}
+
+
 HANDLER = "def handler(event, context):\n    return {'ok': True}\n"
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import EXAMPLE, running_ide, running_local_cloud
+from tests.helpers import EXAMPLE, running_ide
 
 CHROMIUM = Path(os.environ.get("TETHER_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -45,14 +45,6 @@ def browser() -> Iterator[object]:
             yield browser
         finally:
             browser.close()
-
-
-@pytest.fixture(scope="session")
-def local_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real local cloud on a free port with its own TETHER_HOME (the IDE server, in this
-    process, finds it there); yields its endpoint. Ask for it before `page`."""
-    with running_local_cloud(tmp_path_factory.mktemp("tether-home")) as endpoint:
-        yield endpoint
 
 
 @pytest.fixture

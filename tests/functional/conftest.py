@@ -1,23 +1,15 @@
-"""A real local cloud process for the functional tests (one per xdist worker), and a fresh copy
-of the example project per test so every test deploys its own stage."""
+"""For the functional tests, on the session's local cloud (`local_cloud`, tests/conftest.py): a
+fresh copy of the example project per test, and boto3 pointed at the cloud."""
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import pytest
 
-from tests.helpers import EXAMPLE, local_session, running_local_cloud
-
-
-@pytest.fixture(scope="session")
-def local_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Start the local cloud on a free port with its own TETHER_HOME; yield its endpoint."""
-    with running_local_cloud(tmp_path_factory.mktemp("tether-home")) as endpoint:
-        yield endpoint
+from tests.helpers import EXAMPLE, local_session
 
 
 @pytest.fixture

@@ -1,34 +1,20 @@
-"""Fixtures for the local cloud tests: one real server process per test session (one per
-xdist worker, each with its own TETHER_HOME and port), boto3 clients pointed at it, and a code
-artifact in S3."""
+"""Fixtures for the local cloud tests, on the session's local cloud (`cloud`, tests/conftest.py):
+boto3 clients pointed at it, and a code artifact in S3."""
 
 from __future__ import annotations
 
 import io
 import json
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.config import Config
 
-from tests.helpers import local_session, started_local_cloud
+from tests.helpers import local_session
 from tests.localcloud.helpers import REGION, Client, unique
 from tether.localcloud import LocalCloud
-
-
-@pytest.fixture(scope="session")
-def cloud_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The TETHER_HOME of `cloud` (its credentials live there)."""
-    return tmp_path_factory.mktemp("tether-home")
-
-
-@pytest.fixture(scope="session")
-def cloud(cloud_home: Path) -> Iterator[LocalCloud]:
-    with started_local_cloud(cloud_home) as started:
-        yield started
 
 
 @pytest.fixture(scope="session")

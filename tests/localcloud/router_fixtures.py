@@ -1,6 +1,7 @@
 """Fixtures (no tests) for the HTTP router and scheduler tests: one local cloud process per
 xdist worker with the test-only hooks on, registered as a plugin by tests/conftest.py (so it
-starts once per worker, and only for the tests that use it).
+starts once per worker, and only for the tests that use it). It is the one cloud besides the
+session's shared `cloud`: a clock running 60x faster would fire every other test's schedules.
 
 - `TETHER_TEST_CLOCK_SPEED=60`: schedule time runs 60x faster, so `rate(1 minute)` fires every
   real second.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import uuid
 from typing import Any
 
 import tether
@@ -12,7 +13,9 @@ from tests.helpers import EXAMPLE
 from tests.localcloud.helpers import ACCOUNT, REGION, Client, assert_status, outputs, physical_ids
 from tether.synth import to_json
 
-STACK = "photos-dev"
+# A stage of its own: the session's local cloud is shared with tests that deploy photos as "dev".
+STAGE = f"lc{uuid.uuid4().hex[:6]}"
+STACK = f"photos-{STAGE}"
 
 
 def parameters(artifact: dict[str, str]) -> list[dict[str, str]]:
@@ -29,7 +32,7 @@ def of_type(template: dict[str, Any], resource_type: str) -> dict[str, dict[str,
 def test_the_photos_template_deploys_updates_and_deletes(
     aws: Client, artifact: dict[str, str]
 ) -> None:
-    template = tether.synthesize(tether.load_project(EXAMPLE))
+    template = tether.synthesize(tether.load_project(EXAMPLE), stage=STAGE)
     cfn = aws("cloudformation")
 
     stack_id = cfn.create_stack(
@@ -59,7 +62,7 @@ def test_the_photos_template_deploys_updates_and_deletes(
     assert_status(aws, STACK, "UPDATE_COMPLETE")
     assert physical_ids(aws, STACK) == ids
     assert outputs(aws, STACK) == out
-    config = aws("lambda").get_function_configuration(FunctionName="photos-dev-resize")
+    config = aws("lambda").get_function_configuration(FunctionName=f"{STACK}-resize")
     assert config["MemorySize"] == 1024
     assert config["Environment"]["Variables"]["LOG_LEVEL"] == "debug"
     assert "WorkQueue" not in statement_ids(aws, ids["ResizeRole"])
@@ -68,15 +71,15 @@ def test_the_photos_template_deploys_updates_and_deletes(
     cfn.delete_stack(StackName=STACK)
     assert_status(aws, stack_id, "DELETE_COMPLETE")
     names = [f["FunctionName"] for f in aws("lambda").list_functions()["Functions"]]
-    assert not [n for n in names if n.startswith("photos-dev-")]
+    assert not [n for n in names if n.startswith(f"{STACK}-")]
     buckets = [b["Name"] for b in aws("s3").list_buckets()["Buckets"]]
-    assert not [b for b in buckets if b.startswith("photos-dev-")]
+    assert not [b for b in buckets if b.startswith(f"{STACK}-")]
     roles = [r["RoleName"] for r in aws("iam").list_roles()["Roles"]]
-    assert not [r for r in roles if r.startswith("photos-dev-")]
+    assert not [r for r in roles if r.startswith(f"{STACK}-")]
     assert not aws("dynamodb").list_tables()["TableNames"]
-    groups = aws("logs").describe_log_groups(logGroupNamePrefix="/aws/lambda/photos-dev-")
+    groups = aws("logs").describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{STACK}-")
     assert not groups["logGroups"]
-    assert not aws("sqs").list_queues(QueueNamePrefix="photos-dev-").get("QueueUrls")
+    assert not aws("sqs").list_queues(QueueNamePrefix=f"{STACK}-").get("QueueUrls")
     assert out["WebHttpApiUrl"].split("//")[1].split(".")[0] not in [
         a["ApiId"] for a in aws("apigatewayv2").get_apis()["Items"]
     ]
@@ -99,7 +102,7 @@ def check_functions(aws: Client, template: dict[str, Any], out: dict[str, str]) 
         assert config["Timeout"] == wanted["Timeout"]
         assert config["Runtime"] == wanted["Runtime"]
         assert set(config["Environment"]["Variables"]) == set(wanted["Environment"]["Variables"])
-    resize = lam.get_function_configuration(FunctionName="photos-dev-resize")
+    resize = lam.get_function_configuration(FunctionName=f"{STACK}-resize")
     assert resize["Environment"]["Variables"] == {
         "LOG_LEVEL": "info",
         "ORDERS_TABLE": out["OrdersTableName"],
@@ -107,7 +110,7 @@ def check_functions(aws: Client, template: dict[str, Any], out: dict[str, str]) 
         "UPLOADS_BUCKET": out["UploadsBucketName"],
         "WORK_QUEUE_URL": out["WorkQueueUrl"],
     }
-    assert out["UploadsBucketName"] == f"photos-dev-uploads-{ACCOUNT}-{REGION}"
+    assert out["UploadsBucketName"] == f"{STACK}-uploads-{ACCOUNT}-{REGION}"
 
 
 def check_triggers(
@@ -128,13 +131,13 @@ def check_triggers(
 
     # SQS -> worker and the table's stream -> notify.
     lam = aws("lambda")
-    [queue_mapping] = lam.list_event_source_mappings(FunctionName="photos-dev-worker")[
+    [queue_mapping] = lam.list_event_source_mappings(FunctionName=f"{STACK}-worker")[
         "EventSourceMappings"
     ]
     assert queue_mapping["EventSourceArn"] == out["WorkQueueArn"]
     assert queue_mapping["BatchSize"] == 10
     assert queue_mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    [stream_mapping] = lam.list_event_source_mappings(FunctionName="photos-dev-notify")[
+    [stream_mapping] = lam.list_event_source_mappings(FunctionName=f"{STACK}-notify")[
         "EventSourceMappings"
     ]
     assert stream_mapping["EventSourceArn"] == out["OrdersTableStreamArn"]
@@ -161,7 +164,7 @@ def check_triggers(
     assert integration["IntegrationUri"] == out["ApiFunctionArn"]
 
     # Invoke permissions, scoped to their source.
-    policy = json.loads(lam.get_policy(FunctionName="photos-dev-resize")["Policy"])
+    policy = json.loads(lam.get_policy(FunctionName=f"{STACK}-resize")["Policy"])
     [statement] = policy["Statement"]
     assert statement["Principal"] == {"Service": "s3.amazonaws.com"}
     assert statement["Condition"]["ArnLike"]["AWS:SourceArn"] == out["UploadsBucketArn"]
@@ -171,5 +174,5 @@ def check_triggers(
     assert aws("iam").list_role_policies(RoleName=role)["PolicyNames"] == ["least-privilege"]
     wanted = template["Resources"]["ResizeRole"]["Properties"]["Policies"][0]["PolicyDocument"]
     assert statement_ids(aws, role) == [s["Sid"] for s in wanted["Statement"]]
-    groups = aws("logs").describe_log_groups(logGroupNamePrefix="/aws/lambda/photos-dev-")
+    groups = aws("logs").describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{STACK}-")
     assert len(groups["logGroups"]) == len(of_type(template, "AWS::Logs::LogGroup"))

@@ -17,13 +17,6 @@ from tether.deploy.pipeline import deploy
 
 T = TypeVar("T")
 
-# Set in the local cloud's own environment: a function must never see them.
-LEAKED_ENV = {
-    "AWS_ACCESS_KEY_ID": "AKIAREALUSERKEY00000",
-    "AWS_SECRET_ACCESS_KEY": "real-user-secret-must-not-leak",
-    "TETHER_TEST_PRIVATE": "private-to-the-local-cloud",
-}
-
 
 def stage() -> str:
     """A stage name no other deploy of this session uses."""

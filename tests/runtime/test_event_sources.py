@@ -91,14 +91,14 @@ def handler(event, context):
 
 @pytest.fixture(scope="module")
 def sources(
-    tmp_path_factory: pytest.TempPathFactory, cloud: LocalCloud, runtime_home: Path
+    tmp_path_factory: pytest.TempPathFactory, cloud: LocalCloud, cloud_home: Path
 ) -> dict[str, str]:
     root = make_project(
         tmp_path_factory.mktemp("sources") / "rtsrc",
         PROJECT,
         {"app/consume.py": CONSUME, "app/listen.py": LISTEN, "app/watch.py": WATCH},
     )
-    return deploy_project(root, stage(), runtime_home)
+    return deploy_project(root, stage(), cloud_home)
 
 
 def test_a_failed_message_of_a_batch_returns_to_the_queue_and_good_ones_are_deleted(

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import LEAKED_ENV
 from tests.localcloud.helpers import Client
 from tests.runtime.helpers import (
-    LEAKED_ENV,
     deploy_project,
     invoke,
     make_project,
@@ -118,7 +118,7 @@ def handler(event, context):
 
 @pytest.fixture(scope="module")
 def basic(
-    tmp_path_factory: pytest.TempPathFactory, cloud: LocalCloud, runtime_home: Path
+    tmp_path_factory: pytest.TempPathFactory, cloud: LocalCloud, cloud_home: Path
 ) -> dict[str, str]:
     root = make_project(
         tmp_path_factory.mktemp("basic") / "rtbasic",
@@ -126,7 +126,7 @@ def basic(
         {"app/probe.py": PROBE, "app/sleeper.py": SLEEPER, "app/broken.py": BROKEN},
     )
     name = stage()
-    outputs = deploy_project(root, name, runtime_home)
+    outputs = deploy_project(root, name, cloud_home)
     return {
         "probe": f"rtbasic-{name}-probe",
         "sleeper": f"rtbasic-{name}-sleeper",
@@ -137,7 +137,7 @@ def basic(
 
 
 def test_invoke_returns_the_handlers_value_with_lambdas_environment_and_context(
-    aws: Client, basic: dict[str, str], cloud: LocalCloud, runtime_home: Path
+    aws: Client, basic: dict[str, str], cloud: LocalCloud, cloud_home: Path
 ) -> None:
     result, response = invoke(aws("lambda"), basic["probe"], {})
     assert response["StatusCode"] == 200
@@ -161,11 +161,11 @@ def test_invoke_returns_the_handlers_value_with_lambdas_environment_and_context(
     assert env["AWS_ENDPOINT_URL"] == cloud.endpoint
     # The function signs as itself: a key pair the local cloud issued for its ARN (never the
     # user's real credentials, nor the home's own key pair).
-    issued = function_credentials(home_credentials(runtime_home), basic["probe_arn"])
+    issued = function_credentials(home_credentials(cloud_home), basic["probe_arn"])
     assert env["AWS_ACCESS_KEY_ID"] == issued.access_key_id
     assert env["AWS_SECRET_ACCESS_KEY"] == issued.secret_access_key
     assert env["AWS_SESSION_TOKEN"] == issued.session_token
-    assert env["AWS_ACCESS_KEY_ID"] != home_credentials(runtime_home).access_key_id
+    assert env["AWS_ACCESS_KEY_ID"] != home_credentials(cloud_home).access_key_id
     # Built from scratch: nothing of the local cloud's own environment leaks in.
     assert env["AWS_ACCESS_KEY_ID"] != LEAKED_ENV["AWS_ACCESS_KEY_ID"]
     assert env["AWS_SECRET_ACCESS_KEY"] != LEAKED_ENV["AWS_SECRET_ACCESS_KEY"]

@@ -54,7 +54,7 @@ def gone(pid: int) -> bool:
 
 
 def test_a_redeploy_with_changed_code_serves_the_new_code_and_retires_the_old_worker(
-    aws: Client, tmp_path: Path, cloud: LocalCloud, runtime_home: Path
+    aws: Client, tmp_path: Path, cloud: LocalCloud, cloud_home: Path
 ) -> None:
     root = make_project(
         tmp_path / "rtlife",
@@ -62,13 +62,13 @@ def test_a_redeploy_with_changed_code_serves_the_new_code_and_retires_the_old_wo
         {"app/version.py": VERSION.format(version=1), "app/nap.py": NAP},
     )
     name = stage()
-    deploy_project(root, name, runtime_home)
+    deploy_project(root, name, cloud_home)
     function, lam = f"rtlife-{name}-version", aws("lambda")
     first, _ = invoke(lam, function)
     assert first["version"] == 1
 
     (root / "app" / "version.py").write_text(VERSION.format(version=2))
-    deploy_project(root, name, runtime_home)
+    deploy_project(root, name, cloud_home)
     assert wait_for(lambda: gone(first["pid"]), timeout=5)  # retired by the deploy itself
     second, _ = invoke(lam, function)
     assert second["version"] == 2
@@ -81,14 +81,14 @@ def test_a_redeploy_with_changed_code_serves_the_new_code_and_retires_the_old_wo
 
 
 @pytest.fixture(scope="module")
-def napper(tmp_path_factory: pytest.TempPathFactory, cloud: LocalCloud, runtime_home: Path) -> str:
+def napper(tmp_path_factory: pytest.TempPathFactory, cloud: LocalCloud, cloud_home: Path) -> str:
     root = make_project(
         tmp_path_factory.mktemp("life") / "rtlife",
         PROJECT,
         {"app/version.py": VERSION.format(version=1), "app/nap.py": NAP},
     )
     name = stage()
-    deploy_project(root, name, runtime_home)
+    deploy_project(root, name, cloud_home)
     return f"rtlife-{name}-nap"
 
 

@@ -276,18 +276,18 @@ functions:
 
 
 def test_a_code_update_of_a_function_in_use_starts_its_new_worker_at_once(
-    aws: Client, tmp_path: Path, cloud: LocalCloud, runtime_home: Path
+    aws: Client, tmp_path: Path, cloud: LocalCloud, cloud_home: Path
 ) -> None:
     marks = tmp_path / "marks"
     root = make_project(tmp_path / "rtwarm", PROJECT, {"app/live.py": marked(marks, "ANSWER = 1")})
     name = stage()
-    deploy_project(root, name, runtime_home)
+    deploy_project(root, name, cloud_home)
     function, lam = f"rtwarm-{name}-live", aws("lambda")
     first, _ = call(lam, function, {}, LogType="Tail")
     assert first["answer"] == 1 and pids(marks) == [first["pid"]]
 
     (root / "app" / "live.py").write_text(marked(marks, "ANSWER = 2"))
-    deploy_project(root, name, runtime_home)
+    deploy_project(root, name, cloud_home)
     started = wait_for(lambda: pids(marks)[1:])  # before any invoke of the new code
     second, response = call(lam, function, {}, LogType="Tail")
     assert second == {"pid": started[0], "answer": 2}
@@ -297,7 +297,7 @@ def test_a_code_update_of_a_function_in_use_starts_its_new_worker_at_once(
 
     broken = "import no_such_module_anywhere\n\n\ndef handler(event, context):\n    return 1\n"
     (root / "app" / "live.py").write_text(broken)
-    deploy_project(root, name, runtime_home)
+    deploy_project(root, name, cloud_home)
     error, response = call(lam, function, {}, LogType="Tail")
     assert response["FunctionError"] == "Unhandled"
     assert error["errorType"] == "Runtime.ImportModuleError"

@@ -26,12 +26,12 @@ def tiny_jpeg(width: int, height: int) -> bytes:
 
 @pytest.fixture(scope="module")
 def photos(
-    tmp_path_factory: pytest.TempPathFactory, cloud: LocalCloud, runtime_home: Path, aws: Client
+    tmp_path_factory: pytest.TempPathFactory, cloud: LocalCloud, cloud_home: Path, aws: Client
 ) -> dict[str, str]:
     """A deployed copy of examples/photos, with a queue subscribed to its alerts topic."""
     root = tmp_path_factory.mktemp("photos") / "photos"
     shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".tether", "__pycache__"))
-    outputs = deploy_project(root, stage(), runtime_home)
+    outputs = deploy_project(root, stage(), cloud_home)
     sqs = aws("sqs")
     alerts = sqs.create_queue(QueueName=unique("alerts"))["QueueUrl"]
     alerts_arn = sqs.get_queue_attributes(QueueUrl=alerts, AttributeNames=["QueueArn"])[

@@ -89,12 +89,12 @@ def zipped(files: dict[str, str]) -> bytes:
 
 
 def test_update_function_code_answers_once_the_new_code_can_answer(
-    aws: Client, tmp_path: Path, cloud: LocalCloud, runtime_home: Path
+    aws: Client, tmp_path: Path, cloud: LocalCloud, cloud_home: Path
 ) -> None:
     marks = tmp_path / "marks"
     root = make_project(tmp_path / "rtlive", PROJECT, {"app/live.py": marked(marks, "ANSWER = 1")})
     name = stage()
-    deploy_project(root, name, runtime_home)
+    deploy_project(root, name, cloud_home)
     function, lam = f"rtlive-{name}-live", aws("lambda")
     call(lam, function)  # the function is in use: an update starts its new worker at once
 
@@ -129,18 +129,18 @@ def test_update_function_code_answers_once_the_new_code_can_answer(
 
 
 def test_a_quick_deploy_returns_once_the_new_code_can_answer(
-    aws: Client, tmp_path: Path, cloud: LocalCloud, runtime_home: Path
+    aws: Client, tmp_path: Path, cloud: LocalCloud, cloud_home: Path
 ) -> None:
     marks = tmp_path / "marks"
     root = make_project(tmp_path / "rtlive", PROJECT, {"app/live.py": marked(marks, "ANSWER = 1")})
     name = stage()
-    deploy_project(root, name, runtime_home)
+    deploy_project(root, name, cloud_home)
     function, lam = f"rtlive-{name}-live", aws("lambda")
     call(lam, function)
 
     (root / "app" / "live.py").write_text(marked(marks, "ANSWER = 2", delay=SLOW_IMPORT))
     with pytest.MonkeyPatch.context() as env:
-        env.setenv("TETHER_HOME", str(runtime_home))
+        env.setenv("TETHER_HOME", str(cloud_home))
         result = deploy(load_project(root), stage=name, target="local")
     assert result.path == "quick"
     assert result.seconds >= SLOW_IMPORT  # it waited for the import

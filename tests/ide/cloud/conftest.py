@@ -1,6 +1,5 @@
-"""The IDE against a real local cloud: one local cloud per test session (per xdist worker, with
-its own TETHER_HOME and a free port, as tests/functional/conftest.py starts it), and per test a
-fresh IDE server on a fresh copy of examples/photos, deploying its own stage."""
+"""The IDE against a real local cloud (the session's `local_cloud`, tests/conftest.py): per test
+a fresh IDE server on a fresh copy of examples/photos, deploying its own stage."""
 
 from __future__ import annotations
 
@@ -16,18 +15,11 @@ from typing import Any
 import pytest
 from websockets.sync.client import ClientConnection, connect
 
-from tests.helpers import EXAMPLE, running_ide, running_local_cloud
+from tests.helpers import EXAMPLE, running_ide
 from tests.ide.conftest import Ide
 
 _STAGES = itertools.count(1)
 Message = dict[str, Any]
-
-
-@pytest.fixture(scope="session")
-def local_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Start the local cloud on a free port with its own TETHER_HOME; yield its endpoint."""
-    with running_local_cloud(tmp_path_factory.mktemp("tether-home")) as endpoint:
-        yield endpoint
 
 
 @dataclass
