@@ -85,26 +85,42 @@ def many_functions(root: Path, count: int) -> None:
     write_project(root, "\n".join(lines) + "\n")
 
 
-MESSAGE_600 = (
-    "tether.yaml:4:1: error: the project needs 601 CloudFormation resources, more than the 500 "
-    "AWS allows in one stack"
+MESSAGE_OUTPUTS = (
+    "tether.yaml:2:1: error: the project's resources need 202 CloudFormation outputs in its root "
+    "stack, more than the 200 AWS allows in one stack"
 )
 
 
-def test_check_refuses_a_project_over_500_resources(tmp_path: Path) -> None:
-    many_functions(tmp_path, 120)
+def many_buckets(root: Path, count: int) -> None:
+    """Each bucket has 2 outputs (name, ARN), which stay in the root stack."""
+    buckets = "".join(f"  b{i:03d}: {{type: s3.bucket}}\n" for i in range(count))
+    write_project(root, "name: wide\nresources:\n" + buckets)
+
+
+def test_check_refuses_a_project_nested_stacks_cannot_hold(tmp_path: Path) -> None:
+    many_buckets(tmp_path, 101)
     result = tether("check", cwd=tmp_path)
-    assert_user_error(result, MESSAGE_600, "split the functions into several projects")
+    assert_user_error(result, MESSAGE_OUTPUTS, "move some functions into another project")
     assert "please report" not in result.stderr
 
 
-def test_synth_refuses_a_project_over_500_resources_as_a_user_error(tmp_path: Path) -> None:
+def test_synth_refuses_a_project_nested_stacks_cannot_hold_as_a_user_error(
+    tmp_path: Path,
+) -> None:
     """It used to reach cfn-lint and ask the user to report a Tether bug."""
-    many_functions(tmp_path, 120)
+    many_buckets(tmp_path, 101)
     result = tether("synth", cwd=tmp_path)
-    assert_user_error(result, MESSAGE_600)
+    assert_user_error(result, MESSAGE_OUTPUTS)
     assert "please report" not in result.stderr
     assert result.stdout == ""
+
+
+def test_synth_writes_the_nested_stacks_of_a_project_over_500_resources(tmp_path: Path) -> None:
+    many_functions(tmp_path, 120)  # 601 resources
+    result = tether("synth", "--no-lint", "-o", "out/template.json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    nested = sorted(p.name for p in (tmp_path / "out").glob("template.Functions*.json"))
+    assert nested and all(f"wrote out/{name} (nested stack" in result.stderr for name in nested)
 
 
 # --- tether invoke --event ---------------------------------------------------------------------

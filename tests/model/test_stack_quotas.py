@@ -1,9 +1,11 @@
-"""A project bigger than one CloudFormation stack allows is the user's error, found at load time.
+"""A project bigger than nested stacks can hold is the user's error, found at load time.
 
-AWS allows 500 resources and 200 outputs per stack, and a template of at most 1 MB. The loader
-counts what synth will make of the project (`tether.model.limits`), so `tether check` refuses a
-project over a quota; synth checks its template too. These tests keep the loader's counts equal
-to the templates synth writes, for every kind of resource and trigger.
+AWS allows 500 resources and 200 outputs per stack, and a template of at most 1 MB. A project
+past one stack's quotas is split into nested stacks by synth (`tests/synth/test_nested_stacks`);
+the loader counts what synth will make of the project (`tether.model.limits`), so `tether check`
+refuses only what no split can hold (a function bigger than a stack, a root stack over its
+quotas); synth checks each template too. These tests keep the loader's counts equal to the
+templates synth writes, for every kind of resource and trigger.
 """
 
 from __future__ import annotations
@@ -16,9 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from tests.helpers import EXAMPLE, write_project
 from tests.synth.test_matrix import CASES, case_project, projects
 from tether import ProjectError, load_project, synthesize
-from tether.model import limits
 from tether.model.limits import MAX_OUTPUTS, MAX_RESOURCES, footprint
-from tether.synth import quotas
+from tether.synth import quotas, synthesize_stacks
 
 
 def assert_counts_match(root: Path) -> None:
@@ -104,18 +105,13 @@ def many_functions(root: Path, count: int) -> Path:
     return write_project(root, "\n".join(lines) + "\n")
 
 
-def test_a_project_over_500_resources_is_refused_when_loaded(tmp_path: Path) -> None:
-    with pytest.raises(ProjectError) as caught:
-        load_project(many_functions(tmp_path, 120))
-    [problem] = caught.value.problems
-    assert (problem.file, problem.line) == ("tether.yaml", 4)  # the `functions:` key
-    assert problem.message == (
-        "the project needs 601 CloudFormation resources, more than the 500 AWS allows in one stack"
+def test_a_project_over_500_resources_loads_and_is_split(tmp_path: Path) -> None:
+    project = load_project(many_functions(tmp_path, 120))
+    assert footprint(project).resource_count == 601 > MAX_RESOURCES
+    stacks = synthesize_stacks(project)
+    assert stacks.children and all(
+        not quotas.template_excess(t) for t in (stacks.root, *stacks.children.values())
     )
-    assert "split the functions into several projects" in problem.hint
-    assert "120 functions take 360 (3 each: log group, role, function)" in problem.hint
-    assert "their 120 triggers 240" in problem.hint
-    assert "the largest: function fn000 (5)" in problem.hint
 
 
 def test_a_project_at_500_resources_loads(tmp_path: Path) -> None:
@@ -123,36 +119,42 @@ def test_a_project_at_500_resources_loads(tmp_path: Path) -> None:
     assert footprint(project).resource_count == 496 <= MAX_RESOURCES
 
 
-def test_a_project_over_200_outputs_is_refused_when_loaded(tmp_path: Path) -> None:
-    """101 buckets are only 101 resources, but 202 outputs (a name and an ARN each)."""
+def test_a_project_over_200_outputs_in_its_root_is_refused_when_loaded(tmp_path: Path) -> None:
+    """101 buckets are only 101 resources, but 202 outputs (a name and an ARN each), and the
+    outputs of project resources stay in the root stack."""
     buckets = "".join(f"  b{i:03d}: {{type: s3.bucket}}\n" for i in range(101))
     root = write_project(tmp_path, "name: wide\nresources:\n" + buckets)
     with pytest.raises(ProjectError) as caught:
         load_project(root)
     errors = [p for p in caught.value.problems if p.severity == "error"]
     assert [p.message for p in errors] == [
-        f"the project needs 202 CloudFormation outputs, more than the {MAX_OUTPUTS} AWS allows "
-        "in one stack"
+        f"the project's resources need 202 CloudFormation outputs in its root stack, more than "
+        f"the {MAX_OUTPUTS} AWS allows in one stack"
     ]
 
 
-def test_synth_checks_its_own_template_against_the_quotas(
+def test_synth_checks_its_own_templates_against_the_quotas(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The exact check on the template, should the loader's count ever be short."""
+    """The exact check on the templates, should the loader's count ever be short: a function
+    that fits in no stack alone is named at its line, a root over a quota at the project file,
+    each with the numbers."""
     project = load_project(EXAMPLE)
-    template = synthesize(project)
-    monkeypatch.setattr(limits, "MAX_RESOURCES", 10)
     monkeypatch.setattr(quotas, "MAX_TEMPLATE_BYTES", 1000)
     with pytest.raises(ProjectError) as caught:
         synthesize(project)
-    messages = [p.message for p in caught.value.problems]
-    assert messages == [
-        f"the project needs {len(template['Resources'])} CloudFormation resources, more than "
-        "the 10 AWS allows in one stack",
-        f"the project's CloudFormation template is {quotas.template_bytes(template):,} bytes, "
-        "more than the 1,000 AWS accepts for one stack",
-    ]
+    root, *functions = caught.value.problems  # in file order
+    assert [p.line for p in functions] == sorted(
+        f.location.line for f in project.functions.values()
+    )
+    for problem, function in zip(functions, project.functions.values(), strict=True):
+        assert problem.message.startswith(
+            f"function {function.name} with its triggers is more than one CloudFormation stack "
+            "holds, and a function deploys in one stack: "
+        )
+    assert (root.line, root.file) == (1, "tether.yaml")
+    assert root.message.startswith("the project's root stack (its project resources")
+    assert root.message.endswith("bytes (AWS accepts 1,000)")
 
 
 def test_the_quotas_are_the_documented_ones() -> None:

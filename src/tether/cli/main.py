@@ -130,12 +130,15 @@ def synth(
     no_lint: bool,
 ) -> int:
     """Synthesise the CloudFormation template of a stage (JSON), checked with cfn-lint."""
-    from tether.synth import synthesize, to_json
+    from tether.synth import synthesize_stacks, to_json
     from tether.synth.lint import lint
 
     project = load(path or project_path, stage, target)
-    template = synthesize(project, stage=stage, target=target)
-    problems = [] if no_lint else lint(template, region=project.region)
+    stacks = synthesize_stacks(project, stage=stage, target=target)
+    template = stacks.root
+    problems = []
+    for nested in [template, *stacks.children.values()] if not no_lint else []:
+        problems += lint(nested, region=project.region)
     for problem in problems:
         click.echo(problem.format(), err=True)
     if any(p.severity == "error" for p in problems):
@@ -146,10 +149,17 @@ def synth(
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
         click.echo(f"wrote {output} ({count(len(template['Resources']), 'resource')})", err=True)
+        for logical_id, nested in stacks.children.items():
+            beside = output.with_name(f"{output.stem}.{logical_id}{output.suffix}")
+            beside.write_text(to_json(nested), encoding="utf-8")
+            resources = count(len(nested["Resources"]), "resource")
+            click.echo(f"wrote {beside} (nested stack {logical_id}, {resources})", err=True)
     elif not summary:
         click.echo(text, nl=False)
     if summary:
         click.echo(_template_summary(project, stage, target, template, linted=not no_lint))
+        if stacks.children:
+            click.echo(f"nested stacks: {', '.join(sorted(stacks.children))}")
     return 0
 
 

@@ -11,7 +11,6 @@ with the failing resources and reasons in the user's words.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Callable, Iterable
@@ -23,10 +22,11 @@ from tether.cloud import Cloud
 from tether.cloud.session import CloudError
 from tether.deploy.data import CFN_TYPES, delete_resource, holds_data
 from tether.deploy.plan import KEPT_BY_TETHER, DataRisk, Plan
-from tether.deploy.stack import DeployedStack, owner_words
+from tether.deploy.stack import DeployedStack, owner_words, stage_outputs
 from tether.errors import TetherError
 from tether.model.limits import TEMPLATE_BODY_BYTES
 from tether.synth.functions import CODE_BUCKET_PARAMETER
+from tether.synth.nesting import compact, template_key
 
 CAPABILITIES = ["CAPABILITY_IAM"]
 TEMPLATE_BODY_LIMIT = TEMPLATE_BODY_BYTES  # CloudFormation's limit for a template sent inline
@@ -55,7 +55,7 @@ class DeployFailedError(TetherError):
 def template_source(cloud: Cloud, template: dict[str, Any], bucket: str) -> dict[str, str]:
     """How to hand CloudFormation a template: inline up to its 51,200-byte limit, else from the
     artifact bucket (content-addressed, so the same template is uploaded once)."""
-    body = json.dumps(template, sort_keys=True, separators=(",", ":"))
+    body = compact(template)
     if len(body.encode()) <= TEMPLATE_BODY_LIMIT:
         return {"TemplateBody": body}
     if not bucket:
@@ -64,7 +64,7 @@ def template_source(cloud: Cloud, template: dict[str, Any], bucket: str) -> dict
             f"of {TEMPLATE_BODY_LIMIT:,}, and the stack names no artifact bucket to upload it to",
             hint="deploy the stage again with `tether deploy --full`",
         )
-    key = f"templates/{hashlib.sha256(body.encode()).hexdigest()}.json"
+    key = template_key(template)
     with cloud.guard():
         cloud.client("s3").put_object(Bucket=bucket, Key=key, Body=body.encode())
     domain = "amazonaws.com.cn" if cloud.region.startswith("cn-") else "amazonaws.com"
@@ -197,7 +197,8 @@ def finish(cloud: Cloud, risks: Iterable[DataRisk]) -> list[str]:
 def execute(
     cloud: Cloud, plan: Plan, change_set: str, *, progress: Progress | None = None
 ) -> dict[str, str]:
-    """Run the change set, stream its events, and return the stack outputs."""
+    """Run the change set, stream its events, and return the stage's outputs (its nested
+    stacks' included)."""
     cfn = cloud.client("cloudformation")
     started = datetime.now(UTC)
     with cloud.guard():
@@ -210,7 +211,7 @@ def execute(
         progress=progress,
         template=plan.template,
     )
-    return {o["OutputKey"]: o["OutputValue"] for o in final.get("Outputs", [])}
+    return stage_outputs(cloud, final)
 
 
 def destroy_stack(

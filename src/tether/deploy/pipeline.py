@@ -1,12 +1,15 @@
 """The full deploy, as a pipeline of stages:
 
     build -> synth -> bootstrap + upload -> plan -> (confirm) -> data check again -> prepare
-      -> change set -> data check again -> execute -> finish (delete chosen buckets)
-      -> settle code (every function runs the built code) -> record
+      -> [take out moved functions] -> change set -> data check again -> execute
+      -> finish (delete chosen buckets) -> settle code (every function runs the built code)
+      -> record
 
 Each stage takes one input and returns one output; this module only chains them, holds the
 stage's lock, and records the result in the stage's state. `tether plan`, `tether deploy` and
-the IDE call these functions.
+the IDE call these functions. A split project's nested stack templates are uploaded with the
+artifacts; functions the plan moves between stacks are first taken out of the stage (one
+update without them) and then deployed in their new stack (`take_out_moved`).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from tether.build.limits import zip_sizes
 from tether.cloud import Cloud, connect
 from tether.cloud.session import CloudError
 from tether.deploy import standins
-from tether.deploy.artifacts import upload
+from tether.deploy.artifacts import upload, upload_templates
 from tether.deploy.bootstrap import ensure_bootstrap
 from tether.deploy.changes import FileRecord, Snapshot, snapshot
 from tether.deploy.cleanup import prune_builds
@@ -43,8 +46,9 @@ from tether.deploy.standins import StandIn
 from tether.deploy.state import StageState, load_state, save_state, save_template, stage_lock
 from tether.errors import TetherError
 from tether.model import Project
-from tether.synth import synthesize
+from tether.synth import Stacks, synthesize_stacks
 from tether.synth.functions import CODE_BUCKET_PARAMETER, CODE_KEY_PARAMETER, LAYER_KEY_PARAMETER
+from tether.synth.nesting import labels
 from tether.words import count
 
 DeployPath = Literal["full", "quick", "none"]
@@ -64,13 +68,17 @@ class Target:
     project: Project
     stage: str
     target: str
-    _template: dict[str, Any] | None = None
+    _stacks: Stacks | None = None
     _cloud: Cloud | None = None
 
+    def stacks(self) -> Stacks:
+        if self._stacks is None:
+            self._stacks = synthesize_stacks(self.project, stage=self.stage, target=self.target)
+        return self._stacks
+
     def template(self) -> dict[str, Any]:
-        if self._template is None:
-            self._template = synthesize(self.project, stage=self.stage, target=self.target)
-        return self._template
+        """The root template (the only one unless the project is split into nested stacks)."""
+        return self.stacks().root
 
     def cloud(self) -> Cloud:
         if self._cloud is None:
@@ -183,10 +191,11 @@ def stage_plan(
         state = load_state(project.root, stage)
     once = once or Target(project, stage, target)
     build = build_project(project, progress=say, local=target == "local")
-    template = once.template()
+    stacks = once.stacks()
     cloud = once.cloud()
     bucket = ensure_bootstrap(cloud, progress=say).bucket
     uploaded = upload(cloud, bucket, build.code.key, build.code.path)
+    uploaded += upload_templates(cloud, bucket, stacks.children.values())
     parameters = {CODE_BUCKET_PARAMETER: bucket, CODE_KEY_PARAMETER: build.code.key}
     if build.layer is not None:
         uploaded += upload(cloud, bucket, build.layer.key, build.layer.path)
@@ -211,10 +220,11 @@ def stage_plan(
         project,
         stage=stage,
         target=target,
-        template=template,
+        template=stacks.root,
         parameters=parameters,
         deployed=deployed,
         delete=delete,
+        children=stacks.children,
     )
     return Staged(
         cloud=cloud,
@@ -349,6 +359,8 @@ def _full(
     if not plan.noop:
         _stop_if_data_appeared(staged, project)
         prepare(staged.cloud, plan, staged.deployed)
+        if plan.moved:
+            take_out_moved(staged, project, progress=progress, say=say)
         change_set = create_change_set(staged.cloud, plan)
         try:
             _stop_if_data_appeared(staged, project)
@@ -391,6 +403,39 @@ def _full(
         functions=settled.updated,
         notes=tuple(notes),
     )
+
+
+def take_out_moved(
+    staged: Staged, project: Project, *, progress: Progress | None, say: Say | None
+) -> None:
+    """Deploy the stage without the functions the plan moves to another stack, the others
+    already where the plan puts them: CloudFormation cannot move a function (its name is
+    fixed) from one stack to another in one update. The moved functions are down until the
+    plan's own change set has run."""
+    plan = staged.plan
+    if say is not None:
+        say(
+            f"moving {count(len(plan.moved), 'function')} to another stack: taking "
+            f"{'it' if len(plan.moved) == 1 else 'them'} out first ({', '.join(plan.moved[:5])}"
+            + (", ..." if len(plan.moved) > 5 else "")
+            + ")"
+        )
+    kept = {n: f for n, f in project.functions.items() if n not in plan.moved}
+    layout = None
+    if plan.children:
+        placed = labels(Stacks(plan.template, plan.children))
+        layout = {name: label for name, label in placed.items() if name in kept}
+    between = synthesize_stacks(
+        dataclasses.replace(project, functions=kept),
+        stage=plan.stage,
+        target=plan.target,
+        layout=layout,
+    )
+    upload_templates(
+        staged.cloud, plan.parameters[CODE_BUCKET_PARAMETER], between.children.values()
+    )
+    step = dataclasses.replace(plan, template=between.root, children=between.children)
+    execute(staged.cloud, step, create_change_set(staged.cloud, step), progress=progress)
 
 
 def _stop_if_data_appeared(staged: Staged, project: Project) -> None:

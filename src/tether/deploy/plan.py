@@ -7,6 +7,12 @@ words, lists permission changes per function, and flags each removal or replacem
 table or queue that still holds data. Such a change is blocked unless the user chose what happens:
 `--delete NAME`, `retain: true` (already in the deployed template), or turning the resource into
 an external one. Plans are inert data, so `tether plan`, the IDE preview and tests share them.
+
+A split project (a root stack with nested stacks, `tether.synth.nesting`) is compared as one
+flat template on both sides, so its plan names the same changes as if it were one stack. What
+the split adds is `moved`: functions that a deploy puts in another stack than the one holding
+them (the project crossed one stack's quotas, or a group of functions split or merged). The
+deploy takes them out first, then puts them back in their new stack (`tether.deploy.pipeline`).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from tether.deploy.data import DATA_TYPES, bucket_exists, holds_data
 from tether.deploy.stack import DeployedStack, owner_resource, owner_words
 from tether.errors import TetherError
 from tether.model import Project
+from tether.synth.nesting import flatten, function_stacks, moved
 from tether.words import count
 
 ChangeAction = Literal["add", "modify", "replace", "remove"]
@@ -101,10 +108,14 @@ class Plan:
     # Buckets, tables and queues this deploy removes or replaces that were empty when planned:
     # kept by the change and deleted after it only if they are still empty (`execute.finish`).
     emptied: tuple[DataRisk, ...] = field(default=(), compare=False)
+    # A split project's nested stacks: logical ID in the root -> template (uploaded first).
+    children: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False, repr=False)
+    # Functions this deploy moves to another stack: deleted, then created again there.
+    moved: tuple[str, ...] = ()
 
     @property
     def noop(self) -> bool:
-        return not self.changes
+        return not self.changes and not self.moved
 
     @property
     def blocked(self) -> tuple[DataRisk, ...]:
@@ -149,20 +160,24 @@ def make_plan(
     parameters: dict[str, str],
     deployed: DeployedStack | None,
     delete: Iterable[str] = (),
+    children: dict[str, dict[str, Any]] | None = None,
 ) -> Plan:
-    """Compare what is deployed with what would be; check the data of everything to be deleted."""
+    """Compare what is deployed with what would be; check the data of everything to be deleted.
+    `template` is the root; `children` the nested stacks' templates of a split project."""
     delete = set(delete)
+    children = children or {}
     alive = deployed is not None and deployed.alive
-    old = deployed.template if alive and deployed is not None else {}
+    old = deployed.flat_template if alive and deployed is not None else {}
+    new = flatten(template, children)
     old_parameters = deployed.parameters if alive and deployed is not None else {}
-    changes = diff_templates(old, template, old_parameters, parameters)
+    changes = diff_templates(old, new, old_parameters, parameters)
     risks: list[DataRisk] = []
     if alive and deployed is not None:
         risks = _data_risks(cloud, project, deployed, changes, delete)
     emptied = [r for r in risks if r.decision == "empty"]
     risks = [r for r in risks if r.decision != "empty"]
     if changes:
-        _refuse_taken_names(cloud, changes, template, project.file)
+        _refuse_taken_names(cloud, changes, new, project.file)
     at_risk = {r.resource for r in risks}
     unknown = sorted(delete - at_risk)
     if unknown:
@@ -176,12 +191,21 @@ def make_plan(
         target=target,
         exists=alive,
         changes=tuple(changes),
-        permissions=tuple(permission_changes(old, template)),
+        permissions=tuple(permission_changes(old, new)),
         risks=tuple(risks),
         emptied=tuple(emptied),
         parameters=dict(parameters),
         template=template,
         replace_dead_stack=deployed is not None and not alive,
+        children=children,
+        moved=tuple(
+            moved(
+                function_stacks(deployed.template, deployed.nested),
+                function_stacks(template, children),
+            )
+            if alive and deployed is not None
+            else ()
+        ),
     )
 
 
@@ -291,10 +315,11 @@ def _data_risks(
     cloud: Cloud, project: Project, deployed: DeployedStack, changes: list[Change], delete: set[str]
 ) -> list[DataRisk]:
     risks = []
+    old = deployed.flat_template["Resources"]
     for change in changes:
         if change.action not in {"remove", "replace"} or change.resource_type not in DATA_TYPES:
             continue
-        before = deployed.template["Resources"][change.logical_id]
+        before = old[change.logical_id]
         name = owner_resource(before) or change.logical_id
         physical = deployed.physical_ids.get(change.logical_id)
         if physical is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from tether.localcloud.cloudformation import (
     cloudformation_limits,
     deletion_policy,
+    nested_stack,
     rollback,
     stack_lock,
     template_parse,
@@ -55,6 +56,7 @@ MODULES = (
     rollback,
     deletion_policy,
     stack_lock,
+    nested_stack,  # AWS::CloudFormation::Stack through the same engine
     dynamodb_stand_in,  # stand-ins of external tables keep their stream's label
     # AWS's limits (`tether.localcloud.limits`), refused with AWS's errors
     cloudformation_limits,

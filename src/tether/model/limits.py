@@ -1,4 +1,4 @@
-"""The quotas AWS sets that a Tether project can reach, and how much of one CloudFormation stack
+"""The quotas AWS sets that a Tether project can reach, and how much of CloudFormation's stacks
 a project takes against them.
 
 The numbers below are the one copy Tether keeps of AWS's quotas: the loader and synth check a
@@ -7,11 +7,15 @@ send a template, and the local cloud refuses what AWS refuses (`tether.localclou
 each with AWS's documentation and the error AWS answers with). They live here because the model
 imports nothing of ours, so every layer may import them.
 
-Every command loads the project, so the loader checks the stack limits and `tether check`
-refuses a project no stack could hold, before synth, build or deploy. The counts mirror what
-synth makes of each function, trigger and project resource (see `tether.synth`); a synth test
-compares them with the templates synth writes, so the two cannot drift apart. Synth checks its
-template against the same limits too, with the exact counts.
+A project past one stack's quotas deploys as a root stack and nested stacks (`tether.synth.
+nesting`): the root holds the project resources, the dependency layer and one nested stack per
+group of functions; each nested stack holds whole functions with their triggers. Every command
+loads the project, so the loader refuses what no such split can hold, before synth, build or
+deploy: one function whose own resources are more than a stack holds, or project resources
+that leave the root no room for the nested stacks its functions need. The counts mirror what
+synth makes of each function, trigger and project resource (`footprint`; a synth test compares
+them with the templates synth writes, so the two cannot drift apart). Synth then checks every
+template it writes, root and nested, against the same quotas with the exact counts.
 """
 
 from __future__ import annotations
@@ -91,8 +95,8 @@ RESOURCE_SHAPES: dict[type[Resource], tuple[int, int]] = {
     HttpApi: (2, 1),  # API and its stage; URL
 }
 SPLIT_HINT = (
-    "split the functions into several projects (each project deploys its own stack), or let one "
-    "function handle what several small ones do"
+    "move some functions into another project (each project deploys its own stacks), or let "
+    "one function handle what several small ones do"
 )
 
 
@@ -161,44 +165,58 @@ def _trigger_resources(triggers: tuple[Trigger, ...]) -> int:
     return count
 
 
-def limit_problems(
-    project: Project,
-    at: Location,
-    *,
-    resources: int | None = None,
-    outputs: int | None = None,
-) -> list[Problem]:
-    """The stack limits the project goes over; `resources` and `outputs` override the counts
-    of the footprint (synth passes its template's)."""
+def limit_problems(project: Project, at: Location) -> list[Problem]:
+    """What nested stacks cannot hold: a function whose own resources are over one stack's
+    quota (reported at the function), or project resources and outputs that leave the root
+    stack no room (at `at`). A project over one stack's quotas is otherwise fine: synth splits
+    it."""
     used = footprint(project)
-    resources = used.resource_count if resources is None else resources
-    outputs = used.output_count if outputs is None else outputs
     problems = []
-    if resources > MAX_RESOURCES:
+    for function in project.functions.values():
+        own = used.resources[f"function {function.name}"]
+        if own > MAX_RESOURCES:
+            problems.append(
+                Problem(
+                    function.location.file,
+                    function.location.line,
+                    function.location.column,
+                    "error",
+                    f"function {function.name} needs {own} CloudFormation resources with its "
+                    f"triggers, more than the {MAX_RESOURCES} AWS allows in one stack (a "
+                    "function and its triggers always deploy in the same stack)",
+                    f"split the triggers of function {function.name} between several functions",
+                )
+            )
+    functions = used.kinds["functions"] + used.kinds["triggers"]
+    nested = -(-functions // MAX_RESOURCES)  # at least this many stacks hold the functions
+    root = used.resource_count - functions + nested
+    root_outputs = used.output_count - FUNCTION_OUTPUTS * len(project.functions)
+    if used.resource_count > MAX_RESOURCES and root > MAX_RESOURCES:
         problems.append(
             Problem(
                 at.file,
                 at.line,
                 at.column,
                 "error",
-                f"the project needs {resources} CloudFormation resources, more than the "
-                f"{MAX_RESOURCES} AWS allows in one stack",
+                f"the project needs {root} CloudFormation resources in its root stack, more "
+                f"than the {MAX_RESOURCES} AWS allows in one stack: its project resources and "
+                f"dependency layer stay in the root, with one nested stack per group of "
+                f"functions (at least {nested})",
                 f"{SPLIT_HINT}. Here {_breakdown(project, used)}; the largest: "
                 + _largest(used.resources),
             )
         )
-    if outputs > MAX_OUTPUTS:
+    if used.output_count > MAX_OUTPUTS and root_outputs > MAX_OUTPUTS:
         problems.append(
             Problem(
                 at.file,
                 at.line,
                 at.column,
                 "error",
-                f"the project needs {outputs} CloudFormation outputs, more than the "
-                f"{MAX_OUTPUTS} AWS allows in one stack",
-                f"{SPLIT_HINT}. Each function has 1 output (its ARN); each project bucket, "
-                "table, topic and queue 2; each schedule and HTTP API 1; the most: "
-                + _largest(used.outputs),
+                f"the project's resources need {root_outputs} CloudFormation outputs in its "
+                f"root stack, more than the {MAX_OUTPUTS} AWS allows in one stack",
+                f"{SPLIT_HINT}. Each project bucket, table, topic and queue has 2 outputs; each "
+                "schedule and HTTP API 1; the most: " + _largest(used.outputs),
             )
         )
     return problems

@@ -131,8 +131,9 @@ def _read(files: ProjectFiles, problems: Problems, yaml_reader: YamlReader) -> P
         requirements=files.requirements(problems),
     )
     if not problems.has_errors():
-        # only a valid project has a footprint worth counting
-        at = problems.location(top.pos_of("functions"))
+        # only a valid project has a footprint worth counting; what fills the root stack is
+        # the project resources
+        at = problems.location(top.pos_of("resources" if "resources" in doc else "functions"))
         problems.found.extend(limits.limit_problems(project, at))
     if not problems.has_errors():
         problems.found.extend(unused_warnings(project))

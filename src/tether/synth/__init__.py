@@ -1,13 +1,17 @@
-"""Synth stage of the pipeline: Project -> one CloudFormation template per stage and target.
+"""Synth stage of the pipeline: Project -> the CloudFormation templates of a stage and target.
 
 Each resource family has its own module and a `Family` object; this orchestrator declares the
-project resources, then the functions with their roles, then wires every trigger. External
-resources are never declared: they only appear as ARNs and names. The result is a plain dict;
-`to_json` gives deterministic bytes and `lint` checks it with cfn-lint.
+project resources, then the functions with their roles, then wires every trigger, into one
+template. External resources are never declared: they only appear as ARNs and names. A project
+within one stack's quotas deploys that template as it is; a bigger one is split into a root
+stack and nested stacks (`nesting`), each within every quota. The result is plain dicts
+(`Stacks`: the root and the nested stacks' templates; `synthesize` gives the root); `to_json`
+gives deterministic bytes and `lint` checks a template with cfn-lint.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from tether.errors import OptionError, ProjectError
@@ -17,7 +21,8 @@ from tether.synth import functions
 from tether.synth.dynamodb import TableFamily
 from tether.synth.family import Family
 from tether.synth.http_api import HttpApiFamily
-from tether.synth.quotas import quota_problems
+from tether.synth.nesting import Stacks, split
+from tether.synth.quotas import fits, quota_problems, stack_problems
 from tether.synth.s3 import BucketFamily
 from tether.synth.schedule import ScheduleFamily
 from tether.synth.sns import TopicFamily
@@ -34,7 +39,16 @@ FAMILIES: dict[type[Resource], Family] = {
     HttpApi: HttpApiFamily(),
 }
 
-__all__ = ["FAMILIES", "TARGETS", "check_stage", "synthesize", "to_json"]
+__all__ = [
+    "FAMILIES",
+    "TARGETS",
+    "Stacks",
+    "check_stage",
+    "one_template",
+    "synthesize",
+    "synthesize_stacks",
+    "to_json",
+]
 
 
 def check_stage(stage: str, target: str) -> None:
@@ -46,8 +60,39 @@ def check_stage(stage: str, target: str) -> None:
 
 
 def synthesize(project: Project, *, stage: str = "dev", target: str = "local") -> dict[str, Any]:
-    """The CloudFormation template (a dict) that deploys `project` as `stage` on `target`.
-    Raises ProjectError when the template is over a stack quota (resources, outputs, size)."""
+    """The root CloudFormation template (a dict) that deploys `project` as `stage` on `target`:
+    the only one for a project within one stack's quotas (see `synthesize_stacks`)."""
+    return synthesize_stacks(project, stage=stage, target=target).root
+
+
+def synthesize_stacks(
+    project: Project,
+    *,
+    stage: str = "dev",
+    target: str = "local",
+    layout: Mapping[str, str] | None = None,
+) -> Stacks:
+    """The templates that deploy `project` as `stage` on `target`: one, or for a project over
+    one stack's quotas a root and nested stacks. `layout` (function -> group label) places the
+    functions it names in those nested stacks instead of grouping them (a deploy moving
+    functions between stacks goes through that first). Raises ProjectError when a function or
+    the root is more than a stack can hold, or Lambda or IAM would refuse a function."""
+    flat = one_template(project, stage=stage, target=target)
+    problems = quota_problems(project, flat)
+    if problems:
+        raise ProjectError(problems)
+    if layout is None and fits(flat):
+        return Stacks(flat)
+    stacks, alone = split(flat, fits, layout=layout)
+    problems = stack_problems(project, flat, stacks, alone)
+    if problems:
+        raise ProjectError(problems)
+    return stacks
+
+
+def one_template(project: Project, *, stage: str = "dev", target: str = "local") -> dict[str, Any]:
+    """The project as one template, whatever its size: what a split project's stacks flatten
+    back to (`Stacks.flat`), unchecked."""
     check_stage(stage, target)
     if target == "local":
         project = on_local_cloud(project)  # its external resources are stand-ins there
@@ -85,7 +130,4 @@ def synthesize(project: Project, *, stage: str = "dev", target: str = "local") -
         "Resources": ctx.resources,
         "Outputs": ctx.outputs,
     }
-    problems = quota_problems(project, template)
-    if problems:
-        raise ProjectError(problems)
     return template

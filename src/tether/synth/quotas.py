@@ -1,14 +1,18 @@
-"""The quotas AWS enforces, checked on the template synth wrote, before anyone deploys it.
+"""The quotas AWS enforces, checked on the templates synth wrote, before anyone deploys them.
 
-The loader already refuses a project over the resource and output quotas (its counts mirror
-synth's; see `tether.model.limits`); this is the exact check on the template itself, plus the
-size of its body. Then, per function, what Lambda and IAM would refuse when CloudFormation
-creates it: a name over 64 characters (synth shortens names, so this only guards that), its
-environment over 4 KB as Lambda measures it, and a role whose statements IAM cannot hold even
-once synth has moved the overflow into managed policies (`functions.split_statements`). The last
-two are measured on the values CloudFormation will resolve, estimated on the long side
-(`tether.synth.resolved`). A template over a quota is the user's project being too big, not a
-bug in Tether, so it is reported as a ProjectError with the numbers and a way out.
+Each template, the root and every nested stack, must hold at most 500 resources, 200 outputs
+and 200 parameters in at most 1 MB (`template_excess`): synth splits a project whose one
+template would be over any of them (`tether.synth.nesting`), and `stack_problems` reports what
+the split cannot hold (a function over a stack alone, a root over its quotas), naming the
+function or the project file. The loader refuses those cases already from its counts (see
+`tether.model.limits`); this is the exact check. Then, per function, what Lambda and IAM would
+refuse when CloudFormation creates it: a name over 64 characters (synth shortens names, so this
+only guards that), its environment over 4 KB as Lambda measures it, and a role whose statements
+IAM cannot hold even once synth has moved the overflow into managed policies
+(`functions.split_statements`). The last two are measured on the values CloudFormation will
+resolve, estimated on the long side (`tether.synth.resolved`). A template over a quota is the
+user's project being too big, not a bug in Tether, so it is reported as a ProjectError with the
+numbers and a way out.
 """
 
 from __future__ import annotations
@@ -23,13 +27,16 @@ from tether.model.limits import (
     FUNCTION_NAME_CHARS,
     MANAGED_POLICIES_PER_ROLE,
     MANAGED_POLICY_CHARS,
+    MAX_OUTPUTS,
+    MAX_PARAMETERS,
+    MAX_RESOURCES,
     ROLE_POLICY_CHARS,
     SPLIT_HINT,
     TEMPLATE_URL_BYTES,
     iam_policy_size,
     lambda_environment_text,
-    limit_problems,
 )
+from tether.synth.nesting import Stacks, owner_function
 from tether.synth.resolved import Resolver
 
 # CloudFormation reads a template of at most 1 MB from S3 (TemplateURL), and 51,200 bytes inline
@@ -42,30 +49,79 @@ def template_bytes(template: dict[str, Any]) -> int:
     return len(json.dumps(template, sort_keys=True, separators=(",", ":")).encode())
 
 
-def quota_problems(project: Project, template: dict[str, Any]) -> list[Problem]:
-    at = Location(project.file, 1, 1)
-    problems = limit_problems(
-        project,
-        at,
-        resources=len(template.get("Resources", {})),
-        outputs=len(template.get("Outputs", {})),
-    )
+def template_excess(template: dict[str, Any]) -> list[str]:
+    """What of one template is over CloudFormation's quotas, in words ("612 resources (AWS
+    allows 500)"); empty when it fits in one stack."""
+    found = []
+    for part, limit in (
+        ("Resources", MAX_RESOURCES),
+        ("Outputs", MAX_OUTPUTS),
+        ("Parameters", MAX_PARAMETERS),
+    ):
+        used = len(template.get(part) or {})
+        if used > limit:
+            found.append(f"{used} {part.lower()} (AWS allows {limit})")
     size = template_bytes(template)
     if size > MAX_TEMPLATE_BYTES:
+        found.append(f"{size:,} bytes (AWS accepts {MAX_TEMPLATE_BYTES:,})")
+    return found
+
+
+def fits(template: dict[str, Any]) -> bool:
+    return not template_excess(template)
+
+
+def stack_problems(
+    project: Project, flat: dict[str, Any], stacks: Stacks, alone: list[str]
+) -> list[Problem]:
+    """What the split could not hold: functions over a stack on their own (at each function),
+    and a root stack over a quota (at the project file)."""
+    problems = []
+    for name in alone:
+        function = project.functions[name]
+        problems.append(
+            _problem(
+                function,
+                f"function {function.name} with its triggers is more than one CloudFormation "
+                "stack holds, and a function deploys in one stack: "
+                + "; ".join(template_excess(_alone(flat, name)) or ["over a quota"]),
+                f"split the triggers and operations of function {function.name} between "
+                "several functions",
+            )
+        )
+    excess = template_excess(stacks.root)
+    if excess:
+        at = Location(project.file, 1, 1)
         problems.append(
             Problem(
                 at.file,
                 at.line,
                 at.column,
                 "error",
-                f"the project's CloudFormation template is {size:,} bytes, more than the "
-                f"{MAX_TEMPLATE_BYTES:,} AWS accepts for one stack",
+                "the project's root stack (its project resources, dependency layer and one "
+                "nested stack per group of functions) is over CloudFormation's quotas: "
+                + "; ".join(excess),
                 f"{SPLIT_HINT}; large schedule inputs, SNS filter policies and environment "
                 "values count too",
             )
         )
+    for stack_id, child in stacks.children.items():
+        if template_excess(child):  # groups are made to fit: a bug, never the user's input
+            raise ValueError(f"nested stack {stack_id} is over a quota: {template_excess(child)}")
+    return problems
+
+
+def _alone(flat: dict[str, Any], name: str) -> dict[str, Any]:
+    """The flat resources of one function, as a template (for the numbers of the message)."""
+    resources = {k: v for k, v in flat["Resources"].items() if owner_function(v) == name}
+    return {"Resources": resources}
+
+
+def quota_problems(project: Project, template: dict[str, Any]) -> list[Problem]:
+    """What Lambda and IAM would refuse of each function in the (flat) template."""
     resources = template.get("Resources", {})
     resolver = Resolver(resources, project.stack_name(_stage(template)), project.region)
+    problems: list[Problem] = []
     for function in project.functions.values():
         problems += function_problems(function, resources, resolver)
     return problems
