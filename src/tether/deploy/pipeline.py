@@ -48,7 +48,7 @@ from tether.errors import TetherError
 from tether.model import Project
 from tether.synth import Stacks, synthesize_stacks
 from tether.synth.functions import CODE_BUCKET_PARAMETER, CODE_KEY_PARAMETER, LAYER_KEY_PARAMETER
-from tether.synth.nesting import labels
+from tether.synth.nesting import flatten, labels
 from tether.words import count
 
 DeployPath = Literal["full", "quick", "none"]
@@ -79,6 +79,11 @@ class Target:
     def template(self) -> dict[str, Any]:
         """The root template (the only one unless the project is split into nested stacks)."""
         return self.stacks().root
+
+    def flat(self) -> dict[str, Any]:
+        """The stage's templates as one (the root's own for a project in one stack): what the
+        state records the hash of, and the stage's template.json keeps."""
+        return self.stacks().flat()
 
     def cloud(self) -> Cloud:
         if self._cloud is None:
@@ -463,7 +468,7 @@ def _quick(
             f"{project.runtime} now runs on Python {python} here; the "
             f"dependency layer was built for Python {state.layer_python}"
         )
-    plan = quick_plan(project, state, files, once.template(), project.affected)
+    plan = quick_plan(project, state, files, once.flat(), project.affected)
     if not plan.functions:
         raise QuickRefused("no code changed")
     cloud = once.cloud()
@@ -564,7 +569,7 @@ def _record(
     settled: SettledCode,
 ) -> None:
     plan = staged.plan
-    save_template(project.root, plan.stage, plan.template)
+    save_template(project.root, plan.stage, flatten(plan.template, plan.children))
     save_state(
         project.root,
         StageState(

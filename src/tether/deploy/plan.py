@@ -122,7 +122,9 @@ class Plan:
         return tuple(r for r in self.risks if r.decision == "blocked")
 
     def template_sha256(self) -> str:
-        return template_hash(self.template)
+        """The identity of what this deploy leaves deployed: the hash of its templates as one
+        (the root's own for a project in one stack), as the stage's state records it."""
+        return template_hash(flatten(self.template, self.children))
 
 
 class DataLossError(TetherError):

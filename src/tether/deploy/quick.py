@@ -101,7 +101,8 @@ def quick_plan(
     affected: Callable[[tuple[str, ...]], list[str]],
 ) -> QuickPlan:
     """What a quick deploy would update, or QuickRefused with the reason it cannot: the
-    functions the changed files affect, and those a failed update left behind."""
+    functions the changed files affect, and those a failed update left behind. `template` is
+    the stage's templates as one (`Stacks.flat`), whose hash the state records."""
     if state is None or not state.files or not state.code_path:
         raise QuickRefused("the stage has no quick-deploy record yet")
     if state.project_file_sha256 != snapshot.project_file:

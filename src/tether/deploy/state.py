@@ -136,7 +136,7 @@ def save_state(root: Path, state: StageState) -> None:
 
 
 TEMPLATE_FILE = (
-    "template.json"  # the template last deployed (StageState.template_sha256 is its hash)
+    "template.json"  # the templates last deployed, as one (StageState.template_sha256 is its hash)
 )
 
 

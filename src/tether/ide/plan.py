@@ -23,7 +23,7 @@ from tether.deploy.quick import QuickRefused, quick_plan
 from tether.deploy.state import TEMPLATE_FILE, StageState, load_state, stage_dir
 from tether.errors import TetherError
 from tether.model import Project
-from tether.synth import synthesize
+from tether.synth import synthesize_stacks
 from tether.words import count
 
 PlanPath = Literal["quick", "full", "none", "unknown"]
@@ -41,7 +41,9 @@ def summary(project: Project | None, *, stage: str, target: str) -> dict[str, An
 
 def _summary(project: Project, *, stage: str, target: str) -> dict[str, Any]:
     state = load_state(project.root, stage)
-    template = synthesize(project, stage=stage, target=target)
+    # A split project's stacks as one template: counts are of functions and resources, not of
+    # nested stacks, and its hash is the one the state records.
+    template = synthesize_stacks(project, stage=stage, target=target).flat()
     if state is None:
         changes = diff_templates({}, template, {}, {})
         added = sum(len(p.added) for p in permission_changes({}, template))
