@@ -14,6 +14,7 @@ from typing import Any
 from tests.synth.big_project import write_big_project, write_handler
 from tether import load_project
 from tether.deploy.destroy import destroy
+from tether.deploy.execute import StackEvent
 from tether.deploy.pipeline import deploy, open_target
 from tether.deploy.stack import read_stack
 from tether.synth import synthesize_stacks
@@ -49,9 +50,14 @@ def test_a_200_function_project_deploys_updates_shrinks_and_goes_as_nested_stack
     chosen = next(n for n in sorted(placed) if placed[n] == last and int(n[2:]) % 5 == 2)
 
     started = time.monotonic()
-    first = deploy(project, stage="dev", target="local")
+    progress: list[StackEvent] = []
+    first = deploy(project, stage="dev", target="local", progress=progress.append)
     first_seconds = time.monotonic() - started
     assert first.path == "full"
+    # Progress follows the nested stacks too: each function is named as it is created.
+    created = {e.owner for e in progress if e.status == "CREATE_COMPLETE"}
+    assert {f"function {name}" for name in project.functions} <= created
+    assert len([e for e in progress if e.resource_type == "AWS::Lambda::Function"]) == 400
     for function in project.functions.values():  # every function's ARN, from its nested stack
         assert first.outputs[f"{function.logical_id}Arn"].endswith(
             f":function:{STACK}-{function.name}"
@@ -90,8 +96,11 @@ def test_a_200_function_project_deploys_updates_shrinks_and_goes_as_nested_stack
     # A change of the project file: the full path; only that function's nested stack changes.
     write_big_project(root, name=NAME, environment={int(chosen[2:]): "changed"})
     templates_before = dict(deployed.nested)
-    full = deploy(load_project(root), stage="dev", target="local")
+    progress.clear()
+    full = deploy(load_project(root), stage="dev", target="local", progress=progress.append)
     assert full.path == "full"
+    updated = {e.owner for e in progress if e.status == "UPDATE_COMPLETE"}
+    assert f"function {chosen}" in updated
     assert full.plan is not None and not full.plan.moved
     assert {c.owner for c in full.plan.changes} == {f"function {chosen}"}
     after = read_stack(cloud, STACK)

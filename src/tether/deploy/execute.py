@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -26,7 +26,7 @@ from tether.deploy.stack import DeployedStack, owner_words, stage_outputs
 from tether.errors import TetherError
 from tether.model.limits import TEMPLATE_BODY_BYTES
 from tether.synth.functions import CODE_BUCKET_PARAMETER
-from tether.synth.nesting import compact, template_key
+from tether.synth.nesting import NESTED_STACK, compact, template_key
 
 CAPABILITIES = ["CAPABILITY_IAM"]
 TEMPLATE_BODY_LIMIT = TEMPLATE_BODY_BYTES  # CloudFormation's limit for a template sent inline
@@ -210,6 +210,7 @@ def execute(
         since=started,
         progress=progress,
         template=plan.template,
+        children=plan.children,
     )
     return stage_outputs(cloud, final)
 
@@ -249,16 +250,16 @@ def _wait_for(
     since: datetime | None = None,
     progress: Progress | None = None,
     template: dict[str, Any] | None = None,
+    children: Mapping[str, dict[str, Any]] | None = None,
     gone_ok: bool = False,
     timeout: float = 3600,
 ) -> dict[str, Any]:
     """Poll the stack (a name or an id; `name` is its name when `stack` is an id) until it
-    reaches a final state; report new events; raise on failure."""
+    reaches a final state; report new events, its nested stacks' too (so a split project's
+    progress names each function, and a failure its cause); raise on failure."""
     name = name or stack
     cfn = cloud.client("cloudformation")
-    seen: set[str] = set()
-    failures: list[StackEvent] = []
-    resources = (template or {}).get("Resources", {})
+    events = _Events(name, since, template or {}, children or {})
     deadline = time.monotonic() + timeout
     while True:
         with cloud.guard():
@@ -268,37 +269,103 @@ def _wait_for(
                 if gone_ok and "does not exist" in str(exc):
                     return {}
                 raise
-            events = cfn.describe_stack_events(StackName=described["StackId"])["StackEvents"]
-        for raw in reversed(events):
-            if raw["EventId"] in seen or (since is not None and raw["Timestamp"] < since):
-                continue
-            seen.add(raw["EventId"])
-            logical = raw.get("LogicalResourceId", "")
-            event = StackEvent(
-                timestamp=raw["Timestamp"],
-                logical_id=logical,
-                owner=owner_words(resources.get(logical, {}), logical)
-                if logical != name
-                else f"stack {name}",
-                resource_type=raw.get("ResourceType", ""),
-                status=raw.get("ResourceStatus", ""),
-                reason=raw.get("ResourceStatusReason", "") or "",
-            )
-            if event.status.endswith("_FAILED") and logical != name:
-                failures.append(event)
+            reported = events.new("", events.unseen(cfn, described["StackId"]))
+            for stack_id, logical in list(events.nested.items()):  # those just found included
+                try:
+                    reported += events.new(logical, events.unseen(cfn, stack_id))
+                except cfn.exceptions.ClientError:
+                    continue  # deleted, and its events with it: the root's say it went
+        for event in reported:
             if progress is not None:
                 progress(event)
         status = described["StackStatus"]
         if status in terminal:
             return dict(described)
         if not status.endswith("_IN_PROGRESS") or status.endswith("ROLLBACK_COMPLETE"):
-            raise _failure(name, status, failures)
+            raise _failure(name, status, events.failures)
         if time.monotonic() > deadline:
             raise CloudError(
                 f"stack {name} is still {status} after {int(timeout)} s",
                 hint="check it in the console",
             )
         time.sleep(POLL_SECONDS)
+
+
+class _Events:
+    """The events of one deploy, read from the root stack and each nested stack as it appears
+    (by the physical ID of an AWS::CloudFormation::Stack resource in the root): each reported
+    once, in the user's words, with the failures kept for the error."""
+
+    def __init__(
+        self,
+        name: str,
+        since: datetime | None,
+        template: dict[str, Any],
+        children: Mapping[str, dict[str, Any]],
+    ) -> None:
+        self.name = name
+        self.since = since
+        self.resources = {"": template.get("Resources", {})} | {
+            logical: child.get("Resources", {}) for logical, child in children.items()
+        }
+        self.nested: dict[str, str] = {}  # nested stack's id -> its logical ID in the root
+        self.failures: list[StackEvent] = []
+        self._seen: set[str] = set()
+
+    def unseen(self, cfn: Any, stack_id: str) -> list[dict[str, Any]]:
+        """The stack's events, newest first, as far back as the first one seen already (or one
+        from before the deploy): DescribeStackEvents gives 100 a page, and a nested stack of
+        200 functions makes more than that between two polls."""
+        found: list[dict[str, Any]] = []
+        token: str | None = None
+        while True:
+            page = cfn.describe_stack_events(
+                StackName=stack_id, **({"NextToken": token} if token else {})
+            )
+            found += page["StackEvents"]
+            token = page.get("NextToken")
+            oldest = found[-1] if found else None
+            if (
+                not token
+                or oldest is None
+                or oldest["EventId"] in self._seen
+                or (self.since is not None and oldest["Timestamp"] < self.since)
+            ):
+                return found
+
+    def new(self, nested: str, raw_events: list[dict[str, Any]]) -> list[StackEvent]:
+        """The events of the root (`nested` "") or of one nested stack not reported yet (newest
+        first, as CloudFormation lists them), oldest first."""
+        fresh = []
+        for raw in reversed(raw_events):
+            if raw["EventId"] in self._seen or (
+                self.since is not None and raw["Timestamp"] < self.since
+            ):
+                continue
+            self._seen.add(raw["EventId"])
+            logical = raw.get("LogicalResourceId", "")
+            resource_type = raw.get("ResourceType", "")
+            physical = raw.get("PhysicalResourceId", "")
+            if not nested and resource_type == NESTED_STACK and logical != self.name and physical:
+                self.nested.setdefault(physical, logical)
+            if nested and physical in self.nested:
+                continue  # the nested stack's own status: the root's event says it already
+            if not nested and logical == self.name:
+                owner = f"stack {self.name}"
+            else:
+                owner = owner_words(self.resources.get(nested, {}).get(logical, {}), logical)
+            event = StackEvent(
+                timestamp=raw["Timestamp"],
+                logical_id=logical,
+                owner=owner,
+                resource_type=resource_type,
+                status=raw.get("ResourceStatus", ""),
+                reason=raw.get("ResourceStatusReason", "") or "",
+            )
+            if event.status.endswith("_FAILED") and owner != f"stack {self.name}":
+                self.failures.append(event)
+            fresh.append(event)
+        return fresh
 
 
 def _failure(stack: str, status: str, failures: list[StackEvent]) -> DeployFailedError:

@@ -13,6 +13,7 @@ from tether.localcloud.cloudformation import (
     deletion_policy,
     nested_stack,
     rollback,
+    stack_event_pages,
     stack_lock,
     template_parse,
 )
@@ -57,6 +58,7 @@ MODULES = (
     deletion_policy,
     stack_lock,
     nested_stack,  # AWS::CloudFormation::Stack through the same engine
+    stack_event_pages,  # DescribeStackEvents in pages of 100, as on AWS
     dynamodb_stand_in,  # stand-ins of external tables keep their stream's label
     # AWS's limits (`tether.localcloud.limits`), refused with AWS's errors
     cloudformation_limits,

@@ -5,6 +5,6 @@
 what fails; `rollback`, `deletion_policy` and `stack_lock` route moto's CloudFormation through
 it, `cloudformation_limits` refuses templates over CloudFormation's quotas, `template_parse`
 reads each template's text once per request, `nested_stack` runs nested stacks through the
-engine. `_stack_model` is what the models Tether adds to moto (in their services' folders)
+engine, `stack_event_pages` answers DescribeStackEvents in AWS's pages. `_stack_model` is what the models Tether adds to moto (in their services' folders)
 share.
 """
