@@ -65,6 +65,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/http.py
 	$(BIN)/python bench/http_api.py
 	$(BIN)/python bench/restart.py
+	$(BIN)/python bench/memory.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache frontend/node_modules

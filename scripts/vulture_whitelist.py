@@ -66,3 +66,4 @@ _.get_remaining_time_in_millis  # unused method (src/tether/runtime/context.py:6
 converter  # unused variable (src/tether/runtime/worker.py:95)
 _.process_request  # socketserver calls it per connection (src/tether/localcloud/http/router.py, server.py)
 disable_nagle_algorithm  # socketserver.StreamRequestHandler reads it (router.py, server.py)
+tether_replacement_properties  # the stack engine reads it by name: policies.REPLACEMENT_ATTRIBUTE (sns/sqs/dynamodb/iam models)

@@ -9,7 +9,9 @@ version:
   signature (`inspect.signature`) or kind (property, int);
 - `added`: every attribute Tether adds, which moto must still lack;
 - `models`: every CloudFormation type Tether registers a model for, with moto's own models of
-  that type (a new one from moto may make Tether's unneeded, or differ from it);
+  that type (a new one from moto may make Tether's unneeded, or differ from it); for a model
+  that extends moto's (`class LocalTopic(Topic, CloudFormationModel)`), the moto class, the
+  signature of each method it overrides (its `super()` calls rely on them), and what it adds;
 - `read`: every private attribute of moto the local cloud reads without replacing it (`READ`
   below, by hand: grep src/tether/localcloud for `._` on moto's objects), with its signature,
   or for an attribute set by `__init__` the type of its value on a real instance.
@@ -38,6 +40,7 @@ from importlib.metadata import version
 from typing import Any
 
 import pytest
+from moto.core.common_models import CloudFormationModel
 
 from tests.helpers import REPO
 from tether.localcloud import _patching
@@ -67,9 +70,11 @@ READ: dict[str, tuple[str, ...]] = {
     "moto.core.responses.BaseResponse": ("_get_param",),
     # lambda_function.py; the pollers call `_invoke_lambda` (replaced, so recorded already)
     "moto.awslambda.models.LambdaFunction": ("_get_layers_data",),
-    # the pollers, persistence.py
-    "moto.awslambda.models.LambdaBackend": ("_event_source_mappings", "_lambdas"),
+    # the pollers, persistence.py, lambda_code_sweep.py
+    "moto.awslambda.models.LambdaBackend": ("_event_source_mappings", "_lambdas", "_layers"),
     "moto.awslambda.models.LambdaStorage": ("_functions",),
+    # lambda_code_sweep.py
+    "moto.awslambda.models.LayerStorage": ("_layers",),
     # lambda_push_events.py
     "moto.sns.models.Subscription": ("_filter_policy_matcher", "_parse_message_structure"),
     # sns_topic.py
@@ -123,6 +128,7 @@ INSTANCES: dict[str, Callable[[], Any]] = {
     "moto.cloudformation.parsing.ResourceMap": lambda: _stack().resource_map,
     "moto.awslambda.models.LambdaBackend": _lambda_backend,
     "moto.awslambda.models.LambdaStorage": lambda: _lambda_backend()._lambdas,
+    "moto.awslambda.models.LayerStorage": lambda: _lambda_backend()._layers,
     "moto.sns.models.Subscription": _subscription,
     "moto.sns.models.Topic": _topic,
     "moto.sqs.models.Queue": _queue,
@@ -182,6 +188,23 @@ def _moto_models(resource_type: str) -> list[str]:
     return sorted(found)
 
 
+def _model_entry(model: type) -> dict[str, Any]:
+    """moto's own models of the type, and for a model extending one of moto's (a subclass),
+    what it overrides (with moto's signature, which its `super()` calls rely on) and adds."""
+    resource_type = model.cloudformation_type()  # type: ignore[attr-defined]
+    entry: dict[str, Any] = {"moto's models": _moto_models(resource_type)}
+    base = next((b for b in model.__mro__[1:] if b.__module__.startswith("moto.")), None)
+    if base is None or base is CloudFormationModel:
+        return entry
+    # (moto's metaclass gives every class its own `instances_tracked`)
+    own = [n for n in vars(model) if not n.startswith("__") and n != "instances_tracked"]
+    found = {name: inspect.getattr_static(base, name, _MISSING) for name in own}
+    entry["extends"] = f"{base.__module__}.{base.__qualname__}"
+    entry["overrides"] = {n: describe(v) for n, v in found.items() if v is not _MISSING}
+    entry["adds"] = sorted(n for n, v in found.items() if v is _MISSING)
+    return entry
+
+
 def collect() -> dict[str, Any]:
     """The seam as this moto and these extensions make it (changes moto for the process)."""
     from tether.localcloud.extensions import install_all
@@ -197,7 +220,7 @@ def collect() -> dict[str, Any]:
         "replaced": {c.where: describe(c.original) for c in changes if c.kind == "replaced"},
         "added": sorted(c.where for c in changes if c.kind == "added"),
         "models": {
-            model.cloudformation_type(): _moto_models(model.cloudformation_type())
+            model.cloudformation_type(): _model_entry(model)  # type: ignore[attr-defined]
             for model in _patching.models()
         },
         "read": {

@@ -10,8 +10,9 @@ Three ways, each idempotent, so `install_all()` may run any number of times in a
 - `add(owner, name, value)`: give moto an attribute it lacks (a `delete` a model never had, the
   replacement properties the stack engine reads). It fails when moto has one: an upgrade that
   adds it must be looked at, since moto's own may now be the one callers expect.
-- `register_model(model)`: a CloudFormation model of Tether's own, through moto's extension
-  point (a direct subclass of `CloudFormationModel`).
+- `register_model(model)`: a CloudFormation model of Tether's own, or moto's model of a type
+  extended by subclassing, through moto's extension point (a direct subclass of
+  `CloudFormationModel`). This is the preferred way for what CloudFormation does to a resource.
 
 `changes()` is the record of the first two (what `tests/localcloud/test_moto_seam.py`
 snapshots after `install_all()`); `models()` lists the registered models.
@@ -51,7 +52,7 @@ class Change:
 
 # moto's classes and modules are process-wide, and so is the record of what changed them.
 _CHANGES: dict[tuple[Owner, str], Change] = {}
-_MODELS: list[type[CloudFormationModel]] = []
+_MODELS: list[type] = []
 _MISSING = object()
 
 
@@ -110,24 +111,30 @@ def changes() -> list[Change]:
     return list(_CHANGES.values())
 
 
-def models() -> list[type[CloudFormationModel]]:
+def models() -> list[type]:
     """Every model `register_model` made moto use, in the order they were registered."""
     return list(_MODELS)
 
 
-def register_model(model: type[CloudFormationModel]) -> None:
+def register_model(model: type) -> None:
     """Make moto's CloudFormation use `model` for its resource type.
 
     moto finds models through `CloudFormationModel.__subclasses__()` behind `lru_cache`s, so a
-    direct subclass defined after moto's own models wins once the caches are cleared.
+    direct subclass defined after moto's own models wins once the caches are cleared. A model of
+    Tether's own subclasses `CloudFormationModel`; one that extends moto's model of a type
+    subclasses it and names `CloudFormationModel` as a direct base as well
+    (`class LocalTopic(Topic, CloudFormationModel)`), overriding what it changes and calling
+    `super()` for moto's part: resources stay moto's objects, only CloudFormation's way to
+    create, update and delete them is Tether's.
     """
+    if CloudFormationModel not in model.__bases__:
+        raise RuntimeError(f"{model!r} must name CloudFormationModel as a direct base")
     for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
         cached.cache_clear()
-    chosen = parsing.get_model_map().get(model.cloudformation_type())
+    resource_type = model.cloudformation_type()  # type: ignore[attr-defined]
+    chosen = parsing.get_model_map().get(resource_type)
     if chosen is not model:
-        raise RuntimeError(
-            f"moto resolves {model.cloudformation_type()} to {chosen!r}, not {model!r}"
-        )
+        raise RuntimeError(f"moto resolves {resource_type} to {chosen!r}, not {model!r}")
     if model not in _MODELS:
         _MODELS.append(model)
 

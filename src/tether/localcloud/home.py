@@ -10,6 +10,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+STATE_DIR = "state"  # under <home>/local: the saved state (`persistence`) and the stored code
+
 
 def tether_home() -> Path:
     return Path(os.environ.get("TETHER_HOME") or Path.home() / ".tether")
+
+
+def state_dir(home: Path) -> Path:
+    """Where the local cloud of `home` keeps what survives a restart."""
+    return home / "local" / STATE_DIR

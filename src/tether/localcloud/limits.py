@@ -361,9 +361,10 @@ def unzipped_size(archive: bytes) -> int:
         return 0  # not a zip: not this limit's business
 
 
-def unzipped(archives: Iterable[bytes]) -> Refusal | None:
-    """A function's code and layers (or a layer alone), unzipped together."""
-    total = sum(unzipped_size(archive) for archive in archives)
+def unzipped(sizes: Iterable[int]) -> Refusal | None:
+    """A function's code and layers (or a layer alone), unzipped together (each one's size
+    read from its zip's directory, `unzipped_size` or the local cloud's store of zips)."""
+    total = sum(sizes)
     if total <= UNZIPPED.value:
         return None
     return UNZIPPED.refuse(size=total)

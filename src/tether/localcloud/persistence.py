@@ -68,9 +68,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from tether.errors import TetherError
+from tether.localcloud.home import state_dir
 
 FORMAT = 1
-STATE_DIR = "state"
 SNAPSHOT_NAME = "snapshot.bin"
 MAGIC = b"tether-local-state\n"
 END = b"tether-local-state-end "
@@ -143,16 +143,21 @@ def versions() -> dict[str, Any]:
     return {"format": FORMAT, "tether": tether.__version__, "moto": moto_version, "python": python}
 
 
-def state_dir(home: Path) -> Path:
-    return home / "local" / STATE_DIR
-
-
 def snapshot_path(home: Path) -> Path:
     return state_dir(home) / SNAPSHOT_NAME
 
 
 # ---------------------------------------------------------------------------------------------
 # Reading the header (no moto): the process manager checks it before starting a server
+
+
+def saved_at(home: Path) -> float | None:
+    """When the snapshot on disk was saved; None when there is none (or it cannot be read)."""
+    try:
+        header = read_header(home)
+    except StateRefused:
+        return None
+    return header.saved_at if header is not None else None
 
 
 def read_header(home: Path) -> Header | None:

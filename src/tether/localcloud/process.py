@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from tether.errors import TetherError
-from tether.localcloud import persistence
+from tether.localcloud import home, persistence
 from tether.localcloud.endpoint import (
     DEFAULT_HOST,
     HEALTH_PATH,
@@ -117,7 +117,7 @@ def stop(*, forget: bool = False) -> bool:
 
 def state_dir() -> Path:
     """Where the local cloud of this TETHER_HOME keeps its state."""
-    return persistence.state_dir(tether_home())
+    return home.state_dir(tether_home())
 
 
 def saved_state() -> persistence.Header | None:

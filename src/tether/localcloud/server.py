@@ -137,9 +137,10 @@ def serve(
     from tether.localcloud.dispatch import SignedServiceDispatcher
     from tether.localcloud.extensions import install_all
     from tether.localcloud.gate import BoundedDechunkedInput, Gate, max_body
-    from tether.localcloud.home import tether_home
+    from tether.localcloud.home import state_dir, tether_home
     from tether.localcloud.http import router
     from tether.localcloud.http.router_threads import ReusedThreads
+    from tether.localcloud.lambda_ import lambda_code_sweep
     from tether.localcloud.origins import AllowedOrigins
     from tether.localcloud.scheduler import scheduler
     from tether.localcloud.scheduler.scheduler_http import with_schedules
@@ -157,6 +158,7 @@ def serve(
     settled = persistence.install(loaded) if loaded is not None else []
     cleaned = persistence.clean_unpacked(home)
     snapshots = persistence.Snapshotter(home, restored=loaded is not None)
+    lambda_code_sweep.snapshots_from(persistence.saved_at)
     limit = max_body()
     gate = Gate(
         counting_changes(
@@ -217,7 +219,7 @@ def serve(
             f"{cleaned} unused unpacked code folders removed)",
             flush=True,
         )
-    print(READY_LINE.format(endpoint=endpoint, state=persistence.state_dir(home)), flush=True)
+    print(READY_LINE.format(endpoint=endpoint, state=state_dir(home)), flush=True)
     try:
         if on_ready is not None:
             on_ready(endpoint)

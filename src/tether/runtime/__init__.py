@@ -8,7 +8,7 @@ through the process's one runtime (`current()`).
 
     spec.py         what a function version is (FunctionSpec)
     service.py      the runtime: invoke, logs, retirement; the process's runtime (`current()`)
-    pool.py         warm workers per version, concurrency limit
+    pool.py         warm workers per version, concurrency limit; idle ones released, and a cap
     cancel.py       a caller's deadline and cancel (HTTP integration timeout, hang-up)
     process.py      one worker process seen from the local cloud
     spare.py        the spare worker process of each interpreter, boto3 already imported
@@ -20,7 +20,7 @@ through the process's one runtime (`current()`).
     failures.py     Lambda's error payloads
     logs.py         Lambda's log lines and the LogSink they go to
     environment.py  the worker's environment, built from scratch
-    artifacts.py    code and layer zips, unpacked once per content hash
+    artifacts.py    code and layer zips, unpacked once per content hash, removed once unused
     tasks.py        background threads for asynchronous invocations
 """
 

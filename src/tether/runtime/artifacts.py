@@ -5,6 +5,14 @@
 
 A directory appears atomically (unpacked beside it, then renamed), so a half-unpacked version
 is never imported; one that exists is reused by every worker of every function with that zip.
+It is unpacked from the zip's file when the source names one (`CodeSource.path`), else from
+its bytes.
+
+`remove_unused` takes away the directories no version needs any more (the caller says which
+are needed: the local cloud's functions and layers, and the workers still running): each is
+renamed aside under its lock, then deleted, so a worker being started at that moment either
+finds it whole or unpacks it again, never half deleted; one asked for within the last
+`RECENT` seconds stays (its worker may be starting).
 """
 
 from __future__ import annotations
@@ -15,14 +23,21 @@ import stat
 import sys
 import tempfile
 import threading
+import time
+import uuid
 import zipfile
+from collections.abc import Collection
 from io import BytesIO
 from pathlib import Path, PurePosixPath
 
 from tether.runtime.spec import CodeSource
 
+RECENT = 10.0  # seconds: a directory asked for this recently stays (its worker may be starting)
+LEFTOVER = 3600.0  # seconds: an unpacking or removal a crash interrupted, cleared after this
+
 _LOCKS: dict[str, threading.Lock] = {}
 _LOCKS_GUARD = threading.Lock()
+_ASKED: dict[str, float] = {}  # sha256 -> when its directory was last asked for (monotonic)
 
 
 class BadArchiveError(Exception):
@@ -46,15 +61,14 @@ def layer_paths(home: Path, source: CodeSource, runtime: str = "") -> list[Path]
 def unpacked(parent: Path, source: CodeSource) -> Path:
     """`parent/<sha256>`, unpacked from `source` unless it exists already."""
     target = parent / source.sha256
-    if target.is_dir():
-        return target
-    with _lock_for(source.sha256):
+    with _lock_for(source.sha256):  # held while `remove_unused` looks at it: never half gone
+        _ASKED[source.sha256] = time.monotonic()
         if target.is_dir():
             return target
         parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{source.sha256[:12]}-", dir=parent))
         try:
-            _unzip(source.load(), staging)
+            _unzip(source, staging)
             os.rename(staging, target)
         except OSError:
             if not target.is_dir():
@@ -64,14 +78,64 @@ def unpacked(parent: Path, source: CodeSource) -> Path:
     return target
 
 
+def remove_unused(home: Path, needed: Collection[str], *, recent: float | None = None) -> list[str]:
+    """Remove the unpacked code and layers whose sha256 is not in `needed` and that nobody
+    asked for within `recent` seconds (default `RECENT`); the sha256 of those removed."""
+    removed: list[str] = []
+    now = time.monotonic()
+    recent = RECENT if recent is None else recent
+    for parent in (home / "local" / "code", home / "local" / "layers"):
+        if not parent.is_dir():
+            continue
+        for entry in parent.iterdir():
+            name = entry.name
+            if name.startswith("."):
+                _clear_leftover(entry)
+                continue
+            if name in needed:
+                continue
+            trash = parent / f".removed-{name[:12]}-{uuid.uuid4().hex[:8]}"
+            with _lock_for(name):
+                asked = _ASKED.get(name)
+                if asked is not None and now - asked < recent:
+                    continue
+                try:
+                    os.rename(entry, trash)
+                except OSError:
+                    continue
+                _ASKED.pop(name, None)
+            shutil.rmtree(trash, ignore_errors=True)
+            removed.append(name)
+    return removed
+
+
+def unpacked_digests(home: Path) -> set[str]:
+    """The sha256 of every unpacked code and layer directory."""
+    found: set[str] = set()
+    for parent in (home / "local" / "code", home / "local" / "layers"):
+        if parent.is_dir():
+            found.update(p.name for p in parent.iterdir() if not p.name.startswith("."))
+    return found
+
+
+def _clear_leftover(entry: Path) -> None:
+    """A staging or removed directory (dot name) left by a crash: cleared once it is old."""
+    try:
+        old = time.time() - entry.stat().st_mtime > LEFTOVER
+    except OSError:
+        return
+    if old:
+        shutil.rmtree(entry, ignore_errors=True)
+
+
 def _lock_for(sha: str) -> threading.Lock:
     with _LOCKS_GUARD:
         return _LOCKS.setdefault(sha, threading.Lock())
 
 
-def _unzip(data: bytes, target: Path) -> None:
+def _unzip(code: CodeSource, target: Path) -> None:
     try:
-        archive = zipfile.ZipFile(BytesIO(data))
+        archive = zipfile.ZipFile(code.path or BytesIO(code.load()))
     except zipfile.BadZipFile as exc:
         raise BadArchiveError("not a zip archive") from exc
     with archive:

@@ -10,8 +10,15 @@ reports the function's update as in progress until then, so an update is live on
 new code can answer without a cold start. The `Registry` maps versions to pools: when a
 function's key changes (new code, layers or configuration), or the function is deleted, its
 old pools are retired: idle workers are killed at once, busy ones when their invocation ends.
-Workers idle for longer than `idle_seconds` are killed too (Lambda recycles them as well).
 An invocation whose caller gives up while it waits (`cancel.Cancellation`) leaves the queue.
+
+Memory: each worker is a Python process (boto3 imported: ~40 MB), so the registry releases
+those nobody uses. A worker idle for longer than `idle_seconds` is killed (Lambda recycles idle
+execution environments too, after 5 to 15 minutes), by a reaper thread that runs whether or not
+invocations arrive; and all pools together keep at most `max_workers`: making a new worker
+beyond that (`make_room`) kills the least recently used idle one of any function. Busy workers
+are never killed for room, so a burst may go over the cap while it lasts; once they are idle,
+the oldest go. A released worker only costs its function a cold start at its next invocation.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ from tether.runtime.process import WorkerProcess
 from tether.runtime.spec import FunctionSpec
 
 WorkerFactory = Callable[[FunctionSpec], WorkerProcess]
-REAP_EVERY = 5.0
+REAP_EVERY = 5.0  # seconds between two looks for idle workers, at most
 
 
 class Pool:
@@ -165,8 +172,8 @@ class Pool:
         for worker in idle:
             worker.kill()
 
-    def reap(self, idle_seconds: float) -> None:
-        """Kill workers idle for longer than `idle_seconds`."""
+    def reap(self, idle_seconds: float) -> int:
+        """Kill workers idle for longer than `idle_seconds`; how many."""
         cutoff = time.monotonic() - idle_seconds
         with self._changed:
             stale = [w for w in self._idle if w.idle_since < cutoff]
@@ -176,6 +183,25 @@ class Pool:
                 self._changed.notify_all()
         for worker in stale:
             worker.kill()
+        return len(stale)
+
+    def oldest_idle(self) -> float | None:
+        """Since when the least recently used idle worker has been idle (None: none is)."""
+        with self._changed:
+            return min((w.idle_since for w in self._idle), default=None)
+
+    def evict(self, idle_since: float) -> bool:
+        """Kill the idle worker idle since `idle_since` (as `oldest_idle` said), if it still
+        is; whether one was killed."""
+        with self._changed:
+            found = next((w for w in self._idle if w.idle_since == idle_since), None)
+            if found is None:
+                return False
+            self._idle.remove(found)
+            self._count -= 1
+            self._changed.notify_all()
+        found.kill()
+        return True
 
     def size(self) -> int:
         with self._changed:
@@ -185,15 +211,25 @@ class Pool:
 class Registry:
     """Current pools by version key; retired versions never come back."""
 
-    def __init__(self, limit: int, factory: WorkerFactory, *, idle_seconds: float) -> None:
+    def __init__(
+        self,
+        limit: int,
+        factory: WorkerFactory,
+        *,
+        idle_seconds: float,
+        max_workers: int | None = None,
+    ) -> None:
         self.limit = limit
         self.idle_seconds = idle_seconds
+        self.max_workers = max_workers  # None: no cap
         self._factory = factory
         self._pools: dict[str, Pool] = {}
         self._current: dict[str, str] = {}  # function ARN -> key
         self._retired_keys: set[str] = set()
+        self._leaving: list[Pool] = []  # retired pools whose busy workers have not ended yet
         self._lock = threading.Lock()
-        self._last_reap = time.monotonic()
+        self._stopped = threading.Event()
+        self._reaper: threading.Thread | None = None
 
     def pool_for(self, spec: FunctionSpec) -> Pool:
         """The pool of `spec`'s version; a new version retires the function's previous ones."""
@@ -205,16 +241,19 @@ class Registry:
                 pool = Pool(spec, self.limit, self._factory)
                 if key in self._retired_keys:
                     pool.retire()  # a late call for a replaced version: served, never kept
+                    self._leaving.append(pool)
                     return pool
                 self._pools[key] = pool
                 previous = self._current.get(spec.arn)
                 if previous is not None and previous != key:
                     old = self._pools.pop(previous, None)
                     self._retired_keys.add(previous)
+                    if old is not None:
+                        self._leaving.append(old)
                 self._current[spec.arn] = key
+                self._start_reaper()
         if old is not None:
             old.retire()
-        self._maybe_reap()
         return pool
 
     def retire(self, arn: str, *, keep: str | None = None) -> int:
@@ -227,6 +266,8 @@ class Registry:
             del self._current[arn]
             self._retired_keys.add(key)
             pool = self._pools.pop(key, None)
+            if pool is not None:
+                self._leaving.append(pool)
         if pool is None:
             return 0
         workers = pool.size()
@@ -241,6 +282,7 @@ class Registry:
             self.retire(name)
 
     def shutdown(self) -> None:
+        self._stopped.set()
         with self._lock:
             pools = list(self._pools.values())
             self._pools.clear()
@@ -270,12 +312,59 @@ class Registry:
             pool = self._pools.get(key) if key else None
         return pool.size() if pool else 0
 
-    def _maybe_reap(self) -> None:
-        now = time.monotonic()
+    def total(self) -> int:
+        """Workers of every current version (idle, busy and starting)."""
         with self._lock:
-            if now - self._last_reap < REAP_EVERY:
-                return
-            self._last_reap = now
             pools = list(self._pools.values())
-        for pool in pools:
-            pool.reap(self.idle_seconds)
+        return sum(pool.size() for pool in pools)
+
+    def in_use(self) -> list[FunctionSpec]:
+        """The versions that have workers, current or retired (busy ones not ended yet)."""
+        with self._lock:
+            self._leaving = [pool for pool in self._leaving if pool.size()]
+            pools = [*self._pools.values(), *self._leaving]
+        return [pool.spec for pool in pools if pool.size()]
+
+    def make_room(self) -> int:
+        """Kill the least recently used idle workers while there are more than `max_workers`;
+        how many."""
+        if self.max_workers is None:
+            return 0
+        evicted = 0
+        attempts = 0  # an idle worker taken by an invocation meanwhile makes one fail
+        while self.total() > self.max_workers and attempts < self.max_workers + 8:
+            attempts += 1
+            with self._lock:
+                pools = list(self._pools.values())
+            candidates = [
+                (since, pool) for pool in pools if (since := pool.oldest_idle()) is not None
+            ]
+            if not candidates:
+                break  # all busy: the cap waits for them
+            since, pool = min(candidates, key=lambda candidate: candidate[0])
+            if pool.evict(since):
+                evicted += 1
+        return evicted
+
+    def reap(self) -> int:
+        """Kill the workers idle for longer than `idle_seconds`; how many."""
+        with self._lock:
+            pools = list(self._pools.values())
+            self._leaving = [pool for pool in self._leaving if pool.size()]
+        return sum(pool.reap(self.idle_seconds) for pool in pools)
+
+    def _start_reaper(self) -> None:
+        """Start the reaper thread (the lock held), unless it runs."""
+        if self._reaper is not None or self._stopped.is_set():
+            return
+        self._reaper = threading.Thread(
+            target=self._reap_forever, name="tether-reaper", daemon=True
+        )
+        self._reaper.start()
+
+    def _reap_forever(self) -> None:
+        # Often enough that a worker goes within a quarter of its idle time of being due.
+        every = min(REAP_EVERY, max(0.05, self.idle_seconds / 4))
+        while not self._stopped.wait(every):
+            self.reap()
+            self.make_room()

@@ -16,7 +16,9 @@ already imported). After a code or configuration update, `prewarm` starts the ne
 first worker in the background; until a worker of the new version has started, the version
 is `updating` (the local cloud reports the update in progress). Every invocation is logged to
 CloudWatch Logs through the `LogSink`. A timed-out or crashed worker is killed and replaced on
-the next invocation.
+the next invocation. Idle workers go after `TETHER_LOCAL_IDLE_SECONDS` (default 120), and at
+most `TETHER_LOCAL_MAX_WORKERS` (default 10) are kept across all functions, the least recently
+used idle one going first (`pool`).
 
 A caller that stops waiting (`cancel`: the HTTP router's integration timeout, a client that
 hung up) has its invocation cancelled: taken out of the queue for a worker, or its worker
@@ -37,7 +39,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,8 +56,12 @@ from tether.runtime.tasks import Background
 
 CONCURRENCY_ENV = "TETHER_LOCAL_CONCURRENCY"
 IDLE_ENV = "TETHER_LOCAL_IDLE_SECONDS"
+MAX_WORKERS_ENV = "TETHER_LOCAL_MAX_WORKERS"
 DEFAULT_CONCURRENCY = 4
-DEFAULT_IDLE_SECONDS = 600.0
+# Lambda keeps an idle execution environment 5 to 15 minutes; here a worker costs the user's
+# machine ~40 MB and a cold start costs ~0.3 s, so idle ones go sooner, and only so many stay.
+DEFAULT_IDLE_SECONDS = 120.0
+DEFAULT_MAX_WORKERS = 10
 BACKGROUND_THREADS = 32
 WARMING_THREADS = 8
 
@@ -96,6 +102,7 @@ class Runtime:
         sink: LogSink,
         concurrency: int | None = None,
         idle_seconds: float | None = None,
+        max_workers: int | None = None,
         python: str = sys.executable,
     ) -> None:
         self.home = home
@@ -104,7 +111,8 @@ class Runtime:
         self._sink = sink
         limit = concurrency or int(setting(CONCURRENCY_ENV, DEFAULT_CONCURRENCY))
         idle = idle_seconds or setting(IDLE_ENV, DEFAULT_IDLE_SECONDS)
-        self.registry = Registry(limit, self._new_worker, idle_seconds=idle)
+        cap = max_workers or int(setting(MAX_WORKERS_ENV, DEFAULT_MAX_WORKERS))
+        self.registry = Registry(limit, self._new_worker, idle_seconds=idle, max_workers=cap)
         self.background = Background(BACKGROUND_THREADS)
         # Workers started ahead: never queued behind asynchronous invocations.
         self.warming = Background(WARMING_THREADS, name="tether-warm")
@@ -171,6 +179,8 @@ class Runtime:
         except cancel.Cancelled as exc:  # never reached a worker: nothing ran, nothing to log
             payload = failures.cancelled(request_id, str(exc), time.time())
             return Invocation(request_id, 200, json.dumps(payload), "Unhandled")
+        if not worker.started and worker.init is None:
+            self.registry.make_room()  # a new worker: the least recently used idle one goes
         reusable = False
         try:
             init_ms: float | None = None
@@ -212,6 +222,7 @@ class Runtime:
         finally:
             self._write(spec, worker.log_stream, record)  # before the worker serves another
             pool.checkin(worker, reusable=reusable)
+            self.registry.make_room()  # a burst over the cap shrinks back as it ends
 
     def retire(self, arn: str, *, keep: str | None = None) -> int:
         """A function changed or was deleted: its workers (but those of `keep`) go away; how
@@ -242,6 +253,7 @@ class Runtime:
         worker = pool.reserve()
         if worker is None:
             return False
+        self.registry.make_room()
         self.warming.submit(lambda: self._warm(spec, pool, worker))
         return True
 
@@ -258,6 +270,16 @@ class Runtime:
     def retire_all(self, arn: str) -> None:
         """The function was deleted: all its versions' workers go away."""
         self.registry.retire_all(arn)
+
+    def release_unpacked(self, needed: Collection[str]) -> list[str]:
+        """Remove the unpacked code and layers under the home that neither `needed` (what the
+        local cloud's functions and layers refer to) nor a running worker uses; the sha256 of
+        those removed."""
+        running: set[str] = set()
+        for spec in self.registry.in_use():
+            running.add(spec.code.sha256)
+            running.update(layer.sha256 for layer in spec.layers)
+        return artifacts.remove_unused(self.home, {*needed, *running})
 
     def spare_for(self, python: str, sdk_dir: str | None = None) -> Spare:
         """The spare of an interpreter (made on first use; filled when a worker starts)."""

@@ -3,7 +3,8 @@
 A `FunctionSpec` is built by the local cloud from its Lambda model on every invoke; its `key`
 names the version workers are kept for (the function's ARN, its code and layers by content
 hash, and every setting a worker bakes in at start: handler, runtime, memory, timeout,
-environment). Code bytes are loaded only when a version's directory is first extracted.
+environment). Code bytes are loaded only when a version's directory is first extracted, from
+the zip's file when the source names one (the local cloud keeps zips on disk, not in memory).
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ LATEST = "$LATEST"
 
 @dataclass(frozen=True)
 class CodeSource:
-    """A zip known by the hex SHA-256 of its bytes; `load()` returns the bytes."""
+    """A zip known by the hex SHA-256 of its bytes; `load()` returns the bytes, and `path`,
+    when not empty, is a file holding them (read from there, they never all sit in memory)."""
 
     sha256: str
     load: Callable[[], bytes] = field(compare=False, repr=False)
+    path: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)

@@ -7,20 +7,20 @@ makes a new stream, with a new ARN) and point-in-time recovery (PointInTimeRecov
 which moto's create ignores too: a table showed DISABLED where the template enables it). A new
 `KeySchema` or `LocalSecondaryIndexes` needs a new table, as on AWS
 (`policies.REPLACEMENT_ATTRIBUTE`, read by the stack engine).
-Hooks: `Table.update_from_cloudformation_json` (replaced), `create_from_cloudformation_json`
-(wrapped); adds the replacement properties.
+Hook: the model `LocalTable` (moto's `Table`, its create wrapped, an update, the replacement
+properties), registered for AWS::DynamoDB::Table.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from moto.core.common_models import CloudFormationModel
 from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.table import Table
 
-from tether.localcloud._patching import add, original, replace
+from tether.localcloud._patching import register_model
 from tether.localcloud.cloudformation._stack_model import tag_dict
-from tether.localcloud.cloudformation.policies import REPLACEMENT_ATTRIBUTE
 
 
 def _update_table(
@@ -82,7 +82,7 @@ def apply_point_in_time_recovery(table: Table, properties: dict[str, Any]) -> No
 
 
 def _create_table(
-    cls: type[Table],
+    cls: type[LocalTable],
     /,
     resource_name: str,
     cloudformation_json: dict[str, Any],
@@ -90,15 +90,22 @@ def _create_table(
     region_name: str,
     **kwargs: Any,
 ) -> Table:
-    create = original(Table, "create_from_cloudformation_json")
-    table: Table = create.__func__(
-        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+    table: Table = super(LocalTable, cls).create_from_cloudformation_json(
+        resource_name, cloudformation_json, account_id, region_name, **kwargs
     )
     apply_point_in_time_recovery(table, dict(cloudformation_json.get("Properties") or {}))
     return table
 
 
+class LocalTable(Table, CloudFormationModel):
+    """AWS::DynamoDB::Table as the local cloud's CloudFormation creates and updates it: moto's
+    model, registered in its place through moto's extension point."""
+
+    # policies.REPLACEMENT_ATTRIBUTE
+    tether_replacement_properties = ("KeySchema", "LocalSecondaryIndexes")
+    create_from_cloudformation_json = classmethod(_create_table)
+    update_from_cloudformation_json = classmethod(_update_table)
+
+
 def install() -> None:
-    replace(Table, "update_from_cloudformation_json", classmethod(_update_table))
-    replace(Table, "create_from_cloudformation_json", classmethod(_create_table))
-    add(Table, REPLACEMENT_ATTRIBUTE, ("KeySchema", "LocalSecondaryIndexes"))
+    register_model(LocalTable)

@@ -8,20 +8,20 @@ the template: a delete detaches the policy from every role, user and group and d
 update makes the new document the default version (keeping no other) and attaches and detaches
 roles to match `Roles`; a new `ManagedPolicyName` or `Path` is a new policy. A create checks
 IAM's quotas (document size, managed policies per role) before anything is made.
-Hooks: `ManagedPolicy.delete`, `create_from_cloudformation_json`,
-`update_from_cloudformation_json`, and the replacement properties the stack engine reads.
+Hook: the model `LocalManagedPolicy` (moto's `ManagedPolicy` with a checked create, an update,
+a delete and the replacement properties), registered for AWS::IAM::ManagedPolicy.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from moto.core.common_models import CloudFormationModel
 from moto.iam.models import IAMBackend, ManagedPolicy, iam_backends
 from moto.utilities.utils import get_partition
 
 from tether.localcloud import limits
-from tether.localcloud._patching import add, original, replace
-from tether.localcloud.cloudformation.policies import REPLACEMENT_ATTRIBUTE
+from tether.localcloud._patching import register_model
 from tether.localcloud.iam.iam_limits import check_attachment, policy_text, refuse
 
 
@@ -31,7 +31,7 @@ def _backend(account_id: str, region_name: str) -> IAMBackend:
 
 
 def _create(
-    cls: type[ManagedPolicy],
+    cls: type[LocalManagedPolicy],
     /,
     resource_name: str,
     cloudformation_json: dict[str, Any],
@@ -44,9 +44,8 @@ def _create(
     backend = _backend(account_id, region_name)
     for role in properties.get("Roles") or []:
         check_attachment(backend, "(new policy)", str(role))
-    create = original(ManagedPolicy, "create_from_cloudformation_json")
-    policy: ManagedPolicy = create.__func__(
-        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+    policy: ManagedPolicy = super(LocalManagedPolicy, cls).create_from_cloudformation_json(
+        resource_name, cloudformation_json, account_id, region_name, **kwargs
     )
     return policy
 
@@ -80,21 +79,39 @@ def _update(
     return policy
 
 
-def _delete(self: ManagedPolicy, account_id: str, region_name: str) -> None:
+def _delete(
+    cls: type[LocalManagedPolicy],
+    resource_name: str,
+    cloudformation_json: dict[str, Any],
+    account_id: str,
+    region_name: str,
+) -> None:
+    """moto's resources have no delete, so CloudFormation calls this with the physical ID: the
+    policy's ARN."""
     backend = _backend(account_id, region_name)
+    policy = backend.managed_policies.get(resource_name)
+    if policy is None:
+        return  # gone already: deleting it again is done, as on AWS
     holders: list[Any] = [
         *backend.roles.values(),
         *backend.users.values(),
         *backend.groups.values(),
     ]
     for holder in holders:
-        if self.arn in holder.managed_policies:
-            self.detach_from(holder)
-    backend.managed_policies.pop(self.arn, None)
+        if policy.arn in holder.managed_policies:
+            policy.detach_from(holder)
+    backend.managed_policies.pop(policy.arn, None)
+
+
+class LocalManagedPolicy(ManagedPolicy, CloudFormationModel):
+    """AWS::IAM::ManagedPolicy as the local cloud's CloudFormation creates, updates and deletes
+    it: moto's model, registered in its place through moto's extension point."""
+
+    tether_replacement_properties = ("ManagedPolicyName", "Path")  # policies.REPLACEMENT_ATTRIBUTE
+    create_from_cloudformation_json = classmethod(_create)
+    update_from_cloudformation_json = classmethod(_update)
+    delete_from_cloudformation_json = classmethod(_delete)  # moto's did nothing
 
 
 def install() -> None:
-    replace(ManagedPolicy, "create_from_cloudformation_json", classmethod(_create))
-    replace(ManagedPolicy, "update_from_cloudformation_json", classmethod(_update))
-    add(ManagedPolicy, "delete", _delete)  # moto has none: deleting did nothing
-    add(ManagedPolicy, REPLACEMENT_ATTRIBUTE, ("ManagedPolicyName", "Path"))
+    register_model(LocalManagedPolicy)

@@ -2,9 +2,9 @@
 
 moto's CloudFormation create stores each inline `PolicyDocument` as the template's dict, so
 GetRolePolicy answers with a Python repr instead of JSON; and its update ignores inline
-Policies, the trust policy and tags (it only sets the description). Hooks: wraps
-`Role.create_from_cloudformation_json` (documents become JSON text, as PutRolePolicy stores
-them) and replaces `Role.update_from_cloudformation_json` with an in-place update. Both check
+Policies, the trust policy and tags (it only sets the description). Hook: the model
+`LocalRole`, registered for AWS::IAM::Role: moto's `Role` with its create wrapped (documents
+become JSON text, as PutRolePolicy stores them) and an in-place update. Both check
 the role's inline policies against IAM's size quota first (`iam_limits`), so a role over it
 fails with IAM's LimitExceeded and nothing half-made is left. These make the deployed policies
 inspectable and current.
@@ -14,15 +14,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from moto.core.common_models import CloudFormationModel
 from moto.iam.models import Role, iam_backends
 from moto.utilities.utils import get_partition
 
-from tether.localcloud._patching import original, replace
+from tether.localcloud._patching import register_model
 from tether.localcloud.iam.iam_limits import check_role_policies, policy_text
 
 
 def _create(
-    cls: type[Role],
+    cls: type[LocalRole],
     /,
     resource_name: str,
     cloudformation_json: dict[str, Any],
@@ -37,9 +38,7 @@ def _create(
     ]
     role_name = str(properties.get("RoleName", resource_name))
     check_role_policies(role_name, [policy["PolicyDocument"] for policy in properties["Policies"]])
-    create = original(Role, "create_from_cloudformation_json")
-    role: Role = create.__func__(
-        cls,
+    role: Role = super(LocalRole, cls).create_from_cloudformation_json(
         resource_name,
         {**cloudformation_json, "Properties": properties},
         account_id,
@@ -81,6 +80,13 @@ def _update_role(
     return role
 
 
+class LocalRole(Role, CloudFormationModel):
+    """AWS::IAM::Role as the local cloud's CloudFormation creates and updates it: moto's model,
+    registered in its place through moto's extension point."""
+
+    create_from_cloudformation_json = classmethod(_create)
+    update_from_cloudformation_json = classmethod(_update_role)
+
+
 def install() -> None:
-    replace(Role, "create_from_cloudformation_json", classmethod(_create))
-    replace(Role, "update_from_cloudformation_json", classmethod(_update_role))
+    register_model(LocalRole)

@@ -6,8 +6,8 @@ longer has (environment, memory, timeout, description, layers); its create ignor
 An update is held to Lambda's limits as UpdateFunctionConfiguration and UpdateFunctionCode are
 (`lambda_limits.check_update`; a create meets them in CreateFunction). A name CloudFormation
 generates (no `FunctionName`) is cut to Lambda's 64 characters, keeping its random end, as
-CloudFormation does. Hook: wraps
-`LambdaFunction.create_from_cloudformation_json` / `update_from_cloudformation_json`.
+CloudFormation does. Hook: the model `LocalFunction` (moto's `LambdaFunction`, its create and
+update wrapped), registered for AWS::Lambda::Function.
 Nothing here runs code: moto creates functions without Docker.
 """
 
@@ -16,11 +16,12 @@ from __future__ import annotations
 from typing import Any
 
 from moto.awslambda.models import LambdaFunction
+from moto.core.common_models import CloudFormationModel
 from moto.s3.exceptions import MissingBucket
 from moto.s3.models import s3_backends
 from moto.utilities.utils import get_partition
 
-from tether.localcloud._patching import original, replace
+from tether.localcloud._patching import register_model
 from tether.localcloud.lambda_.lambda_limits import check_update
 from tether.model.limits import FUNCTION_NAME_CHARS
 
@@ -63,7 +64,7 @@ def generated_name(name: str) -> str:
 
 
 def _create(
-    cls: type[LambdaFunction],
+    cls: type[LocalFunction],
     /,
     resource_name: str,
     cloudformation_json: dict[str, Any],
@@ -75,9 +76,8 @@ def _create(
     check_code(properties, account_id, region_name)
     if "FunctionName" not in properties:
         resource_name = generated_name(resource_name)
-    create = original(LambdaFunction, "create_from_cloudformation_json")
-    function: LambdaFunction = create.__func__(
-        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+    function: LambdaFunction = super(LocalFunction, cls).create_from_cloudformation_json(
+        resource_name, cloudformation_json, account_id, region_name, **kwargs
     )
     if properties.get("Layers"):  # moto's create leaves them out
         try:
@@ -89,7 +89,7 @@ def _create(
 
 
 def _update(
-    cls: type[LambdaFunction],
+    cls: type[LocalFunction],
     original_resource: LambdaFunction,
     new_resource_name: str,
     cloudformation_json: dict[str, Any],
@@ -99,9 +99,7 @@ def _update(
     properties = cloudformation_json.get("Properties") or {}
     check_code(properties, account_id, region_name)
     check_update(original_resource, properties)
-    update = original(LambdaFunction, "update_from_cloudformation_json")
-    function: LambdaFunction = update.__func__(
-        cls,
+    function: LambdaFunction = super(LocalFunction, cls).update_from_cloudformation_json(
         original_resource,
         new_resource_name,
         {**cloudformation_json, "Properties": {**DEFAULTS, **properties}},
@@ -111,6 +109,13 @@ def _update(
     return function
 
 
+class LocalFunction(LambdaFunction, CloudFormationModel):
+    """AWS::Lambda::Function as the local cloud's CloudFormation creates and updates it: moto's
+    model, registered in its place through moto's extension point."""
+
+    create_from_cloudformation_json = classmethod(_create)
+    update_from_cloudformation_json = classmethod(_update)
+
+
 def install() -> None:
-    replace(LambdaFunction, "create_from_cloudformation_json", classmethod(_create))
-    replace(LambdaFunction, "update_from_cloudformation_json", classmethod(_update))
+    register_model(LocalFunction)

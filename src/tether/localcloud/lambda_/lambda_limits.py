@@ -35,6 +35,7 @@ from moto.utilities.utils import get_partition
 
 from tether.localcloud import limits
 from tether.localcloud._patching import original, replace
+from tether.localcloud.lambda_ import lambda_code
 
 
 class LambdaLimitError(LambdaClientError):
@@ -50,8 +51,8 @@ def _refuse(refusal: limits.Refusal | None) -> None:
         raise LambdaLimitError(refusal)
 
 
-def _s3_object(code: Mapping[str, Any], account_id: str, region: str) -> bytes | None:
-    """The bytes of the code in S3, or None if there are none (Lambda then says why)."""
+def _s3_size(code: Mapping[str, Any], account_id: str, region: str) -> int | None:
+    """What the code in S3 unzips to, or None if there is none (Lambda then says why)."""
     if "S3Bucket" not in code or "S3Key" not in code:
         return None
     backend = s3_backends[account_id][get_partition(region)]
@@ -59,37 +60,36 @@ def _s3_object(code: Mapping[str, Any], account_id: str, region: str) -> bytes |
         found = backend.get_object(str(code["S3Bucket"]), str(code["S3Key"]))
     except (MissingBucket, MissingKey):
         return None
-    value = getattr(found, "value", None)
-    return value if isinstance(value, bytes) else None
+    return lambda_code.object_unzipped_size(found) if found is not None else None
 
 
-def _layer_archives(arns: Iterable[str], account_id: str, region: str) -> list[bytes]:
+def _layer_sizes(arns: Iterable[str], account_id: str, region: str) -> list[int]:
     backend = get_backend(account_id, region)
-    archives = []
+    sizes = []
     for arn in arns:
         version = backend.layers_versions_by_arn(str(arn))
         if version is not None:
-            archives.append(getattr(version, "code_bytes", b"") or b"")
-    return archives
+            sizes.append(lambda_code.unzipped_size(version))
+    return sizes
 
 
 def _layer_arns(fn: LambdaFunction) -> list[str]:
     return [str(layer["Arn"]) for layer in fn.layers or [] if isinstance(layer, dict)]
 
 
-def _new_code(
+def _new_code_size(
     code: Mapping[str, Any], operation: str, account_id: str, region: str
-) -> bytes | None:
-    """The code a request brings (a zip sent in it, or read from S3), refused when the zip sent
-    is over the direct-upload limit."""
+) -> int | None:
+    """What the code a request brings unzips to (a zip sent in it, or read from S3), refused
+    when the zip sent is over the direct-upload limit."""
     if code.get("ZipFile"):
         encoded = code["ZipFile"]
         _refuse(limits.zip_upload(limits.base64_size(encoded), operation))
         try:
-            return base64.b64decode(encoded)
+            return limits.unzipped_size(base64.b64decode(encoded))
         except ValueError:
             return None
-    return _s3_object(code, account_id, region)
+    return _s3_size(code, account_id, region)
 
 
 def check_update(fn: LambdaFunction, properties: Mapping[str, Any]) -> None:
@@ -97,12 +97,12 @@ def check_update(fn: LambdaFunction, properties: Mapping[str, Any]) -> None:
     UpdateFunctionConfiguration and UpdateFunctionCode check it."""
     environment = properties.get("Environment") or {}
     _refuse(limits.environment(environment.get("Variables")))
-    code = _s3_object(properties.get("Code") or {}, fn.account_id, fn.region)
+    code = _s3_size(properties.get("Code") or {}, fn.account_id, fn.region)
     if code is None:
-        code = getattr(fn, "code_bytes", b"") or b""
+        code = lambda_code.unzipped_size(fn)
     layers = properties.get("Layers")
     arns = [str(arn) for arn in layers] if layers is not None else _layer_arns(fn)
-    _refuse(limits.unzipped([code, *_layer_archives(arns, fn.account_id, fn.region)]))
+    _refuse(limits.unzipped([code, *_layer_sizes(arns, fn.account_id, fn.region)]))
 
 
 def _put_function(self: LambdaStorage, fn: LambdaFunction) -> None:
@@ -110,8 +110,8 @@ def _put_function(self: LambdaStorage, fn: LambdaFunction) -> None:
         _refuse(limits.zip_upload(int(getattr(fn, "code_size", 0) or 0), "CreateFunction"))
     _refuse(limits.function_name(str(fn.function_name)))
     _refuse(limits.environment(fn.environment_vars))
-    archives = _layer_archives(_layer_arns(fn), fn.account_id, fn.region)
-    _refuse(limits.unzipped([getattr(fn, "code_bytes", b"") or b"", *archives]))
+    layers = _layer_sizes(_layer_arns(fn), fn.account_id, fn.region)
+    _refuse(limits.unzipped([lambda_code.unzipped_size(fn), *layers]))
     original(LambdaStorage, "put_function")(self, fn)
 
 
@@ -119,10 +119,10 @@ def _update_function_code(
     self: LambdaBackend, function_name: str, qualifier: str, body: dict[str, Any]
 ) -> Any:
     fn = self.get_function(function_name, qualifier)
-    code = _new_code(body, "UpdateFunctionCode", fn.account_id, fn.region)
+    code = _new_code_size(body, "UpdateFunctionCode", fn.account_id, fn.region)
     if code is not None:
-        archives = _layer_archives(_layer_arns(fn), fn.account_id, fn.region)
-        _refuse(limits.unzipped([code, *archives]))
+        layers = _layer_sizes(_layer_arns(fn), fn.account_id, fn.region)
+        _refuse(limits.unzipped([code, *layers]))
     return original(LambdaBackend, "update_function_code")(self, function_name, qualifier, body)
 
 
@@ -133,8 +133,8 @@ def _update_function_configuration(
     if "Environment" in body:
         _refuse(limits.environment((body["Environment"] or {}).get("Variables")))
     if "Layers" in body:
-        archives = _layer_archives(body["Layers"] or [], fn.account_id, fn.region)
-        _refuse(limits.unzipped([getattr(fn, "code_bytes", b"") or b"", *archives]))
+        layers = _layer_sizes(body["Layers"] or [], fn.account_id, fn.region)
+        _refuse(limits.unzipped([lambda_code.unzipped_size(fn), *layers]))
     return original(LambdaBackend, "update_function_configuration")(
         self, function_name, qualifier, body
     )
@@ -142,10 +142,12 @@ def _update_function_configuration(
 
 def _publish_layer_version(self: LambdaBackend, spec: dict[str, Any]) -> Any:
     content = spec.get("Content") or {}
-    archive = _new_code(content, "PublishLayerVersion", self.account_id, self.region_name)
-    if archive is not None:
-        _refuse(limits.unzipped([archive]))
-    return original(LambdaBackend, "publish_layer_version")(self, spec)
+    size = _new_code_size(content, "PublishLayerVersion", self.account_id, self.region_name)
+    if size is not None:
+        _refuse(limits.unzipped([size]))
+    published = original(LambdaBackend, "publish_layer_version")(self, spec)
+    lambda_code.lean(published)
+    return published
 
 
 @amz_crc32

@@ -22,6 +22,11 @@ here the one that waits for the update, the quick deploy of `tether dev`, gets i
 moment the new code can answer, without polls slowing down on a small machine the very start
 they wait for). So an update reported live is one whose next request pays no cold start.
 
+Code is read from the local cloud's store of zips (`lambda_code`), where moto's reads put it
+instead of keeping the bytes in memory; a change of a function's code, or its deletion, sets
+off the sweep that removes the zips and unpacked code nothing needs any more
+(`lambda_code_sweep`).
+
 Also installs the event sources that feed the runtime (`lambda_push_events`: S3, SNS;
 `lambda_pollers`: SQS and DynamoDB stream mappings), and registers the runtime as this
 process's (`tether.runtime.invoke` looks functions up here, for the scheduler and the router).
@@ -33,7 +38,6 @@ Hooks: `LambdaFunction._invoke_lambda`, `invoke`, `get_configuration`, `update_c
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import os
 import threading
@@ -51,7 +55,12 @@ from tether.localcloud._patching import original, replace
 from tether.localcloud.credentials import LocalCredentials, function_credentials, home_credentials
 from tether.localcloud.endpoint import DEFAULT_HOST, DEFAULT_PORT, endpoint_for
 from tether.localcloud.home import tether_home
-from tether.localcloud.lambda_ import lambda_pollers, lambda_push_events
+from tether.localcloud.lambda_ import (
+    lambda_code,
+    lambda_code_sweep,
+    lambda_pollers,
+    lambda_push_events,
+)
 from tether.runtime import service
 from tether.runtime.logs import Event, tail
 from tether.runtime.spec import LATEST, CodeSource, FunctionSpec
@@ -118,10 +127,10 @@ class _Issuer:
 
 def spec_for(fn: LambdaFunction) -> FunctionSpec:
     """What the runtime runs for moto's function `fn`, as it is now."""
-    data: bytes = getattr(fn, "code_bytes", b"") or b""
-    sha = getattr(fn, "code_digest", "") or (hashlib.sha256(data).hexdigest() if data else "")
     runtime = (fn.run_time or "") if fn.package_type != "Image" else "a container image"
     arn = function_arn(fn)
+    if getattr(fn, "code_bytes", b""):  # restored from a snapshot written before the store
+        lambda_code_sweep.changed()  # the sweep moves its bytes there
     return FunctionSpec(
         arn=arn,
         name=fn.function_name,
@@ -130,16 +139,12 @@ def spec_for(fn: LambdaFunction) -> FunctionSpec:
         memory_mb=int(fn.memory_size),
         timeout_s=int(fn.timeout),
         region=fn.region,
-        code=CodeSource(sha, _constant(data)),
+        code=lambda_code.source_for(fn),
         layers=_layers(fn),
         environment={str(k): str(v) for k, v in (fn.environment_vars or {}).items()},
         version=str(fn.version),
         credentials=_Issuer.for_function(arn),
     )
-
-
-def _constant(data: bytes) -> Callable[[], bytes]:
-    return lambda: data
 
 
 def _layers(fn: LambdaFunction) -> tuple[CodeSource, ...]:
@@ -149,9 +154,7 @@ def _layers(fn: LambdaFunction) -> tuple[CodeSource, ...]:
         version = backend.layers_versions_by_arn(layer["Arn"])
         if version is None:
             continue  # deleted since: Lambda keeps it for functions using it; we cannot
-        content: bytes = getattr(version, "code_bytes", b"") or b""
-        digest = getattr(version, "code_digest", "") or hashlib.sha256(content).hexdigest()
-        sources.append(CodeSource(digest, _constant(content)))
+        sources.append(lambda_code.source_for(version))
     return tuple(sources)
 
 
@@ -253,14 +256,19 @@ def _get_configuration(self: LambdaFunction, on_create: bool = False) -> dict[st
 
 
 def _update_configuration(self: LambdaFunction, config_updates: dict[str, Any]) -> Any:
+    layers = [layer.sha256 for layer in _layers(self)]
     original(LambdaFunction, "update_configuration")(self, config_updates)
     _replace_version(self)
+    lambda_code_sweep.changed(*layers)
     return self.get_configuration()  # after the prewarm began: the update is in progress
 
 
 def _update_function_code(self: LambdaFunction, updated_spec: dict[str, Any]) -> Any:
+    code = getattr(self, "code_digest", "") or ""
     original(LambdaFunction, "update_function_code")(self, updated_spec)
+    lambda_code.lean(self)
     _replace_version(self)
+    lambda_code_sweep.changed(code)  # the old code goes once nothing needs it
     return self.get_configuration()  # after the prewarm began: the update is in progress
 
 
@@ -293,17 +301,22 @@ _ANSWERS = {
 def _create_function(self: LambdaBackend, spec: dict[str, Any]) -> LambdaFunction:
     fn: LambdaFunction = original(LambdaBackend, "create_function")(self, spec)
     _retire_stale(fn)  # workers of an earlier function of the same name
+    lambda_code.lean(fn)
     return fn
 
 
 def _delete_function(self: LambdaBackend, function_name: str, qualifier: str | None = None) -> None:
     fn = self.get_function(function_name, qualifier)
-    original(LambdaBackend, "delete_function")(self, function_name, qualifier)
     whole = qualifier is None and ":" not in function_name.split(":function:")[-1]
+    versions = (self._lambdas._functions.get(fn.function_name) or {}) if whole else {}
+    models = [fn, *(versions.get("versions") or [])]
+    digests = [str(getattr(model, "code_digest", "") or "") for model in models]
+    original(LambdaBackend, "delete_function")(self, function_name, qualifier)
     if whole:
         service.current().retire_all(make_function_arn(fn.region, fn.account_id, fn.function_name))
     else:
         service.current().retire(function_arn(fn))
+    lambda_code_sweep.changed(*digests)
 
 
 def _configure() -> None:
@@ -317,6 +330,8 @@ def _configure() -> None:
 
 def install() -> None:
     _configure()
+    lambda_code.install()
+    lambda_code_sweep.install()
     replace(LambdaFunction, "_invoke_lambda", _invoke_lambda)
     replace(LambdaFunction, "invoke", _invoke)
     replace(LambdaFunction, "get_configuration", _get_configuration)

@@ -3,16 +3,18 @@
 moto has no update for log groups at all; here the group keeps its name and its log streams
 and takes the template's `RetentionInDays`, `KmsKeyId` and `Tags` (tags it no longer lists are
 removed).
-Hook: `LogGroup.update_from_cloudformation_json` (replaced).
+Hook: the model `LocalLogGroup` (moto's `LogGroup` with an update), registered for
+AWS::Logs::LogGroup.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from moto.core.common_models import CloudFormationModel
 from moto.logs.models import LogGroup, logs_backends
 
-from tether.localcloud._patching import replace
+from tether.localcloud._patching import register_model
 from tether.localcloud.cloudformation._stack_model import tag_dict
 
 
@@ -37,5 +39,12 @@ def _update_log_group(
     return group
 
 
+class LocalLogGroup(LogGroup, CloudFormationModel):
+    """AWS::Logs::LogGroup as the local cloud's CloudFormation updates it: moto's model,
+    registered in its place through moto's extension point."""
+
+    update_from_cloudformation_json = classmethod(_update_log_group)
+
+
 def install() -> None:
-    replace(LogGroup, "update_from_cloudformation_json", classmethod(_update_log_group))
+    register_model(LocalLogGroup)

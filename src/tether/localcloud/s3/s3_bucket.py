@@ -9,8 +9,8 @@ Properties moto's CloudFormation ignores, applied on create and update:
 Deleting a bucket that still holds objects fails (BucketNotEmpty), as on AWS; moto kept such a
 bucket silently while the stack forgot it, so the next deploy collided with the orphan.
 
-Hooks: wraps `FakeBucket.create_from_cloudformation_json`, `update_from_cloudformation_json`
-and `delete_from_cloudformation_json`.
+Hook: the model `LocalBucket` (moto's `FakeBucket`, its create and update wrapped, its delete
+replaced), registered for AWS::S3::Bucket.
 The configuration is validated before moto creates the bucket, so a bad one leaves no bucket.
 No S3 test event is sent (moto sends one when the API sets a configuration): a test event to a
 queue or topic wired to Lambda would try to invoke code during the deploy.
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from moto.core.common_models import CloudFormationModel
 from moto.s3.exceptions import (
     BucketNotEmpty,
     InvalidNotificationARN,
@@ -29,7 +30,7 @@ from moto.s3.exceptions import (
 from moto.s3.models import FakeBucket, NotificationConfiguration, PublicAccessBlock, s3_backends
 from moto.utilities.utils import get_partition
 
-from tether.localcloud._patching import original, replace
+from tether.localcloud._patching import register_model
 
 # CloudFormation list property -> (moto's list key, CFN target key, moto target key, service)
 _KINDS = {
@@ -102,7 +103,7 @@ def _apply(
 
 
 def _create(
-    cls: type[FakeBucket],
+    cls: type[LocalBucket],
     /,
     resource_name: str,
     cloudformation_json: dict[str, Any],
@@ -114,16 +115,15 @@ def _create(
     notifications = notification_configuration(
         properties.get("NotificationConfiguration"), region_name
     )
-    create = original(FakeBucket, "create_from_cloudformation_json")
-    bucket: FakeBucket = create.__func__(
-        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+    bucket: FakeBucket = super(LocalBucket, cls).create_from_cloudformation_json(
+        resource_name, cloudformation_json, account_id, region_name, **kwargs
     )
     _apply(bucket, properties, notifications)
     return bucket
 
 
 def _update(
-    cls: type[FakeBucket],
+    cls: type[LocalBucket],
     original_resource: FakeBucket,
     new_resource_name: str,
     cloudformation_json: dict[str, Any],
@@ -141,16 +141,15 @@ def _update(
             **cloudformation_json,
             "Properties": {**properties, "BucketName": original_resource.name},
         }
-    update = original(FakeBucket, "update_from_cloudformation_json")
-    bucket: FakeBucket = update.__func__(
-        cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+    bucket: FakeBucket = super(LocalBucket, cls).update_from_cloudformation_json(
+        original_resource, new_resource_name, cloudformation_json, account_id, region_name
     )
     _apply(bucket, properties, notifications)
     return bucket
 
 
 def _delete(
-    cls: type[FakeBucket],
+    cls: type[LocalBucket],
     resource_name: str,
     cloudformation_json: dict[str, Any],
     account_id: str,
@@ -166,7 +165,14 @@ def _delete(
     backend.delete_bucket(resource_name)
 
 
+class LocalBucket(FakeBucket, CloudFormationModel):
+    """AWS::S3::Bucket as the local cloud's CloudFormation creates, updates and deletes it:
+    moto's model, registered in its place through moto's extension point."""
+
+    create_from_cloudformation_json = classmethod(_create)
+    update_from_cloudformation_json = classmethod(_update)
+    delete_from_cloudformation_json = classmethod(_delete)
+
+
 def install() -> None:
-    replace(FakeBucket, "create_from_cloudformation_json", classmethod(_create))
-    replace(FakeBucket, "update_from_cloudformation_json", classmethod(_update))
-    replace(FakeBucket, "delete_from_cloudformation_json", classmethod(_delete))
+    register_model(LocalBucket)

@@ -4,7 +4,8 @@ moto's update deleted the rule and created it again under a new random name. Her
 the rule's own name applies the new description, pattern, role, schedule, state and tags, and
 the targets become the template's (those it no longer lists are removed). A rule moved to
 another event bus is a new rule, as on AWS (moto's update does that).
-Hook: `Rule.update_from_cloudformation_json` (replaced; moto's for another bus).
+Hook: the model `LocalRule` (moto's `Rule`, whose update is moto's only for another bus),
+registered for AWS::Events::Rule.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from moto.core.common_models import CloudFormationModel
 from moto.events.models import Rule, events_backends
 
-from tether.localcloud._patching import original, replace
+from tether.localcloud._patching import register_model
 
 
 def _update_rule(
-    cls: type[Rule],
+    cls: type[LocalRule],
     original_resource: Rule,
     new_resource_name: str,
     cloudformation_json: dict[str, Any],
@@ -28,9 +30,8 @@ def _update_rule(
     properties = dict(cloudformation_json.get("Properties") or {})
     bus = str(properties.get("EventBusName", "default")).split("/")[-1]
     if bus != original_resource.event_bus_name:  # another bus: a new rule, as on AWS
-        update = original(Rule, "update_from_cloudformation_json")
-        moved: Rule = update.__func__(
-            cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+        moved: Rule = super(LocalRule, cls).update_from_cloudformation_json(
+            original_resource, new_resource_name, cloudformation_json, account_id, region_name
         )
         return moved
     pattern = properties.get("EventPattern")
@@ -54,5 +55,12 @@ def _update_rule(
     return rule
 
 
+class LocalRule(Rule, CloudFormationModel):
+    """AWS::Events::Rule as the local cloud's CloudFormation updates it: moto's model,
+    registered in its place through moto's extension point."""
+
+    update_from_cloudformation_json = classmethod(_update_rule)
+
+
 def install() -> None:
-    replace(Rule, "update_from_cloudformation_json", classmethod(_update_rule))
+    register_model(LocalRule)

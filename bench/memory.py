@@ -1,0 +1,435 @@
+"""Benchmark: the memory the local cloud and its workers hold, and the disk its deploys leave.
+
+Starts its own local clouds (free port, temporary TETHER_HOME) and measures, as the user's
+machine sees it (figures as read from /proc, with the machine's load average):
+
+- part 1, workers: a project of `--functions` functions (each imports boto3 and makes its
+  client at import time, as the functions Tether deploys do), each invoked once: the server's
+  RSS, and the workers' count (the spare process included), summed RSS and summed PSS (PSS
+  splits the pages processes share, so it is what they cost together); then again once the
+  idle workers are released (`TETHER_LOCAL_IDLE_SECONDS`, set low here; the cap on workers,
+  `TETHER_LOCAL_MAX_WORKERS`, at its default), and the first answer after that (a cold start);
+- part 2, quick deploys: a project whose code zip is about `--megabytes` MB (incompressible
+  data beside the handlers; `--big-functions` functions share it, as every function of a
+  project shares its code zip), deployed in full, then `--deploys` one-file quick deploys (a
+  module all the handlers import is edited: every function gets the new code), each followed
+  by an invoke: the server's RSS right after each, settled (the least of its readings over
+  the next 2 s, once the requests and the snapshot in flight are over) and at its peak; then
+  what stays on disk: the project's build folder (`.tether/build`) and the local cloud's home
+  (`$TETHER_HOME/local`: unpacked code, stored code zips, the saved state), right after and
+  once the local cloud had time to remove what nothing needs. (The artifact bucket keeps every
+  quick deploy's zip, and the saved state, `snapshot.bin`, every object of it: its size and
+  the peak RSS while it is written follow.)
+
+Targets: after the idle release no worker but the spare is left and the function answers
+again; the settled server RSS grows by less than 10 MB per quick deploy, the build folder
+holds at most 4 code zips and the local cloud's home at most 4 unpacked versions of the code.
+
+    .venv/bin/python bench/memory.py [--functions 20] [--idle 20] [--big-functions 4]
+        [--deploys 10] [--megabytes 50] [--part 1] [--part 2]
+"""
+
+# ruff: noqa: E402 (the standard library's `http` must be found before anything imports it)
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# bench/http.py would stand in for the standard library's `http` package (http.client, which
+# boto3 and urllib use): this folder, first on sys.path for a script, is taken off it.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
+
+import argparse
+import contextlib
+import json
+import os
+import random
+import socket
+import tempfile
+import textwrap
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+TARGET_GROWTH_MB = 10.0
+TARGET_BUILD_ZIPS = 4
+TARGET_UNPACKED = 4
+SETTLE = 30.0  # seconds given to the local cloud to remove the code nothing needs
+SNAPSHOT_WAIT = 6.0  # a stored zip goes once a snapshot was saved without it
+SETTLE_RSS = 2.0  # seconds of readings for a settled RSS (a snapshot every 2 s)
+SEED = 20_240_601
+
+HANDLER = """
+import os
+
+import boto3
+
+s3 = boto3.client("s3")
+
+
+def handler(event, context):
+    return {"name": os.environ["AWS_LAMBDA_FUNCTION_NAME"], "pid": os.getpid()}
+"""
+
+BIG_HANDLER = """
+from app import common
+
+
+def handler(event, context):
+    return common.VERSION
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+# reading /proc ------------------------------------------------------------------------------
+
+
+def status_kb(pid: int, field: str) -> int:
+    """A `kB` field of /proc/<pid>/status (VmRSS...), 0 for a process that is gone."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as status:
+            for line in status:
+                if line.startswith(field.encode() + b":"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def pss_kb(pid: int) -> int:
+    """The process's proportional set size: its private pages plus its share of shared ones."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as rollup:
+            for line in rollup:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (workers run in sessions of their own, but stay its children)."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry)] = int(fields[1])
+    found: list[int] = []
+    frontier = [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [child for child, of in parents.items() if of == parent]
+        found += children
+        frontier += children
+    return found
+
+
+@dataclass(frozen=True)
+class Reading:
+    server_mb: float
+    workers: int
+    workers_rss_mb: float
+    workers_pss_mb: float
+
+    def line(self, label: str) -> str:
+        return (
+            f"  {label:<34} server {self.server_mb:6.0f} MB   workers {self.workers:>3}: "
+            f"RSS {self.workers_rss_mb:6.0f} MB, PSS {self.workers_pss_mb:6.0f} MB"
+        )
+
+
+def reading(server: int) -> Reading:
+    workers = descendants(server)
+    return Reading(
+        server_mb=status_kb(server, "VmRSS") / 1024,
+        workers=len(workers),
+        workers_rss_mb=sum(status_kb(pid, "VmRSS") for pid in workers) / 1024,
+        workers_pss_mb=sum(pss_kb(pid) for pid in workers) / 1024,
+    )
+
+
+def unpacked(local: Path) -> int:
+    """Versions of code unpacked for workers under the local cloud's home."""
+    code = local / "code"
+    return sum(1 for p in code.iterdir() if not p.name.startswith(".")) if code.is_dir() else 0
+
+
+def disk(build: Path, local: Path) -> str:
+    """What the build folder and the local cloud's home hold."""
+    zips = list(build.glob("code-*.zip"))
+    stored = local / "state" / "code"
+    snapshot = local / "state" / "snapshot.bin"
+    return (
+        f".tether/build {len(zips)} code zips, {folder_mb(build):.0f} MB; $TETHER_HOME/local "
+        f"{folder_mb(local):.0f} MB: {unpacked(local)} unpacked code versions "
+        f"{folder_mb(local / 'code'):.0f} MB, "
+        f"{len(list(stored.glob('*.zip'))) if stored.is_dir() else 0} stored zips "
+        f"{folder_mb(stored):.0f} MB, snapshot "
+        f"{(snapshot.stat().st_size if snapshot.exists() else 0) / 1e6:.0f} MB"
+    )
+
+
+def folder_mb(folder: Path) -> float:
+    total = 0
+    for base, _, files in os.walk(folder):
+        for name in files:
+            with contextlib.suppress(OSError):
+                total += os.lstat(os.path.join(base, name)).st_size
+    return total / 1e6
+
+
+# the local cloud ----------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def local_cloud(home: Path, env: dict[str, str]) -> Iterator[Any]:
+    """A local cloud of its own (`env` in its environment); yields its LocalCloud."""
+    from tether.localcloud import process
+
+    saved = {name: os.environ.get(name) for name in ("TETHER_HOME", *env)}
+    os.environ.update({"TETHER_HOME": str(home), **env})
+    try:
+        cloud = process.start(free_port())
+        try:
+            yield cloud
+        finally:
+            process.stop()
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def lambda_client() -> Any:
+    import boto3
+    from botocore.config import Config
+
+    from tether.localcloud import home_credentials, process
+
+    keys = home_credentials()
+    running = process.status()
+    assert running is not None
+    return boto3.Session(
+        aws_access_key_id=keys.access_key_id,
+        aws_secret_access_key=keys.secret_access_key,
+        region_name="us-east-1",
+    ).client(
+        "lambda",
+        endpoint_url=running.endpoint,
+        config=Config(retries={"max_attempts": 1}, read_timeout=120),
+    )
+
+
+def invoke(lam: Any, name: str) -> Any:
+    response = lam.invoke(FunctionName=name, Payload=b"{}")
+    body = response["Payload"].read()
+    if response.get("FunctionError"):
+        raise SystemExit(f"{name} failed: {body!r}")
+    return json.loads(body)
+
+
+# part 1: workers ----------------------------------------------------------------------------
+
+
+def part1_workers(tmp: Path, functions: int, idle: float) -> bool:
+    from tether import load_project
+    from tether.deploy.pipeline import deploy
+
+    root = tmp / "many"
+    (root / "app").mkdir(parents=True)
+    lines = ["name: benchmem", "functions:"]
+    for n in range(functions):
+        lines.append(f"  f{n:02d}: {{handler: app/f{n:02d}.handler}}")
+        (root / "app" / f"f{n:02d}.py").write_text(textwrap.dedent(HANDLER).lstrip())
+    (root / "app" / "__init__.py").write_text("")
+    (root / "tether.yaml").write_text("\n".join(lines) + "\n")
+    print(
+        f"part 1: {functions} functions on the local cloud, each invoked once "
+        f"(TETHER_LOCAL_IDLE_SECONDS={idle:g})"
+    )
+    with local_cloud(tmp / "home-many", {"TETHER_LOCAL_IDLE_SECONDS": str(idle)}) as cloud:
+        deploy(load_project(root), stage="bench", target="local")
+        names = [f"benchmem-bench-f{n:02d}" for n in range(functions)]
+        lam = lambda_client()
+        print(f"  load average before {load()}")
+        print(reading(cloud.pid).line("deployed, nothing invoked"))
+        started = time.perf_counter()
+        for name in names:
+            invoke(lam, name)
+        invoked = time.perf_counter() - started
+        after = reading(cloud.pid)
+        print(after.line(f"each invoked once ({invoked:.1f} s)"))
+        waited = 0.0
+        released = after
+        while waited < idle * 4 + 15:
+            time.sleep(0.5)
+            waited += 0.5
+            released = reading(cloud.pid)
+            if released.workers <= 1 and waited >= idle:  # at most the spare is left
+                break
+        print(released.line(f"idle for {waited:.1f} s"))
+        started = time.perf_counter()
+        answer = invoke(lam, names[0])
+        again_ms = (time.perf_counter() - started) * 1000
+        print(reading(cloud.pid).line(f"first invoke again ({again_ms:.0f} ms)"))
+        print(f"  load average after {load()}")
+    ok = released.workers <= 1 and answer.get("name") == names[0]
+    print(
+        "  target: idle workers released (at most the spare left) and the function answers "
+        f"afterwards: {'met' if ok else 'MISSED'}"
+    )
+    return ok
+
+
+# part 2: quick deploys ----------------------------------------------------------------------
+
+
+def write_big_project(root: Path, functions: int, megabytes: int) -> None:
+    rng = random.Random(SEED)
+    (root / "app" / "data").mkdir(parents=True)
+    (root / "app" / "__init__.py").write_text("")
+    (root / "app" / "common.py").write_text("VERSION = 0\n")
+    for n in range(megabytes):  # incompressible: the zip is as big as the data
+        (root / "app" / "data" / f"blob{n:03d}.bin").write_bytes(rng.randbytes(1_000_000))
+    lines = ["name: benchbig", "functions:"]
+    for n in range(functions):
+        lines.append(f"  g{n}: {{handler: app/g{n}.handler, timeout: 30}}")
+        (root / "app" / f"g{n}.py").write_text(textwrap.dedent(BIG_HANDLER).lstrip())
+    (root / "tether.yaml").write_text("\n".join(lines) + "\n")
+
+
+def settled_mb(pid: int, seconds: float = SETTLE_RSS) -> float:
+    """The server's RSS once what is in flight (a request, a snapshot) is over: the least of
+    the readings over `seconds`."""
+    readings = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        readings.append(status_kb(pid, "VmRSS") / 1024)
+        time.sleep(0.1)
+    return min(readings)
+
+
+@dataclass(frozen=True)
+class Series:
+    growth_mb: float  # settled server RSS gained per quick deploy
+    zips: int  # code zips left in the build folder
+    versions: int  # unpacked versions left in the local cloud's home
+
+
+def quick_series(tmp: Path, args: argparse.Namespace) -> Series:
+    """Deploy the big project, then `args.deploys` quick deploys, on a local cloud of its own."""
+    from tether import load_project
+    from tether.deploy.pipeline import deploy
+
+    root = tmp / "big"
+    write_big_project(root, args.big_functions, args.megabytes)
+    home = tmp / "home-big"
+    print(f"  load average before {load()}")
+    with local_cloud(home, {}) as cloud:
+        deploy(load_project(root), stage="bench", target="local")
+        names = [f"benchbig-bench-g{n}" for n in range(args.big_functions)]
+        lam = lambda_client()
+        for name in names:
+            invoke(lam, name)
+        first = settled_mb(cloud.pid)
+        print(
+            f"  {'deploy':>8}  {'seconds':>7}  {'RSS after':>9}  {'settled':>8}  "
+            f"{'peak so far':>11}"
+        )
+        print(
+            f"  {'full':>8}  {'':>7}  {'':>9}  {first:5.0f} MB  "
+            f"{status_kb(cloud.pid, 'VmHWM') / 1024:8.0f} MB"
+        )
+        last = first
+        for version in range(1, args.deploys + 1):
+            (root / "app" / "common.py").write_text(f"VERSION = {version}\n")
+            started = time.perf_counter()
+            result = deploy(load_project(root), stage="bench", target="local")
+            seconds = time.perf_counter() - started
+            answer = invoke(lam, names[version % len(names)])
+            if answer != version or result.path != "quick":
+                raise SystemExit(f"deploy {version} ({result.path}): answered {answer!r}")
+            after = status_kb(cloud.pid, "VmRSS") / 1024
+            last = settled_mb(cloud.pid)
+            print(
+                f"  {'quick ' + str(version):>8}  {seconds:7.2f}  {after:6.0f} MB  "
+                f"{last:5.0f} MB  {status_kb(cloud.pid, 'VmHWM') / 1024:8.0f} MB"
+            )
+        local = home / "local"
+        build = root / ".tether" / "build"
+        print(f"  load average after {load()}")
+        growth = (last - first) / args.deploys
+        print(
+            f"  settled server RSS: {first:.0f} MB after the full deploy, {last:.0f} MB after "
+            f"{args.deploys} quick deploys ({growth:+.1f} MB per deploy)"
+        )
+        print(f"  on disk right after:  {disk(build, local)}")
+        settled = time.monotonic() + SETTLE
+        while time.monotonic() < settled and unpacked(local) > TARGET_UNPACKED:
+            time.sleep(1)
+        time.sleep(max(0.0, min(SNAPSHOT_WAIT, settled - time.monotonic())))
+        print(f"  on disk {SETTLE:.0f} s later: {disk(build, local)}")
+        return Series(growth, len(list(build.glob("code-*.zip"))), unpacked(local))
+
+
+def part2_quick(tmp: Path, args: argparse.Namespace) -> bool:
+    print(
+        f"part 2: {args.deploys} quick deploys of a {args.megabytes} MB code zip shared by "
+        f"{args.big_functions} functions (a module they all import edited each time), each "
+        "followed by an invoke"
+    )
+    series = quick_series(tmp, args)
+    met = (
+        series.growth_mb < TARGET_GROWTH_MB
+        and series.zips <= TARGET_BUILD_ZIPS
+        and series.versions <= TARGET_UNPACKED
+    )
+    print(
+        f"  target: under {TARGET_GROWTH_MB:.0f} MB per quick deploy "
+        f"({series.growth_mb:+.1f} MB), at most {TARGET_BUILD_ZIPS} zips in the build "
+        f"folder ({series.zips}) and {TARGET_UNPACKED} unpacked versions "
+        f"({series.versions}): {'met' if met else 'MISSED'}"
+    )
+    return met
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--functions", type=int, default=20, help="functions of part 1")
+    parser.add_argument("--idle", type=float, default=20.0, help="idle seconds before release")
+    parser.add_argument("--big-functions", type=int, default=4, help="functions of part 2")
+    parser.add_argument("--deploys", type=int, default=10, help="quick deploys of part 2")
+    parser.add_argument("--megabytes", type=int, default=50, help="size of part 2's code zip")
+    parser.add_argument("--part", type=int, choices=(1, 2), action="append")
+    args = parser.parse_args()
+    parts = set(args.part or (1, 2))
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        if 1 in parts:
+            ok = part1_workers(Path(tmp), args.functions, args.idle) and ok
+        if 2 in parts:
+            ok = part2_quick(Path(tmp), args) and ok
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
