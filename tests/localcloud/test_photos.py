@@ -76,7 +76,8 @@ def test_the_photos_template_deploys_updates_and_deletes(
     assert not [b for b in buckets if b.startswith(f"{STACK}-")]
     roles = [r["RoleName"] for r in aws("iam").list_roles()["Roles"]]
     assert not [r for r in roles if r.startswith(f"{STACK}-")]
-    assert not aws("dynamodb").list_tables()["TableNames"]
+    tables = aws("dynamodb").list_tables()["TableNames"]
+    assert not [t for t in tables if t.startswith(f"{STACK}-")]
     groups = aws("logs").describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{STACK}-")
     assert not groups["logGroups"]
     assert not aws("sqs").list_queues(QueueNamePrefix=f"{STACK}-").get("QueueUrls")
