@@ -69,6 +69,7 @@ class Target:
     stage: str
     target: str
     _stacks: Stacks | None = None
+    _flat: dict[str, Any] | None = None
     _cloud: Cloud | None = None
 
     def stacks(self) -> Stacks:
@@ -83,7 +84,9 @@ class Target:
     def flat(self) -> dict[str, Any]:
         """The stage's templates as one (the root's own for a project in one stack): what the
         state records the hash of, and the stage's template.json keeps."""
-        return self.stacks().flat()
+        if self._flat is None:
+            self._flat = self.stacks().flat()
+        return self._flat
 
     def cloud(self) -> Cloud:
         if self._cloud is None:
@@ -396,6 +399,8 @@ def _full(
         ) from None
     _record(project, staged, outputs, files, settled)
     clear_journal(project.root, stage)
+    if staged.uploaded_bytes or not plan.noop:  # old code may be unneeded now
+        prune_artifacts(staged.cloud, staged.parameters[CODE_BUCKET_PARAMETER], root=project.root)
     notes += settled.notes()
     settled.raise_failures()
     return DeployResult(
@@ -570,7 +575,7 @@ def _record(
     settled: SettledCode,
 ) -> None:
     plan = staged.plan
-    save_template(project.root, plan.stage, flatten(plan.template, plan.children))
+    save_template(project.root, plan.stage, plan.flat or flatten(plan.template, plan.children))
     save_state(
         project.root,
         StageState(
@@ -601,4 +606,3 @@ def _record(
         ),
     )
     prune_builds(project.root, keep=(staged.build.code.path,))
-    prune_artifacts(staged.cloud, staged.parameters[CODE_BUCKET_PARAMETER], root=project.root)

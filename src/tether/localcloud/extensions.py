@@ -25,6 +25,7 @@ from tether.localcloud.lambda_ import (
     lambda_function,
     lambda_layer,
     lambda_limits,
+    lambda_listing,
     lambda_permission,
     lambda_runtime,
 )
@@ -42,6 +43,7 @@ MODULES = (
     events_targets,
     lambda_function,
     lambda_layer,
+    lambda_listing,  # ListFunctions of all versions without a deep copy each
     lambda_permission,
     iam_role,
     iam_managed_policy,
