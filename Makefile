@@ -66,6 +66,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/http_api.py
 	$(BIN)/python bench/restart.py
 	$(BIN)/python bench/memory.py
+	$(BIN)/python bench/lint.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache frontend/node_modules

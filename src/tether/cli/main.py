@@ -131,14 +131,17 @@ def synth(
 ) -> int:
     """Synthesise the CloudFormation template of a stage (JSON), checked with cfn-lint."""
     from tether.synth import synthesize_stacks, to_json
-    from tether.synth.lint import lint
+    from tether.synth.lint import TEMPLATE_FILE, lint_many
 
     project = load(path or project_path, stage, target)
     stacks = synthesize_stacks(project, stage=stage, target=target)
     template = stacks.root
     problems = []
-    for nested in [template, *stacks.children.values()] if not no_lint else []:
-        problems += lint(nested, region=project.region)
+    if not no_lint:  # every stack at once: their pieces are linted in parallel
+        templates = {TEMPLATE_FILE: template}
+        templates |= {f"template.{lid}.json": nested for lid, nested in stacks.children.items()}
+        for found in lint_many(templates, region=project.region).values():
+            problems += found
     for problem in problems:
         click.echo(problem.format(), err=True)
     if any(p.severity == "error" for p in problems):
