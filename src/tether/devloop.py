@@ -145,7 +145,8 @@ def deploy_change(
             False,
             f"{stamp} cannot read {what}: {exc.strerror or exc}; the previous version keeps serving",
         )
-    elapsed = (time.time() - saved_at) * 1000
+    # to the moment the new code could answer, not to the end of the bookkeeping after it
+    elapsed = ((result.live_at or time.time()) - saved_at) * 1000
     changed = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
     if result.path == "quick":
         live = ", ".join(result.functions) or "no function"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -103,8 +104,12 @@ def test_code_change_takes_the_quick_path_for_the_affected_function(
     first = deploy(load_project(photos_copy), stage="code", target="local")
     handler = photos_copy / "app" / "api.py"
     handler.write_text(handler.read_text() + "\n# a change\n")
+    before = time.time()
     result = deploy(load_project(photos_copy), stage="code", target="local")
+    after = time.time()
     assert (result.path, result.functions) == ("quick", ("api",))
+    # when the new code could answer: after the start, before the bookkeeping that follows
+    assert before < result.live_at <= after
     assert result.reason == "only code changed: 1 file"
     assert result.uploaded_bytes > 0
     lam = clients(local_cloud).__getattr__("lambda")

@@ -118,6 +118,9 @@ class DeployResult:
     patched: str = ""  # quick path: "local" or "remote" (where the code zip was patched)
     sent_bytes: int = 0  # quick path: bytes sent for the code (upload, or delta + invoke)
     notes: tuple[str, ...] = ()  # what the user should know: drift repaired, a bucket kept...
+    # time.time() when the new code could answer (the updates done, before the bookkeeping
+    # after them: state, old builds and artifacts); 0 when nothing went live
+    live_at: float = 0.0
 
 
 class LocalCloudNotRunning(TetherError):
@@ -397,6 +400,7 @@ def _full(
             f"the stack is deployed, but checking the functions' code failed: {exc.message}",
             hint="deploy again: it checks and updates every function (it is safe to repeat)",
         ) from None
+    live_at = time.time()
     _record(project, staged, outputs, files, settled)
     clear_journal(project.root, stage)
     if staged.uploaded_bytes or not plan.noop:  # old code may be unneeded now
@@ -412,6 +416,7 @@ def _full(
         reason=reason,
         functions=settled.updated,
         notes=tuple(notes),
+        live_at=live_at,
     )
 
 
@@ -490,6 +495,7 @@ def _quick(
         patcher=lambda: ensure_bootstrap(cloud, progress=say).patcher,
         say=say,
     )
+    live_at = time.time()
     save_state(project.root, new_state)
     clear_journal(project.root, stage)
     prune_builds(project.root)
@@ -510,6 +516,7 @@ def _quick(
         sent_bytes=result.sent_bytes,
         reason=why,
         functions=plan.functions,
+        live_at=live_at,
     )
 
 
