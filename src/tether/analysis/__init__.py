@@ -10,11 +10,12 @@
     project = with_code_operations(project, analysis)   # declared + found operations
 
 Modules: sources (file texts: trees and import summaries), imports (import graph), groups
-(functions sharing a closure, each group analysed with only its modules), program/frames/
-scopes/records/externs (the abstract interpreter), values (abstract values), calls (boto3
-semantics), actions (the generated data), names (value -> resource), callgraph (per function:
-the bodies its handler may run), reach and resolve (per function: call contexts -> operations),
-results (what analysis gives), cache and fingerprint (results kept across analyses).
+(functions sharing a closure, each group analysed with only its modules), readings (a module
+read for one group, installed in the next ones), program/frames/scopes/records/externs (the
+abstract interpreter), values (abstract values), calls (boto3 semantics), actions (the
+generated data), names (value -> resource), callgraph (per function: the bodies its handler may
+run), reach and resolve (per function: call contexts -> operations), results (what analysis
+gives), cache and fingerprint (results kept across analyses).
 
 Each function's handler module and every project module it imports (transitively), and only
 those (what its Lambda loads), are read whole: module-level code and every function body, dead
@@ -34,11 +35,18 @@ import gc
 
 from tether.analysis.cache import AnalysisCache, for_project
 from tether.analysis.fingerprint import project_part
-from tether.analysis.groups import analyse_group, by_closure, kept, plan
+from tether.analysis.groups import (
+    Analysing,
+    analyse_group,
+    by_closure,
+    kept,
+    plan,
+    shared_modules,
+)
 from tether.analysis.imports import ModuleIndex
 from tether.analysis.names import Names
+from tether.analysis.readings import Readings
 from tether.analysis.results import Analysis, FunctionAnalysis
-from tether.analysis.values import reset_caches
 from tether.model import Project
 
 __all__ = [
@@ -64,14 +72,16 @@ def analyse(project: Project, *, cache: AnalysisCache | None = None) -> Analysis
 
 
 def _analyse(project: Project, cache: AnalysisCache) -> Analysis:
-    reset_caches()
     index = ModuleIndex(project.root, cache.sources)
     shared = project_part(project)
     planned = [plan(index, function, shared) for function in project.functions.values()]
     found = {p.function.name: r for p in planned if (r := kept(index, cache, p)) is not None}
     names = Names(project)
-    for group in by_closure(p for p in planned if p.function.name not in found):
-        found.update(analyse_group(index, names, group, cache))
+    groups = list(by_closure(p for p in planned if p.function.name not in found))
+    imported_by_several = shared_modules(groups)
+    analysing = Analysing(Readings(imported_by_several) if imported_by_several else None)
+    for group in groups:
+        found.update(analyse_group(index, names, group, cache, analysing))
     cache.save()
     return Analysis({name: found[name] for name in project.functions})
 

@@ -35,11 +35,11 @@ class CallGraph:
         self._top: dict[str, list[Value]] = {
             name: list(state.env.values()) for name, state in program.modules.items()
         }
-        for info in program.defs:
+        for info in program.defs.values():
             self._module_defs.setdefault(info.module, []).append(info.id)
             if info.cls is None and info.parent is None:
                 self._top.setdefault(info.module, []).append(Func(info.id))
-        for cls in program.classes:
+        for cls in program.classes.values():
             self._members[cls.id] = [*cls.methods.values(), *cls.accessors]
             self._top.setdefault(cls.module, []).append(Class(cls.id))
         self._edges: dict[Node, tuple[int, ...]] = {}

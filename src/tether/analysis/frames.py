@@ -37,9 +37,10 @@ from tether.analysis.records import (
     Site,
 )
 from tether.analysis.scopes import (
-    arguments,
-    function_scope,
+    call_shape,
+    function_signature,
     method_position,
+    node_id,
     only_wraps,
     scan_scope,
 )
@@ -83,6 +84,8 @@ MAX_LOOP_DEPTH = 3  # deeper loops are read once: two passes each would multiply
 CLIENT_METHOD_NAMES = client_method_names()
 # Values that are, or may turn out to be, a project function or class: what a body references.
 _REFERENCING = (Func, Class, Instance, Lazy, Union)
+OS_ENVIRON = Extern("os.environ")
+SUPER = Extern("builtins.super")
 # Module-level functions Python calls without the code naming them.
 _MODULE_HOOKS = frozenset({"__getattr__", "__dir__"})
 
@@ -132,7 +135,8 @@ class Frame:
             if name in self.func.global_names:
                 return self.global_lookup(name)
             if name in self.func.local_names:
-                return self.env.get(name, Unknown(f"{name!r} may be unset here"))
+                found = self.env.get(name)
+                return found if found is not None else Unknown(f"{name!r} may be unset here")
             parent = self.func.parent
             while parent is not None:
                 info = self.program.defs[parent]
@@ -445,7 +449,8 @@ class Frame:
         self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, name: str
     ) -> DefInfo:
         program = self.program
-        info = program.defs_by_node.get(id(node))
+        def_id = node_id(self.module.source.name, node)
+        info = program.defs.get(def_id)
         if info is None:
             parent = self.func.id if self.func is not None else None
             if self.cls is not None and self.outer is not None and self.outer.func is not None:
@@ -455,37 +460,31 @@ class Frame:
                 prefix = f"{self.cls.name}."
             elif self.func is not None:
                 prefix = f"{self.func.qualname}.<locals>."
-            positional, vararg, kwonly, kwarg = arguments(node.args)
-            scanner = function_scope(node)
+            signature = function_signature(node)
             info = DefInfo(
-                id=len(program.defs),
+                id=def_id,
                 module=self.module.source.name,
                 node=node,
                 qualname=prefix + name,
                 parent=parent,
                 cls=self.cls.id if self.cls is not None else None,
                 kind="lambda" if isinstance(node, ast.Lambda) else "function",
-                params=positional,
-                vararg=vararg,
-                kwonly=kwonly,
-                kwarg=kwarg,
-                local_names=frozenset(
-                    (scanner.bound | {*positional, *kwonly, vararg or "", kwarg or ""})
-                    - scanner.globals
-                    - scanner.nonlocals
-                    - {""}
-                ),
-                global_names=frozenset(scanner.globals),
+                params=list(signature.positional),
+                vararg=signature.vararg,
+                kwonly=list(signature.kwonly),
+                kwarg=signature.kwarg,
+                local_names=signature.local_names,
+                global_names=signature.global_names,
             )
-            program.defs.append(info)
-            program.defs_by_node[id(node)] = info
+            program.add_def(info)
         args = node.args
         defaults: dict[str, Value] = {}
-        positional = [a.arg for a in (*args.posonlyargs, *args.args)]
-        for name_, default in zip(
-            positional[len(positional) - len(args.defaults) :], args.defaults, strict=True
-        ):
-            defaults[name_] = self.expr(default)
+        if args.defaults:
+            positional = function_signature(node).positional
+            for name_, default in zip(
+                positional[len(positional) - len(args.defaults) :], args.defaults, strict=True
+            ):
+                defaults[name_] = self.expr(default)
         for arg, kw_default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
             if kw_default is not None:
                 defaults[arg.arg] = self.expr(kw_default)
@@ -499,11 +498,11 @@ class Frame:
         for keyword in node.keywords:
             self.expr(keyword.value)
         decorators = [self.expr(d) for d in node.decorator_list]
-        info = program.classes_by_node.get(id(node))
+        cls_id = node_id(self.module.source.name, node)
+        info = program.classes.get(cls_id)
         if info is None:
-            info = ClassInfo(len(program.classes), self.module.source.name, node.name, bases)
-            program.classes.append(info)
-            program.classes_by_node[id(node)] = info
+            info = ClassInfo(cls_id, self.module.source.name, node.name, bases)
+            program.add_class(info)
         if not self.decorated_transparently(decorators):
             self.reference(Class(info.id))
         frame = Frame(program, self.module, None, info, {}, record=self.record, outer=self)
@@ -531,7 +530,10 @@ class Frame:
             for option in options(base):
                 if isinstance(option, Instance | Class):
                     cls_id = option.cls if isinstance(option, Instance) else option.id
-                    self.program.classes[cls_id].attrs.setdefault(target.attr, []).append(value)
+                    cls = self.program.classes[cls_id]
+                    cls.attrs.setdefault(target.attr, []).append(value)
+                    if self.program.watch is not None:
+                        self.program.watch.wrote_attribute(self.module.source.name, cls.module)
                 elif isinstance(option, Module):
                     written = (option.name, target.attr)
                     self.program.global_writes.setdefault(written, []).append(value)
@@ -598,9 +600,15 @@ class Frame:
         self.module.dynamic.setdefault(self.owner, set()).add(module)
 
     def e_Constant(self, node: ast.Constant) -> Value:
-        if isinstance(node.value, str | int | float | bool | bytes) or node.value is None:
-            return Const(node.value)
-        return UNKNOWN
+        # One value per node, kept on it: constants are read again in every group and loop.
+        found: Value | None = getattr(node, "_tether_value", None)
+        if found is None:
+            if isinstance(node.value, str | int | float | bool | bytes) or node.value is None:
+                found = Const(node.value)
+            else:
+                found = UNKNOWN
+            node._tether_value = found  # type: ignore[attr-defined]
+        return found
 
     def e_Name(self, node: ast.Name) -> Value:
         return self.lookup(node.id)
@@ -675,7 +683,7 @@ class Frame:
         if isinstance(node.slice, ast.Slice):
             key = UNKNOWN
         value = self.program.getitem(base, key)
-        if isinstance(value, Env) and Extern("os.environ") in options(base):
+        if isinstance(value, Env) and OS_ENVIRON in options(base):
             self.record_env(node, value, "index")
         return value
 
@@ -742,7 +750,7 @@ class Frame:
         func = self.expr(node.func)
         method = self.func
         if (
-            func == Extern("builtins.super")
+            func == SUPER
             and not node.args
             and method is not None
             and method.cls is not None
@@ -796,9 +804,7 @@ class Frame:
         args: tuple[Value, ...],
         kwargs: tuple[tuple[str, Value], ...],
     ) -> None:
-        written = node.func.attr if isinstance(node.func, ast.Attribute) else ""
-        keywords = frozenset(k.arg for k in node.keywords if k.arg)
-        line, column = method_position(node.func)
+        written, keywords, line, column = call_shape(node)
         relevant = False
         if is_symbolic(func):
             if (isinstance(func, GetAttr) and func.name in boto_names()) or isinstance(func, Param):
@@ -984,7 +990,7 @@ def _merge_dicts(value: Value) -> Value:
 def _reads_env(func: Value) -> bool:
     if isinstance(func, Extern):
         return func.name == "os.getenv"
-    return isinstance(func, Method) and func.recv == Extern("os.environ")
+    return isinstance(func, Method) and func.recv == OS_ENVIRON
 
 
 def _join_envs(envs: list[dict[str, Value]]) -> dict[str, Value]:

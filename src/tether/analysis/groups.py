@@ -4,6 +4,8 @@ A function's handler module and its import closure are what its Lambda process r
 are all its result may depend on: functions whose handlers have the same closure (in the same
 import order) form a group, read by one abstract interpreter (`Program`) holding only those
 modules; a module a function never imports cannot write its globals or subclass its classes.
+A module several groups import is read once: later groups' programs install that reading
+(readings.py) where it is exactly what reading the module again gives, and read it otherwise.
 A result is then a pure function of the closure's texts, the function's declaration and the
 project's resources, which is what makes keeping it sound (cache.py): after an edit, only the
 functions whose closure holds the edited file (or whose questions about the project's files
@@ -13,13 +15,16 @@ now get other answers) are analysed again, and they give what a fresh analysis g
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tether.analysis.cache import AnalysisCache, Kept
+from tether.analysis.calls import Request
 from tether.analysis.fingerprint import analyser_version, function_part
 from tether.analysis.imports import ModuleIndex, Probe, SourceModule, handler_module
 from tether.analysis.names import Names
-from tether.analysis.program import Program
+from tether.analysis.program import Program, ReadAgain
+from tether.analysis.readings import Readings
+from tether.analysis.records import Site
 from tether.analysis.resolve import FunctionResolver, shared_facts
 from tether.analysis.results import FunctionAnalysis, function_analysis
 from tether.analysis.sources import digest
@@ -66,15 +71,45 @@ def by_closure(planned: Iterable[Planned]) -> Iterator[list[Planned]]:
     yield from groups.values()
 
 
+def shared_modules(groups: list[list[Planned]]) -> set[str]:
+    """The modules more than one of these groups imports (worth keeping the reading of)."""
+    seen: set[str] = set()
+    shared: set[str] = set()
+    for group in groups:
+        for module in group[0].order:
+            (shared if module in seen else seen).add(module)
+    return shared
+
+
+@dataclass
+class Analysing:
+    """What one analysis's groups pass on to the next ones: the readings of the modules
+    several of them import (readings.py), and the requests of sites with fixed values."""
+
+    readings: Readings | None = None
+    requests: dict[Site, tuple[Request, ...]] = field(default_factory=dict)
+
+
 def analyse_group(
-    index: ModuleIndex, names: Names, group: list[Planned], cache: AnalysisCache
+    index: ModuleIndex,
+    names: Names,
+    group: list[Planned],
+    cache: AnalysisCache,
+    analysing: Analysing | None = None,
 ) -> dict[str, FunctionAnalysis]:
-    """Analyse functions that share a closure, and keep each result."""
+    """Analyse functions that share a closure, and keep each result. With `analysing`, the
+    modules read for earlier groups are installed rather than read again (readings.py)."""
+    analysing = analysing if analysing is not None else Analysing()
     closure = list(group[0].closure)
     with index.tracing() as probes:
-        program = Program(index)
-        program.run(closure)
-        shared = shared_facts(program, {p.function.name: p.function for p in group})
+        try:
+            program = Program(index, analysing.readings)
+            program.run(closure)
+        except ReadAgain:
+            program = Program(index)
+            program.run(closure)
+        functions = {p.function.name: p.function for p in group}
+        shared = shared_facts(program, functions, analysing.requests)
         resolved = {
             p.function.name: FunctionResolver(
                 program, index, names, p.function, shared, closure

@@ -22,7 +22,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,6 +118,11 @@ class ModuleIndex:
             inner, self._probes = self._probes, outer
             if outer is not None:
                 outer.update(inner)
+
+    def asked(self, probes: Iterable[Probe]) -> None:
+        """Count `probes` as asked (a kept reading asked them when it was read)."""
+        if self._probes is not None:
+            self._probes.update(probes)
 
     def answer(self, probe: Probe) -> Answer:
         """The answer this snapshot of the project gives to `probe`, as JSON data."""

@@ -1,5 +1,7 @@
 """The abstract interpreter's program: the modules of one import closure, read once (groups.py
-gives each group of functions sharing a closure a program of its own).
+gives each group of functions sharing a closure a program of its own; a module an earlier
+group's program read, with nothing reaching into it, is installed from that reading rather
+than read again: readings.py).
 
 Phase 1 runs each module's top-level code (and class bodies) in import order; phase 2 reads
 every function body once, with its arguments as `Param` values and `self` as an instance of its
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable
+from contextlib import nullcontext
 
 from tether.analysis import calls
 from tether.analysis.externs import (
@@ -29,6 +32,7 @@ from tether.analysis.externs import (
 )
 from tether.analysis.frames import Frame
 from tether.analysis.imports import ModuleIndex, SourceModule
+from tether.analysis.readings import Readings, Watch, install
 from tether.analysis.records import Binding, ClassInfo, DefInfo, LateCall, ModuleState, Site
 from tether.analysis.values import (
     NONE,
@@ -67,16 +71,28 @@ from tether.analysis.values import (
 # --- the program ---------------------------------------------------------------------------
 
 
+class ReadAgain(Exception):
+    """A reading installed from another group's program is not what reading the module in
+    this one gives (something reached into it): read the group again, installing nothing."""
+
+
 class Program:
     """Every module of one closure, read once, and what they record."""
 
-    def __init__(self, index: ModuleIndex) -> None:
+    def __init__(self, index: ModuleIndex, readings: Readings | None = None) -> None:
         self.index = index
+        # Modules read by an earlier group's program, installed rather than read again; and
+        # what this program does that installing or keeping a reading depends on (readings.py).
+        self.readings = readings
+        self.watch = Watch(readings.shared) if readings is not None else None
         self.modules: dict[str, ModuleState] = {}
-        self.defs: list[DefInfo] = []
-        self.defs_by_node: dict[int, DefInfo] = {}
-        self.classes: list[ClassInfo] = []
-        self.classes_by_node: dict[int, ClassInfo] = {}
+        # Functions and classes by id (`node_id`: the same in every program that reads their
+        # module); `order` and `positions` say in which order the functions were defined, which
+        # phase 2 and the resolver follow.
+        self.defs: dict[int, DefInfo] = {}
+        self.order: list[DefInfo] = []
+        self.positions: dict[int, int] = {}
+        self.classes: dict[int, ClassInfo] = {}
         self.global_writes: dict[tuple[str, str], list[Value]] = {}
         self.phase = 1
         self._summary_stack: set[int] = set()
@@ -97,12 +113,20 @@ class Program:
         for name in list(self.modules):
             self.run_module(name)
         self.phase = 2
+        watch = self.watch
         done = 0
-        while done < len(self.defs):
-            info = self.defs[done]
+        while done < len(self.order):
+            info = self.order[done]
             done += 1
             if info.state == 0:
+                if watch is not None:
+                    watch.reading_def = info
                 self.run_def(info, record=True)
+        if watch is not None and self.readings is not None:
+            watch.reading_def = None
+            if watch.installed and not watch.valid(self):
+                raise ReadAgain
+            self.readings.keep(self, watch)
         self.phase = 3
         self._normalize()
 
@@ -114,13 +138,22 @@ class Program:
                 return None
             state = self.modules[name] = ModuleState(source)
         tree = self.index.tree(state.source) if state.state == 0 else None
+        watch = self.watch
+        if watch is not None:
+            watch.importing(name, phase=self.phase, runs=tree is not None)
         if tree is not None:
             state.state = 1
+            reading = self.readings.reusable(name) if self.readings and self.phase == 1 else None
+            if reading is not None and watch is not None:
+                install(self, watch, reading)
+                state.state = 2
+                return state
             frame = Frame(self, state, None, None, state.env, record=True)
-            try:
-                frame.block(tree.body)
-            except RecursionError:
-                self.too_deep.add(name)
+            with watch.running(name, self.index) if watch is not None else nullcontext():
+                try:
+                    frame.block(tree.body)
+                except RecursionError:
+                    self.too_deep.add(name)
             state.state = 2
         return state
 
@@ -138,10 +171,16 @@ class Program:
             if other:
                 env[other] = Param(info.id, other)
         frame = Frame(self, module, info, None, env, record=record)
+        if record and self.watch is not None:
+            with self.watch.asking(info.module, self.index):
+                return self._read_def(info, frame, record=record)
+        return self._read_def(info, frame, record=record)
+
+    def _read_def(self, info: DefInfo, frame: Frame, *, record: bool) -> Value:
         if record:
             info.state = 1
             info.returns = []
-            for name, value in env.items():
+            for name, value in frame.env.items():
                 info.assigned.setdefault(name, []).append(value)
         returns_before = list(info.returns)
         node = info.node
@@ -165,17 +204,26 @@ class Program:
 
     def summary(self, info: DefInfo) -> Value:
         """What a function returns, in terms of its parameters."""
+        watch = self.watch
         if self.phase >= 2:
+            if watch is not None and self.phase == 2:
+                watch.reads_early(info, self)
             if info.state == 0:
                 self.run_def(info, record=True)
             if info.state == 1:
+                if watch is not None:
+                    watch.cut = True
                 return join(*info.returns) if info.returns else Unknown("a recursive call")
             return join(*info.returns) if info.returns else NONE
         # Phase 1: a call made while modules are still being imported. Read once: a later
         # import can only have added names, and a value known with fewer names is still true.
         if info.id in self._early_summaries:
             return self._early_summaries[info.id]
+        if watch is not None:
+            watch.early(info)
         if info.id in self._summary_stack:
+            if watch is not None:
+                watch.cut = True
             return Unknown("a recursive call")
         self._summary_stack.add(info.id)
         try:
@@ -184,6 +232,18 @@ class Program:
             self._summary_stack.discard(info.id)
         self._early_summaries[info.id] = result
         return result
+
+    def add_def(self, info: DefInfo) -> None:
+        self.positions[info.id] = len(self.order)
+        self.order.append(info)
+        self.defs[info.id] = info
+        if self.watch is not None:
+            self.watch.defined(info.module)
+
+    def add_class(self, info: ClassInfo) -> None:
+        self.classes[info.id] = info
+        if self.watch is not None:
+            self.watch.defined(info.module)
 
     # --- names -----------------------------------------------------------------------------
 
@@ -276,7 +336,7 @@ class Program:
         """Classes that have `cls_id` among their bases (itself included)."""
         if self._subclasses is None:
             index: dict[int, list[ClassInfo]] = {}
-            for info in self.classes:
+            for info in self.classes.values():
                 for base in self.mro(info.id):
                     index.setdefault(base.id, []).append(info)
             self._subclasses = index
@@ -535,8 +595,10 @@ class Program:
 
     def _normalize(self) -> None:
         for state in self.modules.values():
-            sites = set()
-            for site in state.sites:
+            # Most sites hold no Lazy: they stay as they are (expanding gives them back).
+            lazy = [site for site in state.sites if _site_has_lazy(site)]
+            sites = state.sites.difference(lazy) if lazy else state.sites
+            for site in lazy:
                 func = self.expand(site.func)
                 args = tuple(self.expand(a) for a in site.args)
                 kwargs = tuple((k, self.expand(v)) for k, v in site.kwargs)
@@ -568,10 +630,13 @@ class Program:
                 )
             state.bindings = [
                 Binding(b.func, b.module, tuple((k, self.expand(v)) for k, v in b.values), b.owner)
+                if any(has_lazy(v) for _, v in b.values)
+                else b
                 for b in state.bindings
             ]
-        for info in self.defs:
-            info.defaults = {k: self.expand(v) for k, v in info.defaults.items()}
+        for info in self.defs.values():
+            if any(has_lazy(v) for v in info.defaults.values()):
+                info.defaults = {k: self.expand(v) for k, v in info.defaults.items()}
 
     def _late_bindings(self, state: ModuleState, late: LateCall) -> None:
         for option in options(late.func):
@@ -579,6 +644,14 @@ class Program:
                 info = self.defs[option.id]
                 values = self.bind(info, option.bound, late.args, late.kwargs)
                 state.bindings.append(Binding(info.id, state.source.name, values, late.owner))
+
+
+def _site_has_lazy(site: Site) -> bool:
+    return (
+        has_lazy(site.func)
+        or any(has_lazy(a) for a in site.args)
+        or any(has_lazy(v) for _, v in site.kwargs)
+    )
 
 
 def _always_returns(body: list[ast.stmt]) -> bool:

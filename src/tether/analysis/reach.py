@@ -45,6 +45,14 @@ from tether.analysis.values import (
 Key = tuple[int, str]
 _BOTO = (Client, Res, Coll, Paginator, Waiter, Meta)
 _COLD = (Const, Env, EventPath, Unknown, Unreached)
+# How `_hot` treats each kind of value (by exact type: it is asked of every value of a program).
+_BOTO_KIND, _COLD_KIND, _WALK, _OTHER = "boto", "cold", "walk", "other"
+_NEVER, _MAYBE, _HOT = 0, 1, 2  # what `_level` finds (ordered: a value is the most of its parts)
+_KINDS: dict[type, str] = {
+    **dict.fromkeys(_BOTO, _BOTO_KIND),
+    **dict.fromkeys(_COLD, _COLD_KIND),
+    **dict.fromkeys((Union, Seq, Dict, Partial, CallOf, GetAttr, GetItem, IterOf), _WALK),
+}
 
 
 class Reach:
@@ -64,21 +72,30 @@ class Reach:
             for binding in state.bindings:
                 for name, value in binding.values:
                     sources.append(("param", (binding.func, name), value))
-        for info in program.defs:
+        for info in program.defs.values():
             for name, value in info.defaults.items():
                 sources.append(("param", (info.id, name), value))
             for value in info.returns:
                 sources.append(("func", info.id, value))
-        for cls in program.classes:
+        for cls in program.classes.values():
             for values in cls.attrs.values():
                 for value in values:
                     sources.append(("class", cls.id, value))
-        changed = True
-        while changed:
+        # A value that holds no argument, function or class of the project is cold for good
+        # once found cold: only the others are asked again after each round that found more.
+        pending = sources
+        while pending:
+            memo: dict[int, int] = {}
+            still: list[tuple[str, object, Value]] = []
             changed = False
-            memo: dict[int, bool] = {}
-            for kind, key, value in sources:
-                if self._known(kind, key) or not self.hot(value, memo):
+            for source in pending:
+                kind, key, value = source
+                if self._known(kind, key):
+                    continue
+                level = self._level(value, memo)
+                if level != _HOT:
+                    if level == _MAYBE:
+                        still.append(source)
                     continue
                 changed = True
                 if kind == "param":
@@ -93,6 +110,7 @@ class Reach:
                 else:
                     assert isinstance(key, int)
                     self._heat_class(key)
+            pending = still if changed else []
 
     def _heat_class(self, cls_id: int) -> None:
         for info in (*self.program.subclasses(cls_id), *self.program.mro(cls_id)):
@@ -105,38 +123,53 @@ class Reach:
             return key in self.funcs
         return key in self.classes
 
-    def hot(self, value: Value, memo: dict[int, bool] | None = None) -> bool:
+    def hot(self, value: Value, memo: dict[int, int] | None = None) -> bool:
         """Whether `value` may be, hold, return or lead to a boto3 object."""
-        memo = {} if memo is None else memo
+        return self._level(value, {} if memo is None else memo) == _HOT
+
+    def _level(self, value: Value, memo: dict[int, int]) -> int:
+        """_HOT; _NEVER (cold for good); or _MAYBE: cold while the arguments, functions and classes
+        known to lead to boto3 are these."""
         found = memo.get(id(value))
         if found is not None:
             return found
-        memo[id(value)] = False  # cycles: assume cold while deciding
-        result = self._hot(value, memo)
+        memo[id(value)] = _NEVER  # cycles: assume cold while deciding
+        result = self._find_level(value, memo)
         memo[id(value)] = result
         return result
 
-    def _hot(self, value: Value, memo: dict[int, bool]) -> bool:
-        if isinstance(value, _BOTO):
-            return True
-        if isinstance(value, _COLD):
-            return False
+    def _find_level(self, value: Value, memo: dict[int, int]) -> int:
+        kind = _KINDS.get(type(value), _OTHER)
+        if kind == _BOTO_KIND:
+            return _HOT
+        if kind == _COLD_KIND:
+            return _NEVER
+        if kind == _WALK:
+            level = _NEVER
+            for child in children(value):
+                found = self._level(child, memo)
+                if found == _HOT:
+                    return _HOT
+                level = max(level, found)
+            return level
         if isinstance(value, Param):
-            return (value.func, value.name) in self.params
+            return _HOT if (value.func, value.name) in self.params else _MAYBE
         if isinstance(value, Extern):
-            return value.name.startswith(("boto3", "botocore"))
-        if isinstance(value, Instance | Class):
-            return (value.cls if isinstance(value, Instance) else value.id) in self.classes
+            return _HOT if value.name.startswith(("boto3", "botocore")) else _NEVER
+        if isinstance(value, Instance):
+            return _HOT if value.cls in self.classes else _MAYBE
+        if isinstance(value, Class):
+            return _HOT if value.id in self.classes else _MAYBE
         if isinstance(value, Func):
-            bound = value.bound is not None and self.hot(value.bound, memo)
-            return value.id in self.funcs or bound
+            bound = value.bound is not None and self._level(value.bound, memo) == _HOT
+            return _HOT if value.id in self.funcs or bound else _MAYBE
         if isinstance(value, Super):
-            return value.cls in self.classes or self.hot(value.self_, memo)
+            if value.cls in self.classes or self._level(value.self_, memo) == _HOT:
+                return _HOT
+            return _MAYBE
         if isinstance(value, Method):
-            return self.hot(value.recv, memo)
-        if isinstance(value, Union | Seq | Dict | Partial | CallOf | GetAttr | GetItem | IterOf):
-            return any(self.hot(child, memo) for child in children(value))
-        return True  # modules, Lazy, anything else: cannot rule it out
+            return self._level(value.recv, memo)
+        return _HOT  # modules, Lazy, anything else: cannot rule it out
 
     def may_reach(self, value: Value) -> bool:
         """Whether some call context could make `value` lead to a boto3 object."""

@@ -36,6 +36,28 @@ class Site:
     keywords: frozenset[str] = frozenset()  # the keyword names as written
     owner: int | None = None
 
+    def __hash__(self) -> int:
+        # Kept once computed: a site is hashed each time a loop reads it again, when it is
+        # expanded, and by every function of its group that looks up its requests.
+        found: int | None = self.__dict__.get("_hash")
+        if found is None:
+            found = hash(
+                (
+                    self.kind,
+                    self.file,
+                    self.line,
+                    self.column,
+                    self.func,
+                    self.args,
+                    self.kwargs,
+                    self.name,
+                    self.keywords,
+                    self.owner,
+                )
+            )
+            object.__setattr__(self, "_hash", found)
+        return found
+
 
 @dataclass(frozen=True)
 class Binding:

@@ -216,7 +216,8 @@ class FunctionResolver:
                     seen.add(value)
                     yield value
                 continue
-            func_id = max(p.func for p in params)
+            # The function defined last first (by its place in the program, not its id).
+            func_id = max((p.func for p in params), key=self.program.positions.__getitem__)
             bindings = self.bindings(func_id)
             if not bindings or func_id in visited or len(visited) >= MAX_DEPTH:
                 fills += 1
@@ -270,7 +271,10 @@ class FunctionResolver:
     def fill(self, value: Value, func_id: int, binding: dict[str, Value]) -> Value:
         def leaf(item: Value) -> Value | None:
             if isinstance(item, Param) and item.func == func_id:
-                return binding.get(item.name, Unknown(f"argument {item.name!r} is not passed"))
+                found = binding.get(item.name)
+                return (
+                    found if found is not None else Unknown(f"argument {item.name!r} is not passed")
+                )
             return None
 
         return substitute(value, leaf, self.program)
@@ -612,10 +616,16 @@ class Shared:
     called: frozenset[int]  # defs some module of the closure calls
     reach: Reach
     graph: CallGraph
-    requests: dict[Site, tuple[Request, ...]] = field(default_factory=dict)  # per site, if fixed
+    # The requests of each site whose values hold no argument: the same for every function,
+    # and for every group (a pure function of the site), so one analysis keeps one such table.
+    requests: dict[Site, tuple[Request, ...]] = field(default_factory=dict)
 
 
-def shared_facts(program: Program, functions: dict[str, Function]) -> Shared:
+def shared_facts(
+    program: Program,
+    functions: dict[str, Function],
+    requests: dict[Site, tuple[Request, ...]] | None = None,
+) -> Shared:
     handler_defs: dict[str, frozenset[int]] = {}
     opaque: set[str] = set()
     for name, function in functions.items():
@@ -634,6 +644,7 @@ def shared_facts(program: Program, functions: dict[str, Function]) -> Shared:
         called,
         Reach(program),
         CallGraph(program),
+        {} if requests is None else requests,
     )
 
 

@@ -11,45 +11,57 @@ enclosing function: known once every function body was read). Operations on symb
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, fields
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
 MAX_OPTIONS = 24
 
 
+@dataclass(slots=True, eq=False)
 class Value:
-    """Base of all abstract values (immutable; each caches its hash in `_h`)."""
+    """Base of all abstract values (immutable; each keeps its hash in `_h`, and its facts,
+    whether it holds a Param or Lazy and how deep it nests, in `_f`, once computed: see
+    `_compute_facts`). Both start as None rather than unset: an unset slot costs an exception
+    to ask."""
 
-    __slots__ = ("_h",)
+    _f: int | None = field(default=None, init=False, repr=False, compare=False, hash=False)
+    _h: int | None = field(default=None, init=False, repr=False, compare=False, hash=False)
 
 
-@dataclass(frozen=True, slots=True)
+# Values are immutable by convention, not `frozen=True`: a frozen dataclass's __init__ sets
+# each field through object.__setattr__, which makes building values (the interpreter builds
+# hundreds of thousands) more than twice as slow. Nothing assigns a value's fields but `_f` and
+# `_h`; equality and the hash (`unsafe_hash`, then kept by _cache_hash) are by the other fields,
+# as when frozen.
+
+
+@dataclass(slots=True, unsafe_hash=True)
 class Unknown(Value):
     """Analysis cannot tell; `why` explains it in the user's words when it matters."""
 
     why: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Unreached(Value):
     """An argument of a project function that the function being analysed never calls: the
     code using it belongs to other functions, so it is neither a grant nor a warning here."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Const(Value):
     value: str | int | float | bool | bytes | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Concat(Value):
     """A string built from parts: f-strings, `+`, `%`, str.format."""
 
     parts: tuple[Value, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Env(Value):
     """os.environ[name], os.environ.get(name, default), os.getenv(name, default)."""
 
@@ -57,14 +69,14 @@ class Env(Value):
     default: Value | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class EventPath(Value):
     """A part of the handler's `event`: ("Records", "*", "s3", "bucket", "name")."""
 
     path: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Param(Value):
     """Argument `name` of project function `func`, bound per call context."""
 
@@ -72,7 +84,7 @@ class Param(Value):
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Lazy(Value):
     """A value known only after every function body was read: ("global", module, name),
     ("attr", class id, name), ("closure", function id, name)."""
@@ -81,21 +93,21 @@ class Lazy(Value):
     key: tuple[Any, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Module(Value):
     """A module or package of the project, by dotted name."""
 
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Extern(Value):
     """A known object outside the project: "boto3", "boto3.client", "os.environ"..."""
 
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Func(Value):
     """A function of the project; `bound` is the instance for a bound method."""
 
@@ -103,17 +115,17 @@ class Func(Value):
     bound: Value | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Class(Value):
     id: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Instance(Value):
     cls: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Partial(Value):
     """functools.partial(func, *args, **kwargs)."""
 
@@ -122,7 +134,7 @@ class Partial(Value):
     kwargs: tuple[tuple[str, Value], ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Super(Value):
     """super() in a method of class `cls`: attributes come from its bases, bound to `self`."""
 
@@ -130,14 +142,14 @@ class Super(Value):
     self_: Value
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Client(Value):
     """boto3.client(service)."""
 
     service: Value
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Res(Value):
     """A boto3 resource: the service resource (type "") or a Bucket, Object, Table...
 
@@ -151,7 +163,7 @@ class Res(Value):
     many: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Coll(Value):
     """A boto3 collection such as bucket.objects; `listed` once all()/filter() was called."""
 
@@ -162,26 +174,26 @@ class Coll(Value):
     listed: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Paginator(Value):
     service: Value
     method: Value
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Waiter(Value):
     service: Value
     name: Value
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Meta(Value):
     """`.meta` of a boto3 client or resource (meta.client is the underlying client)."""
 
     of: Value
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Method(Value):
     """An attribute of a known object about to be called: s3.put_object, os.environ.get."""
 
@@ -189,44 +201,44 @@ class Method(Value):
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Seq(Value):
     """A list or tuple; a comprehension is a one-item Seq of its element."""
 
     items: tuple[Value, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Dict(Value):
     items: tuple[tuple[Value, Value], ...]
     open: bool = False  # may hold keys analysis did not see
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Union(Value):
     options: frozenset[Value]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class GetAttr(Value):
     base: Value
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class GetItem(Value):
     base: Value
     key: Value
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class CallOf(Value):
     func: Value
     args: tuple[Value, ...]
     kwargs: tuple[tuple[str, Value], ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class IterOf(Value):
     base: Value
 
@@ -236,11 +248,9 @@ def _cache_hash(cls: type) -> None:
     compute: Callable[[Value], int] = cls.__dict__["__hash__"]
 
     def cached(self: Value) -> int:
-        try:
-            found: int = self._h  # type: ignore[attr-defined]
-        except AttributeError:
-            found = compute(self)
-            object.__setattr__(self, "_h", found)
+        found = self._h
+        if found is None:
+            found = self._h = compute(self)
         return found
 
     setattr(cls, "__hash__", cached)  # noqa: B010
@@ -262,6 +272,8 @@ def options(value: Value) -> tuple[Value, ...]:
 
 def join(*values: Value) -> Value:
     """The union of values, flattened; too many alternatives become Unknown."""
+    if len(values) == 1 and type(values[0]) is not Union:
+        return values[0]  # the common case, and what the loop below gives for it
     found: set[Value] = set()
     for value in values:
         found.update(options(value))
@@ -324,25 +336,48 @@ _FIELDS: dict[type, tuple[str, ...]] = {}
 def _value_fields(cls: type) -> tuple[str, ...]:
     found = _FIELDS.get(cls)
     if found is None:
-        found = _FIELDS[cls] = tuple(f.name for f in fields(cls))
+        found = _FIELDS[cls] = tuple(f.name for f in fields(cls) if f.init)
     return found
 
 
-def children(value: Value) -> Iterator[Value]:
+def _named(pairs: tuple[tuple[str, Value], ...]) -> list[Value]:
+    return [item for _, item in pairs]
+
+
+def _pairs(pairs: tuple[tuple[Value, Value], ...]) -> tuple[Value, ...]:
+    return tuple([item for pair in pairs for item in pair])
+
+
+# The values directly inside each kind of value, in field order (walking values is the
+# interpreter's inner loop: a table, not a walk over the dataclass fields). A kind missing here
+# and from _LEAVES fails at import (see below).
+_CHILDREN: dict[type, Callable[[Any], tuple[Value, ...]]] = {
+    Concat: lambda v: v.parts,
+    Env: lambda v: (v.name,) if v.default is None else (v.name, v.default),
+    Func: lambda v: () if v.bound is None else (v.bound,),
+    Partial: lambda v: (v.func, *v.args, *_named(v.kwargs)),
+    Super: lambda v: (v.self_,),
+    Client: lambda v: (v.service,),
+    Res: lambda v: (v.service, v.ident),
+    Coll: lambda v: (v.service, v.ident),
+    Paginator: lambda v: (v.service, v.method),
+    Waiter: lambda v: (v.service, v.name),
+    Meta: lambda v: (v.of,),
+    Method: lambda v: (v.recv,),
+    Seq: lambda v: v.items,
+    Dict: lambda v: _pairs(v.items),
+    Union: lambda v: tuple(v.options),
+    GetAttr: lambda v: (v.base,),
+    GetItem: lambda v: (v.base, v.key),
+    CallOf: lambda v: (v.func, *v.args, *_named(v.kwargs)),
+    IterOf: lambda v: (v.base,),
+}
+
+
+def children(value: Value) -> tuple[Value, ...]:
     """The values directly inside `value`."""
-    if isinstance(value, Union):
-        yield from value.options
-        return
-    for name in _value_fields(type(value)):
-        item = getattr(value, name)
-        if isinstance(item, Value):
-            yield item
-        elif isinstance(item, tuple):
-            for element in item:
-                if isinstance(element, Value):
-                    yield element
-                elif isinstance(element, tuple):
-                    yield from (e for e in element if isinstance(e, Value))
+    found = _CHILDREN.get(type(value))
+    return () if found is None else found(value)
 
 
 def _rebuild(value: Value, fn: Callable[[Value], Value]) -> Value:
@@ -371,76 +406,69 @@ def _rebuild(value: Value, fn: Callable[[Value], Value]) -> Value:
 MAX_DEPTH = 14
 _LEAVES = (Const, Unknown, Unreached, Param, Lazy, Module, Extern, Class, Instance, EventPath)
 
-
-class _Facts:
-    """Facts about values, memoised by identity: values are rebuilt often, but mostly shared,
-    and comparing two deep trees for equality costs more than recomputing a fact."""
-
-    def __init__(self) -> None:
-        self.entries: dict[int, tuple[Value, int]] = {}
-
-    def get(self, value: Value) -> int | None:
-        entry = self.entries.get(id(value))
-        return entry[1] if entry is not None and entry[0] is value else None
-
-    def put(self, value: Value, fact: int) -> int:
-        if len(self.entries) > 1 << 18:
-            self.entries.clear()
-        self.entries[id(value)] = (value, fact)  # holding the value keeps its id unique
-        return fact
+# Facts about a value, packed in one int: bit 0 it holds a Param or Lazy (is symbolic), bit 1 it
+# holds a Lazy, the rest its depth. They are asked of nearly every value the interpreter makes
+# (`bounded` of every expression), so each value keeps them in its `_f` slot once computed:
+# values are immutable, so the facts never go stale. A leaf's depend on its kind only.
+_SYMBOLIC_BIT = 1
+_LAZY_BIT = 2
+_LEAF_FACTS: dict[type, int] = {
+    cls: (1 << 2)
+    | (_SYMBOLIC_BIT if cls in (Param, Lazy) else 0)
+    | (_LAZY_BIT if cls is Lazy else 0)
+    for cls in _LEAVES
+}
 
 
-_SYMBOLIC = _Facts()
-_DEPTH = _Facts()
-_LAZY = _Facts()
+# (dataclass(slots=True) makes a new class: the classes replaced may still be listed)
+_KINDS = {cls for cls in Value.__subclasses__() if globals().get(cls.__name__) is cls}
+_UNLISTED = _KINDS - set(_CHILDREN) - set(_LEAVES)
+if _UNLISTED:  # a new kind of value: say what is inside it
+    raise TypeError(f"values with no entry in _CHILDREN or _LEAVES: {_UNLISTED}")
 
 
-def reset_caches() -> None:
-    """Forget memoised facts about values. `analyse` calls it first: facts are kept by the
-    identity of value objects, which live only as long as one analysis."""
-    for facts in (_SYMBOLIC, _DEPTH, _LAZY):
-        facts.entries.clear()
+def _compute_facts(value: Value) -> int:
+    """The packed facts of `value`, from its children's; kept in its `_f`."""
+    found = _LEAF_FACTS.get(type(value))
+    if found is None:
+        flags = 0
+        deepest = 0
+        for child in children(value):
+            inside = child._f
+            if inside is None:
+                inside = _compute_facts(child)
+            flags |= inside
+            if inside >> 2 > deepest:
+                deepest = inside >> 2
+        found = ((deepest + 1) << 2) | (flags & (_SYMBOLIC_BIT | _LAZY_BIT))
+    value._f = found
+    return found
 
 
 def depth(value: Value) -> int:
-    if isinstance(value, _LEAVES):
-        return 1
-    found = _DEPTH.get(value)
-    if found is None:
-        found = _DEPTH.put(value, 1 + max((depth(c) for c in children(value)), default=0))
-    return found
+    found = value._f
+    return (found if found is not None else _compute_facts(value)) >> 2
 
 
 def bounded(value: Value) -> Value:
     """`value`, or Unknown when it nests too deeply to be worth following (a long chain of
     operations on an argument, say): keeps every value small and analysis linear."""
-    if depth(value) > MAX_DEPTH:
+    found = value._f
+    if (found if found is not None else _compute_facts(value)) >> 2 > MAX_DEPTH:
         return Unknown("it is computed in too many steps to follow")
     return value
 
 
 def has_lazy(value: Value) -> bool:
     """True when `value` holds a Lazy still to be filled in."""
-    if isinstance(value, Lazy):
-        return True
-    if not is_symbolic(value) or isinstance(value, Param):
-        return False
-    found = _LAZY.get(value)
-    if found is None:
-        found = _LAZY.put(value, any(has_lazy(child) for child in children(value)))
-    return bool(found)
+    found = value._f
+    return bool((found if found is not None else _compute_facts(value)) & _LAZY_BIT)
 
 
 def is_symbolic(value: Value) -> bool:
     """True when `value` holds a Param or Lazy still to be filled in."""
-    if isinstance(value, Param | Lazy):
-        return True
-    if isinstance(value, _LEAVES):
-        return False
-    found = _SYMBOLIC.get(value)
-    if found is None:
-        found = _SYMBOLIC.put(value, any(is_symbolic(child) for child in children(value)))
-    return bool(found)
+    found = value._f
+    return bool((found if found is not None else _compute_facts(value)) & _SYMBOLIC_BIT)
 
 
 def free_params(value: Value) -> set[Param]:
@@ -471,26 +499,40 @@ class Operations(Protocol):
 
 def substitute(value: Value, leaf: Callable[[Value], Value | None], ops: Operations) -> Value:
     """Replace symbolic leaves by `leaf(v)` (None keeps them) and replay the operations."""
-    memo: dict[Value, Value] = {}
+    if not is_symbolic(value):
+        return value
+    return _Substitution(leaf, ops).walk(value)
 
-    def walk(item: Value) -> Value:
+
+class _Substitution:
+    """One `substitute`: an object rather than a closure that calls itself, which would be a
+    reference cycle holding the memo, `leaf` and `ops` (a whole program) until the garbage
+    collector runs, and `analyse` turns it off."""
+
+    __slots__ = ("leaf", "memo", "ops")
+
+    def __init__(self, leaf: Callable[[Value], Value | None], ops: Operations) -> None:
+        self.leaf = leaf
+        self.ops = ops
+        self.memo: dict[Value, Value] = {}
+
+    def walk(self, item: Value) -> Value:
         if not is_symbolic(item):
             return item
+        memo = self.memo
         if item in memo:
             return memo[item]
-        replaced = leaf(item) if isinstance(item, Param | Lazy) else None
+        replaced = self.leaf(item) if isinstance(item, Param | Lazy) else None
         if replaced is not None:
             result = replaced
         elif isinstance(item, Param | Lazy):
             result = item
         else:
-            result = _replay(_rebuild(item, walk), ops)
+            result = _replay(_rebuild(item, self.walk), self.ops)
             if isinstance(item, GetAttr | GetItem | CallOf | IterOf | Concat):
                 result = bounded(result)
         memo[item] = result
         return result
-
-    return walk(value)
 
 
 def _replay(value: Value, ops: Operations) -> Value:
