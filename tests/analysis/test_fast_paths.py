@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from tests.analysis.corpus import cases
-from tests.helpers import EXAMPLE
+from tests.helpers import EXAMPLE, examples
 from tether.analysis import analyse
 from tether.analysis.scopes import Scope, scan_scope
 from tether.analysis.values import (
@@ -267,7 +267,7 @@ def test_scopes_of_every_function_of_the_corpus_match_a_plain_walk() -> None:
 # --- no reference cycles ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("source", [EXAMPLE, *cases()[:20]], ids=lambda p: p.name)
+@pytest.mark.parametrize("source", [EXAMPLE, *cases()[: examples(20)]], ids=lambda p: p.name)
 def test_an_analysis_leaves_nothing_for_the_garbage_collector(source: Path) -> None:
     """What one group's program holds is freed as soon as the group is analysed: a long-running
     process (the IDE, `tether dev`) does not hold every program until a collection."""

@@ -21,7 +21,7 @@ from tether.localcloud.http import router_request
 from tether.localcloud.http.router import ApiRef, Router
 
 MB = 1024 * 1024
-REQUEST_TIMEOUT = 1.0  # instead of 30 s, so stalled clients are refused quickly here
+REQUEST_TIMEOUT = 0.5  # instead of 30 s, so stalled clients are refused quickly here
 
 
 @pytest.fixture
