@@ -1,6 +1,7 @@
 """Shared fixtures (the example project, loaded once per session; a private TETHER_HOME; the
-one local cloud of the session) and the test tiers: each test that needs a local cloud is marked `cloud`, each that runs cfn-lint
-`lint`, so `make test-fast` (`-m "not cloud and not lint"`) runs the rest in seconds."""
+one local cloud of the session) and the test tiers: each test that needs a local cloud is
+marked `cloud`, each that runs cfn-lint `lint`, so `make test-fast` (`-m "not cloud and not
+lint and not network"`) runs the rest in under a minute."""
 
 from __future__ import annotations
 

@@ -7,9 +7,9 @@ Three ways, each idempotent, so `install_all()` may run any number of times in a
   return moto's. It fails loudly when moto has no such attribute: an upgrade that renames an
   internal (say `LambdaFunction._invoke_lambda`) breaks the start of the server, naming it,
   instead of leaving a hook nobody calls. `original(owner, name)` gives moto's attribute back.
-- `add(owner, name, value)`: give moto an attribute it lacks (a `delete` a model never had, the
-  replacement properties the stack engine reads). It fails when moto has one: an upgrade that
-  adds it must be looked at, since moto's own may now be the one callers expect.
+- `add(owner, name, value)`: give moto an attribute it lacks (the physical ID moto's layer
+  versions never had). It fails when moto has one: an upgrade that adds it must be looked at,
+  since moto's own may now be the one callers expect.
 - `register_model(model)`: a CloudFormation model of Tether's own, or moto's model of a type
   extended by subclassing, through moto's extension point (a direct subclass of
   `CloudFormationModel`). This is the preferred way for what CloudFormation does to a resource.
