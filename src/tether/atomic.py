@@ -15,9 +15,13 @@ from pathlib import Path
 TEMP_MARK = ".tether-save-"
 
 
-def write_atomically(path: Path, data: bytes, mode: int | None = None) -> None:
+def write_atomically(
+    path: Path, data: bytes, mode: int | None = None, *, durable: bool = True
+) -> None:
     """Replace `path` with `data`; `mode` None keeps the file's mode (a new file: 0o666 less
-    the umask)."""
+    the umask). `durable` waits for the disk (fsync) before the rename, so a power cut leaves
+    the old file or the new one; a cache, which a lost write only costs a recomputation, says
+    False and does not wait (an fsync can take tens of milliseconds on a busy disk)."""
     if mode is None:
         try:
             mode = path.stat().st_mode & 0o7777
@@ -30,7 +34,8 @@ def write_atomically(path: Path, data: bytes, mode: int | None = None) -> None:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
             out.flush()
-            os.fsync(out.fileno())
+            if durable:
+                os.fsync(out.fileno())
         os.chmod(name, mode)
         os.replace(name, path)
     except BaseException:

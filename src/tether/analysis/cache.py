@@ -178,7 +178,8 @@ class Shelf(Generic[T]):
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 _ignored_by_git(self.path.parent)
-                write_atomically(self.path, json.dumps(data, separators=(",", ":")).encode())
+                text = json.dumps(data, separators=(",", ":")).encode()
+                write_atomically(self.path, text, durable=False)  # a cache: no fsync
             except OSError:
                 return  # a read-only project: the next analysis only takes its full time
             self._dirty = False

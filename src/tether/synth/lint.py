@@ -399,7 +399,7 @@ def _write(key: str, problems: list[Problem]) -> None:
         folder = cache_dir()
         folder.mkdir(parents=True, exist_ok=True)
         data = json.dumps([asdict(p) for p in problems]).encode()
-        write_atomically(folder / f"{key}.json", data)
+        write_atomically(folder / f"{key}.json", data, durable=False)  # a cache: no fsync
     except OSError:
         pass  # a cache that cannot be written only costs the next lint its time
 
