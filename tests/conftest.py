@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import EXAMPLE, LEAKED_ENV, started_local_cloud
+from tests.helpers import EXAMPLE, LEAKED_ENV, home_of_this_process, started_local_cloud
 from tether import Project
 from tether.loading import load
 from tether.localcloud import LocalCloud
@@ -124,12 +124,5 @@ def cloud(cloud_home: Path) -> Iterator[LocalCloud]:
 def local_cloud(cloud: LocalCloud, cloud_home: Path) -> Iterator[str]:
     """`cloud`, with its home as this process's TETHER_HOME from now on (so Tether's own
     clients, the CLI and the IDE find it); yields its endpoint."""
-    previous = os.environ.get("TETHER_HOME")
-    os.environ["TETHER_HOME"] = str(cloud_home)
-    try:
+    with home_of_this_process(cloud_home):
         yield str(cloud.endpoint)
-    finally:
-        if previous is None:
-            os.environ.pop("TETHER_HOME", None)
-        else:
-            os.environ["TETHER_HOME"] = previous

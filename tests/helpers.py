@@ -120,19 +120,26 @@ def started_local_cloud(home: Path, env: dict[str, str] | None = None) -> Iterat
 
 
 @contextlib.contextmanager
+def home_of_this_process(home: Path) -> Iterator[None]:
+    """`home` as this process's TETHER_HOME until the block ends (so Tether's own clients, the
+    CLI and the IDE find the local cloud kept there), the previous one after."""
+    previous = os.environ.get("TETHER_HOME")
+    os.environ["TETHER_HOME"] = str(home)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("TETHER_HOME", None)
+        else:
+            os.environ["TETHER_HOME"] = previous
+
+
+@contextlib.contextmanager
 def running_local_cloud(home: Path, env: dict[str, str] | None = None) -> Iterator[str]:
     """`started_local_cloud`, with `home` as TETHER_HOME of this process for as long as it runs
     (so Tether's own clients find it); yields its endpoint."""
-    previous = os.environ.get("TETHER_HOME")
-    with started_local_cloud(home, env) as cloud:
-        os.environ["TETHER_HOME"] = str(home)
-        try:
-            yield str(cloud.endpoint)
-        finally:
-            if previous is None:
-                os.environ.pop("TETHER_HOME", None)
-            else:
-                os.environ["TETHER_HOME"] = previous
+    with started_local_cloud(home, env) as cloud, home_of_this_process(home):
+        yield str(cloud.endpoint)
 
 
 @contextlib.contextmanager

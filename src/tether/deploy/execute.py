@@ -317,21 +317,14 @@ class _Events:
         from before the deploy): DescribeStackEvents gives 100 a page, and a nested stack of
         200 functions makes more than that between two polls."""
         found: list[dict[str, Any]] = []
-        token: str | None = None
-        while True:
-            page = cfn.describe_stack_events(
-                StackName=stack_id, **({"NextToken": token} if token else {})
-            )
+        for page in cfn.get_paginator("describe_stack_events").paginate(StackName=stack_id):
             found += page["StackEvents"]
-            token = page.get("NextToken")
             oldest = found[-1] if found else None
-            if (
-                not token
-                or oldest is None
-                or oldest["EventId"] in self._seen
-                or (self.since is not None and oldest["Timestamp"] < self.since)
-            ):
-                return found
+            if oldest is None or oldest["EventId"] in self._seen:
+                break
+            if self.since is not None and oldest["Timestamp"] < self.since:
+                break
+        return found
 
     def new(self, nested: str, raw_events: list[dict[str, Any]]) -> list[StackEvent]:
         """The events of the root (`nested` "") or of one nested stack not reported yet (newest

@@ -48,7 +48,7 @@ from tether.errors import TetherError
 from tether.model import Project
 from tether.synth import Stacks, synthesize_stacks
 from tether.synth.functions import CODE_BUCKET_PARAMETER, CODE_KEY_PARAMETER, LAYER_KEY_PARAMETER
-from tether.synth.nesting import flatten, labels
+from tether.synth.nesting import labels
 from tether.words import count
 
 DeployPath = Literal["full", "quick", "none"]
@@ -582,7 +582,7 @@ def _record(
     settled: SettledCode,
 ) -> None:
     plan = staged.plan
-    save_template(project.root, plan.stage, plan.flat or flatten(plan.template, plan.children))
+    save_template(project.root, plan.stage, plan.flat)
     save_state(
         project.root,
         StageState(

@@ -21,6 +21,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 from tether.cloud import Cloud
@@ -112,8 +113,6 @@ class Plan:
     children: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False, repr=False)
     # Functions this deploy moves to another stack: deleted, then created again there.
     moved: tuple[str, ...] = ()
-    # The templates as one (`template` itself for a project in one stack), made once.
-    flat: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def noop(self) -> bool:
@@ -126,7 +125,13 @@ class Plan:
     def template_sha256(self) -> str:
         """The identity of what this deploy leaves deployed: the hash of its templates as one
         (the root's own for a project in one stack), as the stage's state records it."""
-        return template_hash(self.flat or flatten(self.template, self.children))
+        return template_hash(self.flat)
+
+    @cached_property
+    def flat(self) -> dict[str, Any]:
+        """The templates as one (`template` itself for a project in one stack), made once per
+        plan (`dataclasses.replace` makes a new plan, which makes its own)."""
+        return flatten(self.template, self.children)
 
 
 class DataLossError(TetherError):
@@ -202,7 +207,6 @@ def make_plan(
         template=template,
         replace_dead_stack=deployed is not None and not alive,
         children=children,
-        flat=new,
         moved=tuple(
             moved(
                 function_stacks(deployed.template, deployed.nested),
