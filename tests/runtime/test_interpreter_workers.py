@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from tests.runtime.helpers import wait_for
-from tests.runtime.test_workers import OWN_RUNTIME, ListSink, spec
+from tests.runtime.test_workers import OWN_RUNTIME, spec
 from tether.runtime import CodeSource, FunctionSpec, Runtime, interpreters, sdk
 
 PROBE = """
@@ -57,15 +57,6 @@ def other_python(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[st
     interpreters.clear_cache()
     yield str(link)
     interpreters.clear_cache()
-
-
-@pytest.fixture
-def runtime(tmp_path: Path) -> Iterator[Runtime]:
-    made = Runtime(home=tmp_path / "home", endpoint=lambda: "http://127.0.0.1:9", sink=ListSink())
-    try:
-        yield made
-    finally:
-        made.shutdown()
 
 
 def layer(files: dict[str, str]) -> CodeSource:

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ import pytest
 from tests.localcloud.helpers import Client
 from tests.runtime.helpers import deploy_project, make_project, stage, wait_for
 from tests.runtime.helpers import invoke as call
-from tests.runtime.test_workers import ListSink, spec
+from tests.runtime.test_workers import spec
 from tether.localcloud import LocalCloud
 from tether.runtime import FunctionSpec, Runtime, spare
 from tether.runtime.environment import PLACEHOLDER_CREDENTIALS
@@ -42,15 +41,6 @@ def marked(marks: Path, body: str = "", *, delay: float = 0.0) -> str:
 
 def pids(marks: Path) -> list[int]:
     return [int(line) for line in marks.read_text().split()] if marks.exists() else []
-
-
-@pytest.fixture
-def runtime(tmp_path: Path) -> Iterator[Runtime]:
-    made = Runtime(home=tmp_path / "home", endpoint=lambda: "http://127.0.0.1:9", sink=ListSink())
-    try:
-        yield made
-    finally:
-        made.shutdown()
 
 
 def invoke(runtime: Runtime, function: FunctionSpec) -> tuple[dict[str, object], str]:

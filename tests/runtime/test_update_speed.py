@@ -15,7 +15,6 @@ import io
 import json
 import threading
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,22 +23,13 @@ from tests.localcloud.helpers import Client
 from tests.runtime.helpers import deploy_project, make_project, stage, wait_for
 from tests.runtime.helpers import invoke as call
 from tests.runtime.test_prewarm import marked, pids
-from tests.runtime.test_workers import ListSink, spec
+from tests.runtime.test_workers import spec
 from tether import load_project
 from tether.deploy.pipeline import deploy
 from tether.localcloud import LocalCloud
 from tether.runtime import Runtime
 
 SLOW_IMPORT = 1.0  # seconds a handler module sleeps while it is imported
-
-
-@pytest.fixture
-def runtime(tmp_path: Path) -> Iterator[Runtime]:
-    made = Runtime(home=tmp_path / "home", endpoint=lambda: "http://127.0.0.1:9", sink=ListSink())
-    try:
-        yield made
-    finally:
-        made.shutdown()
 
 
 def test_a_version_is_updating_until_its_prewarmed_worker_has_imported_the_handler(
