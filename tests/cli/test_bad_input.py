@@ -20,6 +20,7 @@ import pytest
 
 from tests.helpers import tether, write_project
 from tests.model.test_hostile_yaml import BOMB, indented
+from tests.synth.big_project import topic_functions
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02"
 
@@ -74,17 +75,6 @@ def test_check_refuses_yaml_nested_400_levels(project: Path) -> None:
     )
 
 
-def many_functions(root: Path, count: int) -> None:
-    lines = ["name: big", "resources:", "  alerts: {type: sns.topic}", "functions:"]
-    for i in range(count):
-        lines += [
-            f"  fn{i:03d}:",
-            "    handler: app/main.handler",
-            "    triggers: [{resource: alerts}]",
-        ]
-    write_project(root, "\n".join(lines) + "\n")
-
-
 MESSAGE_OUTPUTS = (
     "tether.yaml:2:1: error: the project's resources need 202 CloudFormation outputs in its root "
     "stack, more than the 200 AWS allows in one stack"
@@ -116,7 +106,7 @@ def test_synth_refuses_a_project_nested_stacks_cannot_hold_as_a_user_error(
 
 
 def test_synth_writes_the_nested_stacks_of_a_project_over_500_resources(tmp_path: Path) -> None:
-    many_functions(tmp_path, 120)  # 601 resources
+    topic_functions(tmp_path, 120)  # 601 resources
     result = tether("synth", "--no-lint", "-o", "out/template.json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     nested = sorted(p.name for p in (tmp_path / "out").glob("template.Functions*.json"))

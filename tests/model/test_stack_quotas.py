@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from tests.helpers import EXAMPLE, write_project
+from tests.synth.big_project import topic_functions
 from tests.synth.test_matrix import CASES, case_project, projects
 from tether import ProjectError, load_project, synthesize
 from tether.model.limits import MAX_OUTPUTS, MAX_RESOURCES, footprint
@@ -92,21 +93,8 @@ def test_the_loader_counts_random_projects(
     assert_counts_match(write_project(tmp_path_factory.mktemp("random"), text))
 
 
-def many_functions(root: Path, count: int) -> Path:
-    """`count` functions, each triggered by one topic: 5 resources each (log group, role,
-    function, subscription, permission), plus the topic."""
-    lines = ["name: big", "resources:", "  alerts: {type: sns.topic}", "functions:"]
-    for i in range(count):
-        lines += [
-            f"  fn{i:03d}:",
-            "    handler: app/main.handler",
-            "    triggers: [{resource: alerts}]",
-        ]
-    return write_project(root, "\n".join(lines) + "\n")
-
-
 def test_a_project_over_500_resources_loads_and_is_split(tmp_path: Path) -> None:
-    project = load_project(many_functions(tmp_path, 120))
+    project = load_project(topic_functions(tmp_path, 120))
     assert footprint(project).resource_count == 601 > MAX_RESOURCES
     stacks = synthesize_stacks(project)
     assert stacks.children and all(
@@ -115,7 +103,7 @@ def test_a_project_over_500_resources_loads_and_is_split(tmp_path: Path) -> None
 
 
 def test_a_project_at_500_resources_loads(tmp_path: Path) -> None:
-    project = load_project(many_functions(tmp_path, 99))  # 99 * 5 + 1
+    project = load_project(topic_functions(tmp_path, 99))  # 99 * 5 + 1
     assert footprint(project).resource_count == 496 <= MAX_RESOURCES
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from tests.helpers import write_project
+
 HANDLER = """import os
 
 import boto3
@@ -79,3 +81,16 @@ def write_big_project(
 
 def write_handler(root: Path, index: int, edit: str = "0") -> None:
     (root / "app" / f"fn{index:03d}.py").write_text(HANDLER.format(index=index, edit=edit))
+
+
+def topic_functions(root: Path, count: int) -> Path:
+    """`count` functions, each triggered by one topic: 5 CloudFormation resources each (log
+    group, role, function, subscription, permission), plus the topic. Returns `root`."""
+    lines = ["name: big", "resources:", "  alerts: {type: sns.topic}", "functions:"]
+    for i in range(count):
+        lines += [
+            f"  fn{i:03d}:",
+            "    handler: app/main.handler",
+            "    triggers: [{resource: alerts}]",
+        ]
+    return write_project(root, "\n".join(lines) + "\n")

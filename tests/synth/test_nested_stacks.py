@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import write_project
-from tests.synth.big_project import write_big_project
+from tests.synth.big_project import topic_functions, write_big_project
 from tether import ProjectError, load_project
 from tether.model import Project
 from tether.synth import Stacks, one_template, synthesize, synthesize_stacks
@@ -92,18 +92,6 @@ def test_adding_a_function_rewrites_only_its_own_nested_stack(
     after = synthesize_stacks(load_project(root), stage="dev", target="aws")
     changed = [lid for lid in after.children if after.children[lid] != before.children.get(lid)]
     assert changed == [after.functions_by_stack()["fn200"]]
-
-
-def topic_functions(root: Path, count: int) -> Path:
-    """`count` functions triggered by one topic: 5 resources each, plus the topic."""
-    lines = ["name: edge", "resources:", "  alerts: {type: sns.topic}", "functions:"]
-    for i in range(count):
-        lines += [
-            f"  fn{i:03d}:",
-            "    handler: app/main.handler",
-            "    triggers: [{resource: alerts}]",
-        ]
-    return write_project(root, "\n".join(lines) + "\n")
 
 
 def test_a_project_just_under_the_limit_keeps_its_one_template(tmp_path: Path) -> None:
