@@ -410,7 +410,13 @@ export class OutputPane {
       case "started":
         this.state.textContent = "deploying…";
         this.state.className = "output-state running";
-        this.line("started", `Deploying stack ${msg.stack}`);
+        // A deploy on save starts before the project is loaded, so it names the saved files.
+        this.line(
+          "started",
+          msg.on_save
+            ? `Deploying ${(msg.files ?? []).join(", ")} to stage ${msg.stage} (saved)`
+            : `Deploying stack ${msg.stack ?? ""} (stage ${msg.stage})`,
+        );
         break;
       case "say":
         this.line("say", msg.text);

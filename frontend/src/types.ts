@@ -201,7 +201,7 @@ export interface Plan {
 }
 
 export type DeployMessage =
-  | { type: "deploy"; op?: string; event: "started"; stack: string }
+  | { type: "deploy"; op?: string; event: "started"; stage: string; stack?: string; files?: string[]; on_save?: boolean }
   | { type: "deploy"; op?: string; event: "say"; text: string }
   | {
       type: "deploy";

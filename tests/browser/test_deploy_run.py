@@ -221,6 +221,9 @@ def test_deploy_on_save(local_cloud: str, page: Page, ide: Ide, shot: Shot) -> N
     worker.write_text(worker.read_text() + "\n# saved in another editor\n")
     done = output.get_by_test_id("out-done")
     expect(done).to_contain_text("ms after the save", timeout=DEPLOY)
+    started = output.get_by_test_id("out-started").last
+    expect(started).to_contain_text("Deploying app/worker.py to stage")
+    expect(started).not_to_contain_text("undefined")
     expect(done).to_contain_text("quick")
     expect(output.get_by_test_id("dev-times")).to_contain_text("save → live")
     shot("deployed-on-save")
