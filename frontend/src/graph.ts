@@ -280,23 +280,29 @@ function overlap(a: Box, b: Box): number {
   return w > 0 && h > 0 ? w * h : 0;
 }
 
+/** Where along the route a label may sit: the middle first, then outwards. */
+const FRACTIONS = [0.5, 0.45, 0.55, 0.4, 0.6, 0.35, 0.65, 0.3, 0.7, 0.25, 0.75, 0.2, 0.8, 0.15, 0.85, 0.1, 0.9];
+
 /**
- * A spot for the label on (or right beside) the route that overlaps the nodes and the labels
- * placed so far the least; on a tie, the one nearest the middle of the route.
+ * A spot for the label on (or beside) the route that overlaps the nodes and the labels placed
+ * so far the least; among spots clear of everything, the one nearest the middle of the route
+ * and nearest the line. Crowded corridors (many arrows between the same two columns) push a
+ * label one or two label heights off its line rather than on top of another label.
  */
 function labelPosition(points: [number, number][], size: TextSize, placed: Box[]): [number, number] {
   const halfW = size.width / 2 + 4;
   const boxAt = ([x, y]: [number, number]): Box => ({ x0: x - halfW, y0: y - LABEL_H / 2, x1: x + halfW, y1: y + LABEL_H / 2 });
+  const step = LABEL_H + 2;
   let best: { point: [number, number]; score: number } | null = null;
-  for (const fraction of [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8, 0.12, 0.88]) {
+  for (const fraction of FRACTIONS) {
     const [x, y] = along(points, fraction);
     const beside: [number, number][] = verticalAt(points, fraction)
-      ? [[x, y], [x + halfW + 3, y], [x - halfW - 3, y]]
-      : [[x, y], [x, y - LABEL_H / 2 - 2], [x, y + LABEL_H / 2 + 2]];
+      ? [[x, y], [x + halfW + 3, y], [x - halfW - 3, y], [x + halfW + 3, y - step], [x - halfW - 3, y + step]]
+      : [0, -0.5, 0.5, -1.5, 1.5, -2.5, 2.5].map((shift) => [x, y + shift * step] as [number, number]);
     beside.forEach((point, i) => {
       const box = boxAt(point);
       const area = placed.reduce((sum, other) => sum + overlap(box, other), 0);
-      const score = area + Math.abs(fraction - 0.5) * 20 + i * 4;
+      const score = area * 4 + Math.abs(fraction - 0.5) * 20 + i * 4;
       if (!best || score < best.score) best = { point, score };
     });
   }

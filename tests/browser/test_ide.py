@@ -186,6 +186,15 @@ def test_every_arrow_label_sits_on_its_background(page: Page, ide: Ide, shot: Sh
         assert tx1 - tx0 > 10, box  # the text is drawn
         assert rx0 <= tx0 and tx1 <= rx1 and ry0 <= ty0 + 1 and ty1 - 1 <= ry1, box
         assert (rx1 - rx0) - (tx1 - tx0) < 12, box  # and the background hugs it
+    # No label hides another, even where many arrows share a corridor.
+    crossing = [
+        (a["label"], b["label"])
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+        if min(a["r"][2], b["r"][2]) - max(a["r"][0], b["r"][0]) > 1
+        and min(a["r"][3], b["r"][3]) - max(a["r"][1], b["r"][1]) > 1
+    ]
+    assert not crossing
     shot("graph-labels")
 
 
