@@ -25,7 +25,7 @@ gone already; `DeclaredModel` does the rest, the same way for all of them:
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -189,3 +189,13 @@ def tag_dict(tags: Any) -> dict[str, str]:
     if isinstance(tags, dict):
         return {str(k): str(v) for k, v in tags.items()}
     return {str(tag["Key"]): str(tag["Value"]) for tag in tags or []}
+
+
+def sync_tags(backend: Any, arn: str, current: Iterable[str], wanted: dict[str, str]) -> None:
+    """Make a resource's tags the template's: the keys it no longer lists are removed (an
+    update in place replaces the tag set, as CloudFormation does), the rest set. `backend` is
+    the service's moto backend, with `untag_resource(arn, keys)` and `tag_resource(arn, tags)`."""
+    stale = [key for key in current if key not in wanted]
+    if stale:
+        backend.untag_resource(arn, stale)
+    backend.tag_resource(arn, wanted)

@@ -26,6 +26,8 @@ from tether.localcloud.cloudformation._stack_model import (
     DeclaredModel,
     Place,
     StackModel,
+    sync_tags,
+    tag_dict,
 )
 
 
@@ -127,11 +129,7 @@ class HttpApi(StackModel, CloudFormationModel):
         )
         if "CorsConfiguration" not in properties:
             api.cors_configuration = None
-        tags = dict(properties.get("Tags") or {})
-        stale = [key for key in backend.get_tags(api.arn) if key not in tags]
-        if stale:
-            backend.untag_resource(api.arn, stale)
-        backend.tag_resource(api.arn, tags)
+        sync_tags(backend, api.arn, backend.get_tags(api.arn), tag_dict(properties.get("Tags")))
         return original_resource
 
     @classmethod

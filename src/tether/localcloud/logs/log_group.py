@@ -15,7 +15,7 @@ from moto.core.common_models import CloudFormationModel
 from moto.logs.models import LogGroup, logs_backends
 
 from tether.localcloud._patching import register_model
-from tether.localcloud.cloudformation._stack_model import tag_dict
+from tether.localcloud.cloudformation._stack_model import sync_tags, tag_dict
 
 
 def _update_log_group(
@@ -31,11 +31,8 @@ def _update_log_group(
     group.retention_in_days = properties.get("RetentionInDays")
     group.kms_key_id = properties.get("KmsKeyId")
     backend = logs_backends[account_id][region_name]
-    tags = tag_dict(properties.get("Tags"))
-    stale = [key for key in backend.list_tags_for_resource(group.arn) if key not in tags]
-    if stale:
-        backend.untag_resource(group.arn, stale)
-    backend.tag_resource(group.arn, tags)
+    current = backend.list_tags_for_resource(group.arn)
+    sync_tags(backend, group.arn, current, tag_dict(properties.get("Tags")))
     return group
 
 
