@@ -62,7 +62,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/invoke.py
 	$(BIN)/python bench/quick.py
 	$(BIN)/python bench/live.py
-	$(BIN)/python bench/http.py
+	$(BIN)/python bench/http_chalice.py
 	$(BIN)/python bench/http_api.py
 	$(BIN)/python bench/restart.py
 	$(BIN)/python bench/memory.py

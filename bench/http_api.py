@@ -24,7 +24,6 @@ import socket
 import statistics
 import sys
 import tempfile
-import textwrap
 import threading
 import time
 from dataclasses import dataclass, field
@@ -33,21 +32,7 @@ from pathlib import Path
 TARGET_P99_MS = 2000.0
 TARGET_CONNECT_MS = 1000.0
 
-PROJECT = """
-name: benchhttp
-resources:
-  web: {type: http.api}
-functions:
-  hello:
-    handler: app/hello.handler
-    triggers:
-      - {resource: web, route: "GET /hello/{name}"}
-"""
-
-HELLO = """
-def handler(event, context):
-    return {"statusCode": 200, "body": "hello " + event["pathParameters"]["name"]}
-"""
+HELLO = Path(__file__).resolve().parent.parent / "examples" / "hello"
 
 
 def free_port() -> int:
@@ -146,11 +131,7 @@ def main() -> int:
 
         process.start(free_port())
         try:
-            root = Path(tmp) / "benchhttp"
-            (root / "app").mkdir(parents=True)
-            (root / "tether.yaml").write_text(textwrap.dedent(PROJECT).lstrip())
-            (root / "app" / "__init__.py").write_text("")
-            (root / "app" / "hello.py").write_text(HELLO)
+            root = shutil.copytree(HELLO, Path(tmp) / "hello")
             outputs = deploy(load_project(root), stage="bench", target="local").outputs
             port = int(outputs["WebHttpApiUrl"].rsplit(":", 1)[1])
             concurrent(port, min(args.clients, 8), 1)  # warm: workers up, code unpacked

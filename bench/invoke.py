@@ -41,16 +41,7 @@ names it, and the baseline runs on it too, with boto3 from where the workers get
         [--calls 1000]
 """
 
-# ruff: noqa: E402 (the standard library's `http` must be found before anything imports it)
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-# bench/http.py would stand in for the standard library's `http` package (http.client, which
-# boto3 and urllib use): this folder, first on sys.path for a script, is taken off it.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
 
 import argparse
 import io
@@ -60,10 +51,12 @@ import shutil
 import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import textwrap
 import time
 import zipfile
+from pathlib import Path
 from typing import Any
 
 TARGET_WARM_MS = 10.0

@@ -22,16 +22,7 @@ first HTTP response with the new code, p50 under 300 ms and p90 under 500 ms.
 The edits are 0.3 s apart once the new code has answered (a user reads it before saving again).
 """
 
-# ruff: noqa: E402 (the standard library's `http` must be found before anything imports it)
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-# bench/http.py would stand in for the standard library's `http` package (http.client, which
-# boto3 and urllib use): this folder, first on sys.path for a script, is taken off it.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
 
 import argparse
 import http.client
@@ -44,10 +35,12 @@ import signal
 import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import urlsplit
 
 REPO = Path(__file__).resolve().parent.parent

@@ -13,16 +13,7 @@ on a local cloud started for it), against the file's size (target: at most 4 KB 
     .venv/bin/python bench/quick.py [--runs 11] [--baseline-runs 3] [--part 1]
 """
 
-# ruff: noqa: E402 (the standard library's `http` must be found before anything imports it)
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-# bench/http.py would stand in for the standard library's `http` package (http.client, which
-# boto3 and urllib use): this folder, first on sys.path for a script, is taken off it.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
 
 import argparse
 import functools
@@ -30,10 +21,12 @@ import hashlib
 import os
 import random
 import statistics
+import sys
 import tempfile
 import time
 import zipfile
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
 from tether.build.archive import COMPRESS_LEVEL, Entry, write_zip, zip_info
 from tether.build.patch import patch_zip

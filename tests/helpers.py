@@ -17,6 +17,7 @@ REPO = Path(__file__).resolve().parent.parent
 # `make test-fast` sets this: property tests then try a tenth of their examples.
 FAST_TIER = os.environ.get("TETHER_TEST_TIER") == "fast"
 EXAMPLE = REPO / "examples" / "photos"
+HELLO = REPO / "examples" / "hello"  # one function behind an HTTP API
 # Set in the local cloud's own environment: a function must never see them.
 LEAKED_ENV = {
     "AWS_ACCESS_KEY_ID": "AKIAREALUSERKEY00000",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import statistics
 import time
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import free_port, write_project
+from tests.helpers import HELLO, free_port
 from tether import load_project
 from tether.deploy.pipeline import deploy
 from tether.localcloud import LocalCloud
@@ -22,30 +23,13 @@ from tether.localcloud.http.router import ApiRef, Router
 
 DELAYED_ACK = 0.040  # Linux's shortest delayed ACK: what every answer would wait without the fix
 
-PROJECT = """
-name: keepalive
-resources:
-  web: {type: http.api}
-functions:
-  hello:
-    handler: app/hello.handler
-    triggers:
-      - {resource: web, route: "GET /hello/{name}"}
-"""
-
-HELLO = """
-def handler(event, context):
-    return {"statusCode": 200, "body": "hello " + event["pathParameters"]["name"]}
-"""
-
 
 @pytest.fixture(scope="module")
 def api_port(cloud: LocalCloud, cloud_home: Path, tmp_path_factory: pytest.TempPathFactory) -> int:
-    root = write_project(tmp_path_factory.mktemp("keepalive") / "keepalive", PROJECT)
-    (root / "app" / "hello.py").write_text(HELLO)
+    root = shutil.copytree(HELLO, tmp_path_factory.mktemp("keepalive") / "hello")
     with pytest.MonkeyPatch.context() as env:
         env.setenv("TETHER_HOME", str(cloud_home))
-        outputs = deploy(load_project(root), stage="dev", target="local").outputs
+        outputs = deploy(load_project(root), stage="keepalive", target="local").outputs
     return int(outputs["WebHttpApiUrl"].rsplit(":", 1)[1])
 
 

@@ -1,6 +1,6 @@
 """Benchmark: a hello function over HTTP, Tether's local HTTP API side by side with `chalice local`.
 
-Starts a local cloud (free port, temporary TETHER_HOME) and deploys a one-route project whose
+Starts a local cloud (free port, temporary TETHER_HOME) and deploys examples/hello, whose one
 function answers `GET /hello/{name}` with `hello <name>` (text/plain); starts `chalice local`
 on an equivalent Chalice app (same route, same answer) from a venv of its own, made with pip
 the first time under `$XDG_CACHE_HOME/tether/bench/chalice` (safe to delete; the project
@@ -20,20 +20,10 @@ this machine's cores run the client and the server(s), so read the figures again
 Chalice runs the handler in its server's own thread; Tether runs it as Lambda does, in a warm
 worker process of the function, so each request crosses a process boundary.
 
-    .venv/bin/python bench/http.py [--rounds 2] [--sequential 300] [--connections 16]
+    .venv/bin/python bench/http_chalice.py [--rounds 2] [--sequential 300] [--connections 16]
 """
 
-# ruff: noqa: E402 (the standard library's `http` must be found before anything imports it)
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-# This file is bench/http.py: run as a script its folder comes first on sys.path, where it
-# would stand in for the standard library's `http` package (http.client, used below and by
-# boto3).
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
 
 import argparse
 import http.client
@@ -43,6 +33,7 @@ import shutil
 import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import textwrap
 import threading
@@ -51,29 +42,12 @@ import venv
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
+from pathlib import Path
 
 CHALICE = "chalice==1.34.0"
 TIMEOUT = 30.0  # seconds for any one request of the client
 
-PROJECT = """
-name: benchhello
-resources:
-  web: {type: http.api}
-functions:
-  hello:
-    handler: app/hello.handler
-    triggers:
-      - {resource: web, route: "GET /hello/{name}"}
-"""
-
-HELLO = """
-def handler(event, context):
-    return {
-        "statusCode": 200,
-        "headers": {"content-type": "text/plain"},
-        "body": "hello " + event["pathParameters"]["name"],
-    }
-"""
+HELLO = Path(__file__).resolve().parent.parent / "examples" / "hello"
 
 CHALICE_APP = """
 from chalice import Chalice, Response
@@ -275,11 +249,7 @@ def start_tether(folder: Path) -> int:
     from tether import load_project
     from tether.deploy.pipeline import deploy
 
-    root = folder / "benchhello"
-    (root / "app").mkdir(parents=True)
-    (root / "tether.yaml").write_text(textwrap.dedent(PROJECT).lstrip())
-    (root / "app" / "__init__.py").write_text("")
-    (root / "app" / "hello.py").write_text(textwrap.dedent(HELLO).lstrip())
+    root = shutil.copytree(HELLO, folder / "hello")
     outputs = deploy(load_project(root), stage="bench", target="local").outputs
     return int(outputs["WebHttpApiUrl"].rsplit(":", 1)[1])
 
