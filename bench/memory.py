@@ -21,24 +21,31 @@ machine sees it (figures as read from /proc, with the machine's load average):
   quick deploy's zip, and the saved state, `snapshot.bin`, every object of it: its size and
   the peak RSS while it is written follow.)
 
+- part 3, a snapshot of S3 objects: `--objects` objects of `--object-megabytes` MB each in a
+  versioned bucket (each written twice: two versions), `--small` objects of 1 KB in another,
+  and a multipart upload left in progress. Side by side, in a child process each (the same
+  objects made through moto's API, the peak reset with `/proc/self/clear_refs` just before):
+  the peak RSS a snapshot adds written as moto pickles its objects (`FakeKey.__getstate__`:
+  the bodies in the pickle, as the local cloud did) and as the local cloud writes it (bodies
+  in the store). Then the same through a local cloud (snapshots every `SNAPSHOT_EVERY` s, so
+  that none is taken during the uploads): the server's peak RSS over its RSS before, while
+  the first snapshot (which writes the bodies) and a later one (after one small change) are
+  written; then a stop and a start: the new server's peak while it restores, the snapshot's
+  size, and one big object read back (same bytes, same ETag), every version and the part.
+
 Targets: after the idle release no worker but the spare is left and the function answers
 again; the settled server RSS grows by less than 10 MB per quick deploy, the build folder
-holds at most 4 code zips and the local cloud's home at most 4 unpacked versions of the code.
+holds at most 4 code zips and the local cloud's home at most 4 unpacked versions of the code;
+a snapshot adds less than 100 MB to the server's RSS however big the objects are, and what a
+snapshot adds with the bodies in the store is at most a tenth of what it adds with them in the
+pickle.
 
     .venv/bin/python bench/memory.py [--functions 20] [--idle 20] [--big-functions 4]
-        [--deploys 10] [--megabytes 50] [--part 1] [--part 2]
+        [--deploys 10] [--megabytes 50] [--objects 5] [--object-megabytes 50] [--small 3000]
+        [--part 1] [--part 2] [--part 3]
 """
 
-# ruff: noqa: E402 (the standard library's `http` must be found before anything imports it)
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-# bench/http.py would stand in for the standard library's `http` package (http.client, which
-# boto3 and urllib use): this folder, first on sys.path for a script, is taken off it.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
 
 import argparse
 import contextlib
@@ -46,11 +53,13 @@ import json
 import os
 import random
 import socket
+import sys
 import tempfile
 import textwrap
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 TARGET_GROWTH_MB = 10.0
@@ -59,6 +68,9 @@ TARGET_UNPACKED = 4
 SETTLE = 30.0  # seconds given to the local cloud to remove the code nothing needs
 SNAPSHOT_WAIT = 6.0  # a stored zip goes once a snapshot was saved without it
 SETTLE_RSS = 2.0  # seconds of readings for a settled RSS (a snapshot every 2 s)
+TARGET_SNAPSHOT_MB = 100.0  # what a snapshot may add to the server's RSS
+TARGET_SNAPSHOT_RATIO = 0.1  # of what it added with the bodies in the pickle
+SNAPSHOT_EVERY = 90.0  # seconds between snapshots in part 3 (none during the uploads)
 SEED = 20_240_601
 
 HANDLER = """
@@ -412,6 +424,210 @@ def part2_quick(tmp: Path, args: argparse.Namespace) -> bool:
     return met
 
 
+# part 3: a snapshot of big S3 objects -------------------------------------------------------
+
+
+def s3_client() -> Any:
+    import boto3
+    from botocore.config import Config
+
+    from tether.localcloud import home_credentials, process
+
+    keys = home_credentials()
+    running = process.status()
+    assert running is not None
+    return boto3.Session(
+        aws_access_key_id=keys.access_key_id,
+        aws_secret_access_key=keys.secret_access_key,
+        region_name="us-east-1",
+    ).client(
+        "s3",
+        endpoint_url=running.endpoint,
+        config=Config(
+            retries={"max_attempts": 1}, read_timeout=300, s3={"addressing_style": "path"}
+        ),
+    )
+
+
+def next_snapshot(home: Path, after: int, timeout: float) -> int:
+    """Wait until the snapshot file is newer than `after` (its mtime in ns); that mtime."""
+    snapshot = home / "local" / "state" / "snapshot.bin"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            mtime = snapshot.stat().st_mtime_ns
+            if mtime != after:
+                time.sleep(0.2)  # (the rename is its last step; the folder's fsync follows)
+                return mtime
+        time.sleep(0.02)
+    raise SystemExit("no snapshot was saved")
+
+
+def reset_peak(pid: int | str) -> bool:
+    """Reset the process's peak RSS (`VmHWM`) to its current RSS (Linux 4.0+)."""
+    try:
+        with open(f"/proc/{pid}/clear_refs", "w") as clear:
+            clear.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def fill_s3(put: Any, args: argparse.Namespace) -> dict[str, str]:
+    """The objects of part 3, through `put(bucket, key, body)`; big key -> its body's MD5."""
+    import hashlib
+
+    rng = random.Random(SEED)
+    digests = {}
+    for n in range(args.objects):
+        for _ in range(2):
+            body = rng.randbytes(args.object_megabytes * 1_000_000)
+            put("big", f"big/{n}", body)
+            digests[f"big/{n}"] = hashlib.md5(body).hexdigest()
+            del body
+    for n in range(args.small):
+        put("small", f"small/{n}", rng.randbytes(1000))
+    return digests
+
+
+def snapshot_child(mode: str, home: Path, args: argparse.Namespace) -> None:
+    """In a child process: make part 3's objects in moto, snapshot them (`mode` "pickled": as
+    moto pickles them; "stored": as the local cloud does) and print what that added to the
+    peak RSS, in MB, and the snapshot's size, as JSON."""
+    import gc
+    import pickle
+
+    from moto.s3.models import s3_backends
+
+    from tether.localcloud import persistence
+
+    backend = s3_backends["123456789012"]["aws"]
+    for bucket in ("big", "small"):
+        backend.create_bucket(bucket, "us-east-1")
+    backend.put_bucket_versioning("big", "Enabled")
+    fill_s3(lambda bucket, key, body: backend.put_object(bucket, key, body).etag, args)
+    multipart = backend.create_multipart_upload(
+        "big", "parts", {}, "STANDARD", {}, None, None, None
+    )
+    multipart.set_part(1, random.Random(SEED).randbytes(args.object_megabytes * 1_000_000))
+    gc.collect()
+    before = status_kb(os.getpid(), "VmRSS") / 1024
+    reset_peak("self")
+    started = time.perf_counter()
+    if mode == "stored":
+        size = persistence.save(home).bytes
+    else:
+        path = home / "pickled.bin"
+        with path.open("wb") as out:
+            pickler = pickle.Pickler(out, protocol=5)
+            pickler.dispatch_table = persistence._dispatch_table()  # moto's FakeKey pickling
+            pickler.dump({"backends": persistence._backends(), "tether": {}})
+        size = path.stat().st_size
+    seconds = time.perf_counter() - started
+    peak = status_kb(os.getpid(), "VmHWM") / 1024
+    print(json.dumps({"added": peak - before, "rss": before, "bytes": size, "seconds": seconds}))
+
+
+def side_by_side(tmp: Path, args: argparse.Namespace) -> dict[str, dict[str, float]]:
+    import subprocess
+
+    found = {}
+    for mode in ("pickled", "stored"):
+        home = tmp / f"home-{mode}"
+        home.mkdir()
+        command = [sys.executable, __file__, "--snapshot-child", mode, "--home", str(home)]
+        sizes = [f"--objects={args.objects}", f"--small={args.small}"]
+        sizes.append(f"--object-megabytes={args.object_megabytes}")
+        child = subprocess.run([*command, *sizes], capture_output=True, text=True, check=True)
+        found[mode] = json.loads(child.stdout.strip().splitlines()[-1])
+    return found
+
+
+def part3_snapshot(tmp: Path, args: argparse.Namespace) -> bool:
+    import hashlib
+
+    print(
+        f"part 3: a snapshot with {args.objects} objects of {args.object_megabytes} MB, two "
+        f"versions each, {args.small} objects of 1 KB and a multipart upload in progress"
+    )
+    print(f"  load average before {load()}")
+    compared = side_by_side(tmp, args)
+    for mode, label in (
+        ("pickled", "bodies in the pickle (moto's)"),
+        ("stored", "bodies in the store"),
+    ):
+        row = compared[mode]
+        print(
+            f"  in-process snapshot, {label:<30} adds {row['added']:6.0f} MB to "
+            f"{row['rss']:4.0f} MB; {row['bytes'] / 1e6:6.1f} MB, {row['seconds']:5.2f} s"
+        )
+    ratio = compared["stored"]["added"] / max(compared["pickled"]["added"], 1.0)
+    print(f"  ratio stored / pickled: {ratio:.3f}   (load average {load()})")
+
+    home = tmp / "home-s3"
+    snapshot = home / "local" / "state" / "snapshot.bin"
+    with local_cloud(home, {"TETHER_LOCAL_SNAPSHOT_EVERY": str(SNAPSHOT_EVERY)}) as cloud:
+        uploading = time.monotonic()
+        s3 = s3_client()
+        s3.create_bucket(Bucket="big")
+        s3.put_bucket_versioning(Bucket="big", VersioningConfiguration={"Status": "Enabled"})
+        s3.create_bucket(Bucket="small")
+        digests = fill_s3(lambda b, k, body: s3.put_object(Bucket=b, Key=k, Body=body), args)
+        upload = s3.create_multipart_upload(Bucket="big", Key="parts")["UploadId"]
+        part = random.Random(SEED).randbytes(args.object_megabytes * 1_000_000)
+        s3.upload_part(Bucket="big", Key="parts", UploadId=upload, PartNumber=1, Body=part)
+        del part
+        early = snapshot.exists()
+        print(f"  uploaded in {time.monotonic() - uploading:.0f} s")
+        rows = []
+        saved = 0
+        for label in ("first snapshot (writes the bodies)", "a later snapshot"):
+            if saved:
+                s3.put_object(Bucket="small", Key="one-more", Body=b"x")
+            before = settled_mb(cloud.pid, 1.0)
+            reset = reset_peak(cloud.pid)
+            saved = next_snapshot(home, saved, SNAPSHOT_EVERY * 3)
+            peak = status_kb(cloud.pid, "VmHWM") / 1024
+            rows.append(peak - before)
+            print(
+                f"  local cloud, {label:<36} RSS {before:4.0f} MB, peak {peak:4.0f} MB "
+                f"({peak - before:+5.0f} MB{'' if reset else ', peak not reset'}); snapshot "
+                f"{snapshot.stat().st_size / 1e6:.1f} MB"
+            )
+        if early:
+            print("  (a snapshot was saved during the uploads: the first one wrote fewer bodies)")
+        print(f"  $TETHER_HOME/local/state {folder_mb(home / 'local' / 'state'):.0f} MB")
+    print(f"  load average between {load()}")
+    with local_cloud(home, {}) as cloud:
+        restored = status_kb(cloud.pid, "VmHWM") / 1024
+        s3 = s3_client()
+        got = s3.get_object(Bucket="big", Key="big/0")
+        same = hashlib.md5(got["Body"].read()).hexdigest() == digests["big/0"]
+        same = same and got["ETag"].strip('"') == digests["big/0"]
+        versions = len(s3.list_object_versions(Bucket="big", Prefix="big/")["Versions"])
+        parts = s3.list_parts(Bucket="big", Key="parts", UploadId=upload).get("Parts", [])
+        print(
+            f"  restarted: server peak while restoring {restored:.0f} MB; big/0 read back "
+            f"{'the same' if same else 'DIFFERENT'}, {versions} versions, "
+            f"{len(parts)} part(s) in progress"
+        )
+    print(f"  load average after {load()}")
+    met = (
+        max(rows) < TARGET_SNAPSHOT_MB
+        and ratio <= TARGET_SNAPSHOT_RATIO
+        and same
+        and versions == 2 * args.objects
+        and len(parts) == 1
+    )
+    print(
+        f"  target: a snapshot adds under {TARGET_SNAPSHOT_MB:.0f} MB to the server's RSS "
+        f"({max(rows):+.0f} MB), at most {TARGET_SNAPSHOT_RATIO:.1f}x what it added with the "
+        f"bodies in the pickle ({ratio:.3f}x), and the objects come back: "
+        f"{'met' if met else 'MISSED'}"
+    )
+    return met
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--functions", type=int, default=20, help="functions of part 1")
@@ -419,15 +635,25 @@ def main() -> int:
     parser.add_argument("--big-functions", type=int, default=4, help="functions of part 2")
     parser.add_argument("--deploys", type=int, default=10, help="quick deploys of part 2")
     parser.add_argument("--megabytes", type=int, default=50, help="size of part 2's code zip")
-    parser.add_argument("--part", type=int, choices=(1, 2), action="append")
+    parser.add_argument("--objects", type=int, default=5, help="big S3 objects of part 3")
+    parser.add_argument("--object-megabytes", type=int, default=50, help="their size")
+    parser.add_argument("--small", type=int, default=3000, help="1 KB S3 objects of part 3")
+    parser.add_argument("--part", type=int, choices=(1, 2, 3), action="append")
+    parser.add_argument("--snapshot-child", choices=("pickled", "stored"), help=argparse.SUPPRESS)
+    parser.add_argument("--home", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    parts = set(args.part or (1, 2))
+    if args.snapshot_child:
+        snapshot_child(args.snapshot_child, args.home, args)
+        return 0
+    parts = set(args.part or (1, 2, 3))
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
         if 1 in parts:
             ok = part1_workers(Path(tmp), args.functions, args.idle) and ok
         if 2 in parts:
             ok = part2_quick(Path(tmp), args) and ok
+        if 3 in parts:
+            ok = part3_snapshot(Path(tmp), args) and ok
     return 0 if ok else 1
 
 

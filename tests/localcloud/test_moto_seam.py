@@ -85,6 +85,9 @@ READ: dict[str, tuple[str, ...]] = {
     "moto.events.models.EventsBackend": ("_normalize_event_bus_arn",),
     # persistence.py
     "moto.core.base_backend.BackendDict": ("_instances",),
+    # s3/object_bodies.py: a key's body, out of the snapshot's pickle; every version kept
+    "moto.s3.models.FakeKey": ("_value_buffer", "_max_buffer_size"),
+    "moto.s3.utils": ("_VersionedKeyStore",),
 }
 
 
@@ -117,6 +120,12 @@ def _subscription() -> Any:
     return subscription
 
 
+def _key() -> Any:
+    from moto.s3.models import FakeKey
+
+    return FakeKey("seam", b"body", ACCOUNT, REGION)
+
+
 def _lambda_backend() -> Any:
     from moto.awslambda.models import lambda_backends
 
@@ -132,6 +141,7 @@ INSTANCES: dict[str, Callable[[], Any]] = {
     "moto.sns.models.Subscription": _subscription,
     "moto.sns.models.Topic": _topic,
     "moto.sqs.models.Queue": _queue,
+    "moto.s3.models.FakeKey": _key,
 }
 
 

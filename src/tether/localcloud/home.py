@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-STATE_DIR = "state"  # under <home>/local: the saved state (`persistence`) and the stored code
+STATE_DIR = "state"  # under <home>/local: the saved state (`persistence`), code zips, S3 bodies
 
 
 def tether_home() -> Path:

@@ -9,15 +9,24 @@ loads it back at start, before it serves a request:
     $TETHER_HOME/local/state/snapshot.bin
 
     tether-local-state\\n                       magic line
-    {"format": 1, "tether": ..., "moto": ..., "python": ..., "saved_at": ..., "summary": {...}}\\n
+    {"format": 2, "tether": ..., "moto": ..., "python": ..., "saved_at": ..., "summary": {...}}\\n
     <pickle (protocol 5)>
     tether-local-state-end <sha256 of the pickle> <its length>\\n
 
-Writing: a temporary file beside it, fsync, rename over the old one, fsync the folder: a
-reader (or a crash at any moment) finds the previous snapshot or the new one, never half of one,
-and a file whose checksum does not match (a torn or damaged file) is never loaded. When: on a
-clean stop (SIGTERM, SIGINT), and every few seconds while requests that may change something
-arrive (`Snapshotter`: a count of mutating requests, checked on a background thread; one more
+    $TETHER_HOME/local/state/objects/<sha256>    S3 objects' bodies (`s3.object_bodies`)
+
+S3 objects' bodies are not in the pickle: each is written once, streamed, to a file named by
+its digest, which the snapshot refers to, so writing a snapshot needs memory that does not grow
+with them, and a snapshot is as big as the objects' metadata (a body of a few KB stays in it).
+
+Writing: the new bodies made durable first, then the snapshot to a temporary file beside it,
+fsync, rename over the old one, fsync the folder: a reader (or a crash at any moment) finds
+the previous snapshot or the new one, never half of one, each with all its bodies, and a file
+whose checksum does not match (a torn or damaged file) is never loaded. The bodies no snapshot
+refers to any more go once the new one is in place.
+
+When: on a clean stop (SIGTERM, SIGINT), and every few seconds while requests that may change
+something arrive (`Snapshotter`: a count of mutating requests, checked on a background thread; one more
 snapshot after the last change catches what functions and pollers did in its wake). A
 snapshot waits a moment for the mutating requests under way (a deploy's ExecuteChangeSet), so
 that it does not catch a stack half-way; a stack saved in an operation all the same (a long
@@ -27,13 +36,15 @@ saving), so a crash loses at most the last interval.
 
 Loading is all or nothing: the header is checked first (the same Tether, moto and Python
 versions, else `StateRefused` with the way out, `tether local stop --forget`), then the whole
-pickle is read, and only then are the backends put in place. Nothing is loaded half-way.
+pickle is read (and every body it refers to is found in the store, at its size), and only then
+are the backends put in place. Nothing is loaded half-way. A body is read from its file when
+it is asked for (a GET): a restart does not read them. Format 1 (bodies in the pickle) loads too.
 
 Pickling moto: a few members cannot be pickled and are re-created on load (`_dispatch_table`):
 locks, conditions, events and semaphores come back new and released, threads as None, weak
 dictionaries and sets with the same members, a defaultdict whose factory is a lambda with the
-plain type it makes; moto's BackendDicts (module globals) are saved by name, not copied. S3
-keys save their bytes themselves (moto's `FakeKey.__getstate__`). Tether's own state comes
+plain type it makes; moto's BackendDicts (module globals) are saved by name, not copied; S3's
+keys and versioned key stores as `s3.object_bodies` says. Tether's own state comes
 back too: HTTP APIs listen on the port they had (their `ApiEndpoint`), DynamoDB stream pollers
 resume at the record they had reached, SQS pollers start again (their messages are in the
 queues), and each schedule's next time is kept (a time that passed while the cloud was stopped
@@ -65,12 +76,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from tether.errors import TetherError
 from tether.localcloud.home import state_dir
 
-FORMAT = 1
+if TYPE_CHECKING:
+    from tether.localcloud.s3.object_bodies import BodyStore, SnapshotBodies
+
+FORMAT = 2
+READABLE = frozenset({1, 2})  # formats this Tether loads (1: S3 bodies inside the pickle)
 SNAPSHOT_NAME = "snapshot.bin"
 MAGIC = b"tether-local-state\n"
 END = b"tether-local-state-end "
@@ -204,7 +219,7 @@ def check(home: Path) -> Header | None:
         return None
     mine = versions()
     theirs = {
-        "format": header.format,
+        "format": mine["format"] if header.format in READABLE else header.format,
         "tether": header.tether,
         "moto": header.moto,
         "python": header.python,
@@ -368,8 +383,12 @@ def _reduce_defaultdict(value: collections.defaultdict[Any, Any]) -> Any:
     return (collections.defaultdict, (factory,), None, None, iter(list(value.items())))
 
 
-def _dispatch_table() -> dict[type, Callable[[Any], Any]]:
+def _dispatch_table(bodies: SnapshotBodies | None = None) -> dict[type, Callable[[Any], Any]]:
+    """How the snapshot pickles what pickle cannot or should not (with `bodies`, S3 keys'
+    bodies go to the store)."""
     from moto.core.base_backend import AccountSpecificBackend, BackendDict
+
+    from tether.localcloud.s3.object_bodies import snapshot_reducers
 
     def account(value: Any) -> Any:
         account_id = str(value.account_id)
@@ -399,6 +418,7 @@ def _dispatch_table() -> dict[type, Callable[[Any], Any]]:
     for kind in _with_subclasses(AccountSpecificBackend):
         table[kind] = account
     table.update(_key_reducers())
+    table.update(snapshot_reducers(bodies))
     return table
 
 
@@ -495,12 +515,19 @@ class Saved:
     header: Header
 
 
-def save(home: Path, extra: dict[str, Any] | None = None) -> Saved:
-    """Write a snapshot of every backend in use (and `extra`, Tether's own state) atomically.
-    Retries when a dictionary changed under the pickler; raises the last error otherwise."""
+def save(
+    home: Path, extra: dict[str, Any] | None = None, *, bodies: BodyStore | None = None
+) -> Saved:
+    """Write a snapshot of every backend in use (and `extra`, Tether's own state) atomically,
+    S3 objects' bodies to `bodies` (a store of `home`: give the same one each time, it
+    remembers what it wrote). Retries when a dictionary changed under the pickler; raises the
+    last error otherwise."""
+    from tether.localcloud.s3.object_bodies import BodyStore
+
+    store = bodies if bodies is not None else BodyStore(home)
     for attempt in range(ATTEMPTS):
         try:
-            return _save_once(home, extra or {})
+            return _save_once(home, extra or {}, store)
         except RuntimeError as exc:  # "dictionary changed size during iteration"
             if attempt == ATTEMPTS - 1:
                 raise
@@ -509,12 +536,15 @@ def save(home: Path, extra: dict[str, Any] | None = None) -> Saved:
     raise AssertionError("unreachable")
 
 
-def _save_once(home: Path, extra: dict[str, Any]) -> Saved:
+def _save_once(home: Path, extra: dict[str, Any], store: BodyStore) -> Saved:
+    from tether.localcloud.s3.object_bodies import SnapshotBodies
+
     started = time.perf_counter()
     folder = state_dir(home)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # it holds the cloud's data
     header = Header(**versions(), saved_at=time.time(), summary=summary())
     payload = {"backends": _backends(), "tether": extra}
+    bodies = SnapshotBodies(store, set())
     final = folder / SNAPSHOT_NAME
     partial = folder / f".{SNAPSHOT_NAME}.{os.getpid()}.{threading.get_ident()}.tmp"
     try:
@@ -524,9 +554,10 @@ def _save_once(home: Path, extra: dict[str, Any]) -> Saved:
             hashing = _Hashing(out)
             buffered = io.BufferedWriter(hashing, buffer_size=1 << 20)
             pickler = pickle.Pickler(buffered, protocol=5)
-            pickler.dispatch_table = _dispatch_table()
+            pickler.dispatch_table = _dispatch_table(bodies)
             pickler.dump(payload)
             buffered.flush()
+            store.sync()  # the bodies it refers to are on disk before it is
             out.write(END + f"{hashing.digest.hexdigest()} {hashing.length}\n".encode())
             out.flush()
             os.fsync(out.fileno())
@@ -537,6 +568,8 @@ def _save_once(home: Path, extra: dict[str, Any]) -> Saved:
         raise
     _sync_folder(folder)
     size = final.stat().st_size
+    with contextlib.suppress(OSError):  # what is left is removed after the next snapshot
+        store.sweep(bodies.refs)
     return Saved(final, size, time.perf_counter() - started, header)
 
 
@@ -584,7 +617,9 @@ def load(home: Path) -> Loaded | None:
     if int(length) != body.nbytes or hashlib.sha256(body).hexdigest() != digest:
         raise damaged
     try:
-        payload = pickle.loads(body)
+        stream = io.BytesIO(data)  # (shares the bytes: no copy)
+        stream.seek(body_at)
+        payload = _Unpickler(stream, home).load()  # up to its STOP, before the end line
     except Exception as exc:
         raise StateRefused(
             f"the local cloud's saved state {path} cannot be loaded ({type(exc).__name__}: "
@@ -597,6 +632,20 @@ def load(home: Path) -> Loaded | None:
         tether=dict(payload.get("tether") or {}),
         seconds=time.perf_counter() - started,
     )
+
+
+class _Unpickler(pickle.Unpickler):
+    """Unpickles a snapshot of `home`: S3 keys find their bodies in its store."""
+
+    def __init__(self, file: IO[bytes], home: Path) -> None:
+        from tether.localcloud.s3.object_bodies import BodyStore, loaders
+
+        super().__init__(file)
+        self._bound = loaders(BodyStore(home))
+
+    def find_class(self, module: str, name: str) -> Any:
+        bound = self._bound.get((module, name))
+        return bound if bound is not None else super().find_class(module, name)
 
 
 def _remove_leftovers(home: Path) -> None:
@@ -818,6 +867,7 @@ class Snapshotter:
         self.last: Saved | None = None
         self.failures = 0
         self.error: str | None = None  # why the last save failed (None: it did not)
+        self._bodies: BodyStore | None = None  # what it wrote of S3's objects, across saves
         self._saved_at_count = 0
         self._trailing = False
         self._touched = restored  # restored state is live: pollers and schedules may change it
@@ -873,7 +923,7 @@ class Snapshotter:
             seen = self.changes
             changed = seen != self._saved_at_count
             try:
-                saved = save(self.home, self.extra())
+                saved = save(self.home, self.extra(), bodies=self._body_store())
             except Exception as exc:
                 self.failures += 1
                 self.error = f"{type(exc).__name__}: {exc}"
@@ -894,6 +944,13 @@ class Snapshotter:
                 saved.header.describe(),
             )
             return saved
+
+    def _body_store(self) -> BodyStore:
+        from tether.localcloud.s3.object_bodies import BodyStore
+
+        if self._bodies is None:
+            self._bodies = BodyStore(self.home)
+        return self._bodies
 
     def _run(self) -> None:
         while not self._stop.wait(self._wait):
