@@ -19,7 +19,7 @@ template is linted. Prints each row's wall time and CPU time (the process and it
 less sensitive to a busy machine than wall time, but it does not show parallel work), the
 medians of `--runs` runs (each run measures the four rows one after another), the machine's
 load average before and after (on a shared machine, read the figures against it) and the
-templates; the target is the 200-function `synth (edit)` under 3 s.
+templates; the targets are the 200-function `synth (cold)` and `synth (edit)` under 3 s each.
 
     .venv/bin/python bench/lint.py [--sizes 10,50,200] [--runs 3]
 """
@@ -177,12 +177,13 @@ def main() -> int:
             ratios.append(f"{old.wall / new.wall:10.1f}x ({old.cpu / new.cpu:3.1f}x)")
         print(f"  {'old/new ' + kind:14}" + "".join(ratios))
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    largest = results[sizes[-1]][0]["synth (edit)"].wall
-    verdict = "met" if largest < TARGET_SECONDS else "MISSED"
+    verdicts = []
+    for kind in ("cold", "edit"):
+        seconds = results[sizes[-1]][0][f"synth ({kind})"].wall
+        verdict = "met" if seconds < TARGET_SECONDS else "MISSED"
+        verdicts.append(f"{kind} {verdict} ({seconds:.2f} s)")
     print(
-        f"target: {sizes[-1]} functions, synth after a one-function edit under "
-        f"{TARGET_SECONDS:.0f} s: {verdict} ({largest:.2f} s); cold: "
-        f"{results[sizes[-1]][0]['synth (cold)'].wall:.2f} s"
+        f"target: {sizes[-1]} functions, synth under {TARGET_SECONDS:.0f} s: " + ", ".join(verdicts)
     )
     return 0
 

@@ -161,6 +161,18 @@ def bad_condition(t: Template) -> None:  # in a section every piece holds
     t["Resources"][named(t, "AWS::SNS::Topic")]["Condition"] = "IsProd"
 
 
+def bad_parameters(t: Template) -> None:  # a section pieces hold but leave to the sections
+    t["Parameters"]["BadType"] = {"Type": "Strin", "Default": "x"}
+    t["Parameters"]["Extra"] = {"Type": "String", "Foo": 1}
+    t["Parameters"]["Bad-Name"] = {"Type": "String"}
+    t["Parameters"]["P" * 300] = {"Type": "String"}
+    # No intrinsic function in a parameter: an object like any other, whatever it names.
+    t["Parameters"]["RefDefault"] = {
+        "Type": "String",
+        "Default": {"Ref": named(t, "AWS::SQS::Queue")},
+    }
+
+
 ERRORS: dict[str, Callable[[Template], None]] = {
     f.__name__: f
     for f in (
@@ -175,6 +187,7 @@ ERRORS: dict[str, Callable[[Template], None]] = {
         dependency_cycle,
         parameter_default,
         bad_condition,
+        bad_parameters,
     )
 }
 
@@ -317,6 +330,15 @@ def test_the_template_wide_rules_are_the_known_ones() -> None:
     assert lint_runner.template_rule_ids() == {
         "E1002", "E1029", "E2015", "E2529", "E3004", "E3007", "E3019", "E3022", "E3043",
         "E5001", "W1001", "W1100", "W1101", "W2001", "W2501", "W2533", "W7001", "W8001",
+    }  # fmt: skip
+
+
+def test_the_rules_pieces_leave_to_the_sections_template_are_the_known_ones() -> None:
+    """Pieces hold the Parameters section but do not check it: the rules that check it and
+    nothing else read that section only (a parameter holds no intrinsic function), and the
+    sections template checks it. A cfn-lint upgrade that changes them must be looked at."""
+    assert lint_runner.parameters_rule_ids() == {
+        "E2001", "E2002", "E2003", "E2010", "E2011", "E2900", "I2003", "I2010", "I2011", "W2002",
     }  # fmt: skip
 
 

@@ -52,7 +52,7 @@ from tether.synth.template import to_json
 
 TEMPLATE_FILE = "template.json"
 HINT = "Tether generated this template: please report it with your tether.yaml"
-PIECES_FORMAT = "2"  # bump when a piece's findings would differ for the same text
+PIECES_FORMAT = "3"  # bump when a piece's findings would differ for the same text
 UNPLACED = "cfn-lint found something no piece can place"
 _KEPT: dict[str, list[Problem]] = {}  # template key -> its problems (file TEMPLATE_FILE)
 
@@ -169,7 +169,7 @@ def check(
     for name in cuts:
         if _placed(done[("sections", name)], _in_sections):
             sections = exact_sections(parsed[name])
-            work.kept_or_add("exact", sections, 1, ("sections", name), _in_sections)
+            work.kept_or_add("exact-sections", sections, 1, ("sections", name), _in_sections)
     done |= work.run()
     for name, pieces in cuts.items():
         known = {(f.rule, f.message, f.path) for f in done[("sections", name)]}

@@ -4,14 +4,18 @@ cfn-lint's findings as plain data.
 
 cfn-lint's rules load once per process (about half a second: `api.lint` loads them on every
 call) and are shared by every job of that process; worker processes are forked after they
-load, so they start with them. Rules are split in two collections (see `lint_pieces`): the
-template-wide rules (`match` rules, which scan the whole template) and the rest.
+load, so they start with them. Rules are split in collections (see `lint_pieces`): the
+template-wide rules (`match` rules, which scan the whole template), the rest, and the rest but
+those that check the Parameters section only (for the pieces: the sections template checks
+that section, which every piece holds verbatim). Jobs run with `lint_speedups`.
 
-Only this module imports cfn-lint; `lint_pieces` and `lint` stay importable without it.
+Only this module (and `lint_speedups`, which it imports) imports cfn-lint; `lint_pieces` and
+`lint` stay importable without it.
 """
 
 from __future__ import annotations
 
+import enum
 import gc
 import json
 import multiprocessing
@@ -23,9 +27,9 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
 
-JobKind = Literal["whole", "piece", "exact", "sections", "template"]
+JobKind = Literal["whole", "piece", "exact", "sections", "exact-sections", "template"]
 CfnPath = tuple[str | int, ...]
-SPAWN_WORTH = 200  # resources to lint, at about 15 ms each, worth starting a process (~1.5 s)
+SPAWN_WORTH = 200  # resources to lint, at 5-15 ms each, worth starting a process (~1.5 s)
 _LOADED: dict[str, Any] = {}  # cfn-lint's rule collections, loaded once per process
 _RUNNING = threading.RLock()  # one job at a time per process: the rules are shared
 
@@ -59,10 +63,11 @@ class Finding:
 
 @dataclass(frozen=True)
 class Job:
-    """What to lint: `whole` a template with every rule; `piece`, `exact` and `sections` a
-    template cut by `lint_pieces`, with every rule but the template-wide ones (`piece` needs
-    no positions: only whether it has findings is used); `template` a whole template with
-    the template-wide rules only."""
+    """What to lint: `whole` a template with every rule; `sections` and `exact-sections` the
+    sections template of one cut by `lint_pieces`, with every rule but the template-wide ones;
+    `piece` and `exact` a piece of it, with those but the rules of the Parameters section
+    (`piece` needs no positions: only whether it has findings is used); `template` a whole
+    template with the template-wide rules only."""
 
     kind: JobKind
     text: str
@@ -71,15 +76,16 @@ class Job:
 
 
 def run(job: Job) -> list[Finding]:
-    with _RUNNING:  # rules keep the template they check while they check it
+    from tether.synth.lint_speedups import speedups
+
+    with _RUNNING, speedups():  # rules keep the template they check while they check it
         return _run(job)
 
 
 def _run(job: Job) -> list[Finding]:
     from cfnlint.decode.decode import decode_str
 
-    everything, pieces, template_wide = _rules()
-    rules = {"whole": everything, "template": template_wide}.get(job.kind, pieces)
+    rules = _rules()[_COLLECTION[job.kind]]
     if job.kind in ("piece", "template"):
         # Positions do not matter here (`template` runs again from the text when it finds
         # anything): nodes built by json are several times faster than cfn-lint's decoder.
@@ -123,26 +129,55 @@ def whole_with_api(text: str, region: str) -> list[Finding]:
 
 
 def template_rule_ids() -> frozenset[str]:
-    return frozenset(_rules()[2].data)
+    return frozenset(_rules()[Collection.TEMPLATE_WIDE].data)
 
 
-def _rules() -> tuple[Any, Any, Any]:
-    """(every rule, every rule but the template-wide ones, the template-wide ones)."""
+def parameters_rule_ids() -> frozenset[str]:
+    """The rules pieces leave to the sections template."""
+    return frozenset(_rules()[Collection.SECTIONS].data) - frozenset(
+        _rules()[Collection.PIECES].data
+    )
+
+
+class Collection(enum.IntEnum):
+    """cfn-lint's rules, in the collections `_rules` gives (by the jobs that run them)."""
+
+    EVERYTHING = 0
+    SECTIONS = 1  # every rule but the template-wide ones
+    PIECES = 2  # those but the rules of the Parameters section
+    TEMPLATE_WIDE = 3
+
+
+_COLLECTION: dict[JobKind, Collection] = {
+    "whole": Collection.EVERYTHING,
+    "sections": Collection.SECTIONS,
+    "exact-sections": Collection.SECTIONS,
+    "piece": Collection.PIECES,
+    "exact": Collection.PIECES,
+    "template": Collection.TEMPLATE_WIDE,
+}
+
+
+def _rules() -> tuple[Any, ...]:
+    """The rule collections, by `Collection`."""
     with _RUNNING:
         if not _LOADED:
             _load()
-    rules: tuple[Any, Any, Any] = _LOADED["rules"]
+    rules: tuple[Any, ...] = _LOADED["rules"]
     return rules
 
 
 def _load() -> None:
-    """cfn-lint's rules, as `Runner` loads them, in the three collections `_rules` gives."""
+    """cfn-lint's rules, as `Runner` loads them, in the collections `_rules` gives."""
     from cfnlint.config import ConfigMixIn
     from cfnlint.rules import CloudFormationLintRule, Rules
     from cfnlint.runner import Runner
 
+    from tether.synth import lint_speedups
+
     config = ConfigMixIn(regions=["us-east-1"])
     everything = Runner(config).rules
+    everything.data["E1101"] = lint_speedups.e1101()
     called = {child for rule in everything.data.values() for child in rule.child_rules}
     template_wide = {
         rule_id
@@ -152,11 +187,18 @@ def _load() -> None:
         and not rule.child_rules  # E1001, the JSON-schema validation: the pieces' work
         and not rule.parent_rules
     }
+    sections = {k: r for k, r in everything.data.items() if k not in template_wide}
+    parameters = _parameters_rules(sections)
+    pieces = {k: r for k, r in sections.items() if k not in parameters}
+    # Its own E1101: a collection wires the rules it runs to their parents (E1101 calls the
+    # rules of each part of the template), and the other collections have more of them.
+    pieces["E1101"] = lint_speedups.e1101()
     _LOADED["rules"] = (
         everything,
-        Rules({k: r for k, r in everything.data.items() if k not in template_wide}),
-        # Their own instances: a collection wires the rules it runs to each other. A
-        # disabled one is left out: what it finds is dropped anyway.
+        Rules(sections),
+        Rules(pieces),
+        # Their own instances, for the same reason. A disabled one is left out: what it finds
+        # is dropped anyway.
         Rules(
             {
                 k: type(everything.data[k])()
@@ -165,6 +207,40 @@ def _load() -> None:
             }
         ),
     )
+    lint_speedups.changed()  # read the source it checks once, before workers are forked
+
+
+def _parameters_rules(rules: dict[str, Any]) -> set[str]:
+    """The rules that check the Parameters section and nothing else: those E1101 calls for
+    a part of that section only (their keywords), and the rules only they call. Parameters
+    hold no intrinsic function, so what these find there depends on that section alone,
+    which the sections template holds as every piece does."""
+    callers: dict[str, set[str]] = {}
+    for rule_id, rule in rules.items():
+        for child in rule.child_rules:
+            callers.setdefault(child, set()).add(rule_id)
+        for parent in rule.parent_rules:
+            callers.setdefault(rule_id, set()).add(parent)
+
+    def in_parameters(keyword: str) -> bool:
+        return keyword == "Parameters" or keyword.startswith("Parameters/")
+
+    found: set[str] = set()
+    while True:
+        more = set()
+        for rule_id, rule in rules.items():
+            keywords = getattr(rule, "keywords", None) or []
+            by = callers.get(rule_id, set())
+            if rule_id in found or not by:
+                continue
+            if keywords and all(map(in_parameters, keywords)):
+                if by <= found | {"E1101"}:
+                    more.add(rule_id)
+            elif not keywords and by <= found:
+                more.add(rule_id)
+        if not more:
+            return found
+        found |= more
 
 
 def _nodes(value: Any) -> Any:
