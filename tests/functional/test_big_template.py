@@ -57,7 +57,8 @@ def test_a_60_function_template_is_refused_inline_and_deployed_from_the_bucket(
     s3 = cloud(root).client("s3")
     key = f"templates/{hashlib.sha256(body.encode()).hexdigest()}.json"
     assert s3.get_object(Bucket=state.artifact_bucket, Key=key)["Body"].read() == body.encode()
-    functions_deployed = cloud(root).client("lambda").list_functions()["Functions"]
+    pages = cloud(root).client("lambda").get_paginator("list_functions").paginate()
+    functions_deployed = [f for page in pages for f in page["Functions"]]
     assert sum(f["FunctionName"].startswith("bigtemplate-dev-f") for f in functions_deployed) == (
         FUNCTIONS
     )

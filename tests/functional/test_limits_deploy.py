@@ -67,7 +67,10 @@ def test_a_role_over_the_inline_quota_deploys_with_managed_policies(
     iam = cloud(root).client("iam")
     lam = cloud(root).client("lambda")
     (function,) = [
-        f for f in lam.list_functions()["Functions"] if f["FunctionName"].startswith("a-project")
+        f
+        for page in lam.get_paginator("list_functions").paginate()
+        for f in page["Functions"]
+        if f["FunctionName"].startswith("a-project")
     ]
     assert len(function["FunctionName"]) <= 64
     role = function["Role"].rsplit("/", 1)[-1]

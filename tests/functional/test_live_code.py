@@ -201,9 +201,9 @@ def test_a_failed_check_of_the_functions_code_keeps_the_record_of_the_stack(
     say(tiny, "alpha", "two")
 
     def failing(*args: Any, **kwargs: Any) -> Any:
-        raise CloudError("the local cloud failed GetFunctionConfiguration (ServiceException)")
+        raise CloudError("the local cloud failed ListFunctions (ServiceException)")
 
-    monkeypatch.setattr(live, "live_code", failing)
+    monkeypatch.setattr(live, "listed_code", failing)
     with pytest.raises(TetherError) as failed:
         deploy(project(tiny), stage="unchecked", target="local")
     assert failed.value.message.startswith(

@@ -7,12 +7,18 @@ functions that must change stack move), and destroy removes every stack.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import time
+import zipfile
+from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from tests.synth.big_project import write_big_project, write_handler
 from tether import load_project
+from tether.cloud import Cloud
 from tether.deploy.destroy import destroy
 from tether.deploy.execute import StackEvent
 from tether.deploy.pipeline import deploy, open_target
@@ -30,6 +36,40 @@ def wait_for(check: Any, timeout: float = 30.0) -> Any:
         if found or time.monotonic() > deadline:
             return found
         time.sleep(0.2)
+
+
+@contextlib.contextmanager
+def recorded_calls(cloud: Cloud) -> Iterator[Counter[str]]:
+    """The API calls made through `cloud` (the one a deploy of this process uses) meanwhile,
+    by "service.Operation"."""
+    calls: Counter[str] = Counter()
+
+    def record(event_name: str, **kwargs: Any) -> None:
+        calls[event_name.removeprefix("before-call.")] += 1
+
+    clients = [cloud.client(service) for service in ("cloudformation", "lambda", "s3", "sts")]
+    for client in clients:
+        client.meta.events.register("before-call", record)
+    try:
+        yield calls
+    finally:
+        for client in clients:
+            client.meta.events.unregister("before-call", record)
+
+
+def count_functions(cloud: Cloud) -> int:
+    pages = cloud.client("lambda").get_paginator("list_functions").paginate()
+    return sum(len(page["Functions"]) for page in pages)
+
+
+def other_code(function: str) -> bytes:
+    """A code zip whose `function` answers "from elsewhere"."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(
+            f"app/{function}.py", "def handler(event, context):\n    return 'from elsewhere'\n"
+        )
+    return buffer.getvalue()
 
 
 def invoke(root: Path, function: str) -> bytes:
@@ -83,8 +123,31 @@ def test_a_200_function_project_deploys_updates_shrinks_and_goes_as_nested_stack
     assert wait_for(lambda: written(chosen, "0"))
     assert invoke(root, "fn199") == b'{"function": 199, "edit": "0"}'
 
-    nothing = deploy(load_project(root), stage="dev", target="local")
+    with recorded_calls(cloud) as calls:
+        nothing = deploy(load_project(root), stage="dev", target="local")
     assert nothing.path == "none" and nothing.uploaded_bytes == 0
+    # Nothing changed: a few reads of the stacks and the functions' code in pages of 50, not a
+    # request (or two) per function, and nothing of S3: the stack names every artifact.
+    assert set(calls) <= {
+        "cloudformation.DescribeStacks",
+        "cloudformation.GetTemplate",
+        "cloudformation.ListStackResources",
+        "lambda.ListFunctions",
+    }
+    assert calls["cloudformation.DescribeStacks"] <= 2 + len(stacks.children)  # and bootstrap
+    assert calls["lambda.ListFunctions"] <= 1 + count_functions(cloud) // 50
+
+    # Code changed from elsewhere: the next deploy finds it in that listing and puts that one
+    # function back, saying so.
+    lam = cloud.client("lambda")
+    lam.update_function_code(FunctionName=f"{STACK}-fn199", ZipFile=other_code("fn199"))
+    assert invoke(root, "fn199") == b'"from elsewhere"'
+    with recorded_calls(cloud) as calls:
+        repaired = deploy(load_project(root), stage="dev", target="local")
+    assert (repaired.path, repaired.functions) == ("full", ("fn199",))
+    assert repaired.notes[0].startswith("function fn199 ran code that Tether did not deploy")
+    assert calls["lambda.UpdateFunctionCode"] == 1
+    assert invoke(root, "fn199") == b'{"function": 199, "edit": "0"}'
 
     # A code edit: the quick path, one function.
     write_handler(root, int(chosen[2:]), edit="1")

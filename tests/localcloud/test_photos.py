@@ -70,7 +70,8 @@ def test_the_photos_template_deploys_updates_and_deletes(
 
     cfn.delete_stack(StackName=STACK)
     assert_status(aws, stack_id, "DELETE_COMPLETE")
-    names = [f["FunctionName"] for f in aws("lambda").list_functions()["Functions"]]
+    pages = aws("lambda").get_paginator("list_functions").paginate()
+    names = [f["FunctionName"] for page in pages for f in page["Functions"]]
     assert not [n for n in names if n.startswith(f"{STACK}-")]
     buckets = [b["Name"] for b in aws("s3").list_buckets()["Buckets"]]
     assert not [b for b in buckets if b.startswith(f"{STACK}-")]

@@ -19,7 +19,7 @@ from tests.synth.big_project import topic_functions, write_big_project
 from tether import ProjectError, load_project
 from tether.model import Project
 from tether.synth import Stacks, one_template, synthesize, synthesize_stacks
-from tether.synth.nesting import NESTED_STACK, owner_function, template_key
+from tether.synth.nesting import NESTED_STACK, flatten, owner_function, template_key
 from tether.synth.quotas import template_excess
 
 DATA_TYPES = {"AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::SQS::Queue", "AWS::SNS::Topic"}
@@ -67,7 +67,7 @@ def test_200_functions_split_into_a_root_and_nested_stacks_each_within_every_quo
 
 def test_the_split_flattens_back_to_the_one_template(big: tuple[Project, Stacks]) -> None:
     project, stacks = big
-    assert stacks.flat() == one_template(project, stage="dev", target="aws")
+    assert flatten(stacks.root, stacks.children) == one_template(project, stage="dev", target="aws")
 
 
 def test_no_nested_stack_reads_the_root_but_through_its_parameters(
@@ -107,7 +107,7 @@ def test_a_project_just_over_the_limit_splits(tmp_path: Path) -> None:
     assert len(one_template(project)["Resources"]) == 501
     assert len(stacks.children) >= 1
     assert all(template_excess(t) == [] for t in templates(stacks).values())
-    assert stacks.flat() == one_template(project)
+    assert flatten(stacks.root, stacks.children) == one_template(project)
 
 
 def test_a_function_bigger_than_a_stack_is_refused_at_the_function(tmp_path: Path) -> None:

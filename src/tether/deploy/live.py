@@ -3,20 +3,23 @@
 CloudFormation updates a function's code only when the template's reference to it changes, so
 code that changed behind its back stays live through any number of "no changes" deploys: code
 deployed from elsewhere, an update that failed, or a quick deploy that was killed half-way. This
-stage reads every function's live CodeSha256 and updates each one that does not run the built
-code, and waits until every function's update is done (on the local cloud, until the new
-version's first worker has started, for a function in use), so the deploy is over when the new
-code can answer. The result says
-which functions were updated, which of them ran code Tether never deployed (reported as drift),
-and what each function now runs, for the stage's state.
+stage reads every function's live CodeSha256 (from ListFunctions: a page per 50 functions, not
+a request per function) and updates each one that does not run the built code, and waits until
+every update is done, its own and those the stack's update made to functions (on the local
+cloud, until the new version's first worker has started, for a function in use), so the deploy
+is over when the new code can answer. A deploy that updated no function in the stack waits for
+none it did not update itself. The result says which functions were updated, which
+of them ran code Tether never deployed (reported as drift), and what each function now runs,
+for the stage's state.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from tether.cloud import Cloud
-from tether.deploy.code_updates import live_code, update_all, wait_until_live
+from tether.deploy.code_updates import listed_code, update_all, wait_until_live
 from tether.deploy.state import StageState, function_code
 from tether.errors import TetherError
 from tether.model import Project
@@ -69,14 +72,17 @@ def settle_code(
     bucket: str,
     key: str,
     sha256: str,
+    updated: Collection[str] | None = None,
 ) -> SettledCode:
     """Update every function that does not run `bucket/key` (whose sha256 is `sha256`),
     including those a quick deploy left on an older zip: the quick path's choice of affected
     functions follows imports, and code loaded another way (importlib, data files read by
-    name) is only certain to be live once every function runs the built zip."""
+    name) is only certain to be live once every function runs the built zip. `updated`: the
+    functions the stack's update updated in place, whose update may still be in progress
+    (None: any function's may)."""
     ctx = Context(project=project, stage=stage, target=target)
     names = {f.name: ctx.function_name(f) for f in project.functions.values()}
-    live = live_code(cloud, names)
+    live = listed_code(cloud, names)
     update: dict[str, str] = {}
     drifted = []
     for function, code in live.items():
@@ -89,7 +95,12 @@ def settle_code(
     failures = update_all(cloud, update, bucket, key)  # each waited for until it is live
     # The stack's own updates of the others: done once their new code can answer too.
     wait_until_live(
-        cloud, {f: names[f] for f, code in live.items() if code is not None and f not in update}
+        cloud,
+        {
+            f: names[f]
+            for f, code in live.items()
+            if code is not None and f not in update and (updated is None or f in updated)
+        },
     )
     runs = {f: code for f, code in live.items() if code is not None}
     runs.update({f: sha256 for f in update if f not in failures})

@@ -25,7 +25,7 @@ from tether.build.limits import zip_sizes
 from tether.cloud import Cloud, connect
 from tether.cloud.session import CloudError
 from tether.deploy import standins
-from tether.deploy.artifacts import upload, upload_templates
+from tether.deploy.artifacts import named_by, upload, upload_templates
 from tether.deploy.bootstrap import ensure_bootstrap
 from tether.deploy.changes import FileRecord, Snapshot, snapshot
 from tether.deploy.cleanup import prune_artifacts, prune_builds
@@ -196,8 +196,9 @@ def stage_plan(
     state: StageState | None = None,
     once: Target | None = None,
 ) -> Staged:
-    """Build, synthesise, upload the artifacts (only those not there yet) and plan. `state`
-    and `once` are what the caller has already read and computed (else read here)."""
+    """Build, synthesise, read the deployed stack, upload the artifacts (only those not there
+    yet; those the stack names are not even looked for) and plan. `state` and `once` are what
+    the caller has already read and computed (else read here)."""
     if state is None:
         state = load_state(project.root, stage)
     once = once or Target(project, stage, target)
@@ -205,13 +206,19 @@ def stage_plan(
     stacks = once.stacks()
     cloud = once.cloud()
     bucket = ensure_bootstrap(cloud, progress=say).bucket
-    uploaded = upload(cloud, bucket, build.code.key, build.code.path)
-    uploaded += upload_templates(cloud, bucket, stacks.children.values())
+    deployed = read_stack(cloud, project.stack_name(stage))
+    if deployed is not None and deployed.busy:
+        raise TetherError(
+            f"stack {deployed.name} is busy ({deployed.status})",
+            hint="another deploy from elsewhere is running; wait for it and try again",
+        )
+    there = named_by(deployed, bucket)
+    uploaded = upload(cloud, bucket, build.code.key, build.code.path, there=there)
+    uploaded += upload_templates(cloud, bucket, stacks.children.values(), there=there)
     parameters = {CODE_BUCKET_PARAMETER: bucket, CODE_KEY_PARAMETER: build.code.key}
     if build.layer is not None:
-        uploaded += upload(cloud, bucket, build.layer.key, build.layer.path)
+        uploaded += upload(cloud, bucket, build.layer.key, build.layer.path, there=there)
         parameters[LAYER_KEY_PARAMETER] = build.layer.key
-    deployed = read_stack(cloud, project.stack_name(stage))
     if (
         deployed is not None
         and state is not None
@@ -221,11 +228,6 @@ def stage_plan(
         # A quick deploy already made this code live; the stack's CodeKey is just behind.
         live = {**deployed.parameters, CODE_KEY_PARAMETER: build.code.key}
         deployed = dataclasses.replace(deployed, parameters=live)
-    if deployed is not None and deployed.busy:
-        raise TetherError(
-            f"stack {deployed.name} is busy ({deployed.status})",
-            hint="another deploy from elsewhere is running; wait for it and try again",
-        )
     plan = make_plan(
         cloud,
         project,
@@ -236,6 +238,7 @@ def stage_plan(
         deployed=deployed,
         delete=delete,
         children=stacks.children,
+        flat=once.flat(),
     )
     return Staged(
         cloud=cloud,
@@ -383,7 +386,7 @@ def _full(
     # Recorded before the functions' code is checked: should that fail, the stack's change is
     # known, and every function is left for the next deploy to check (stale).
     unchecked = SettledCode(failures=dict.fromkeys(project.functions, "not checked yet"))
-    _record(project, staged, outputs, files, unchecked)
+    _record(project, staged, outputs, files, unchecked, template=True)
     try:
         settled = settle_code(
             staged.cloud,
@@ -394,6 +397,7 @@ def _full(
             bucket=staged.parameters[CODE_BUCKET_PARAMETER],
             key=staged.build.code.key,
             sha256=staged.build.code.sha256,
+            updated=plan.updated_functions(),
         )
     except CloudError as exc:
         raise CodeUpdateError(
@@ -580,9 +584,14 @@ def _record(
     outputs: dict[str, Any],
     files: Snapshot,
     settled: SettledCode,
+    *,
+    template: bool = False,
 ) -> None:
+    """Save the stage's state after the deploy `staged`; with `template`, the deployed template
+    too (the same for both of a deploy's records: saved with the first)."""
     plan = staged.plan
-    save_template(project.root, plan.stage, plan.flat)
+    if template:
+        save_template(project.root, plan.stage, plan.flat)
     save_state(
         project.root,
         StageState(

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from functools import cached_property
 from typing import Any, Literal
 
@@ -29,12 +29,14 @@ from tether.deploy.data import DATA_TYPES, bucket_exists, holds_data
 from tether.deploy.stack import DeployedStack, owner_resource, owner_words
 from tether.errors import TetherError
 from tether.model import Project
-from tether.synth.nesting import flatten, function_stacks, moved
+from tether.synth.nesting import flatten, function_stacks, moved, owner_function
 from tether.words import count
 
 ChangeAction = Literal["add", "modify", "replace", "remove"]
 RiskAction = Literal["remove", "replace"]
 Decision = Literal["blocked", "delete", "retain", "external", "empty"]
+
+FUNCTION = "AWS::Lambda::Function"
 
 # Properties whose change makes CloudFormation replace the resource (a new physical resource).
 REPLACED_BY = {
@@ -113,6 +115,13 @@ class Plan:
     children: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False, repr=False)
     # Functions this deploy moves to another stack: deleted, then created again there.
     moved: tuple[str, ...] = ()
+    # `flatten(template, children)` when the caller has it already (`flat` is then not made
+    # again); a plan made by `dataclasses.replace` makes its own.
+    known_flat: InitVar[dict[str, Any] | None] = None
+
+    def __post_init__(self, known_flat: dict[str, Any] | None) -> None:
+        if known_flat is not None:
+            self.__dict__["flat"] = known_flat  # where `cached_property` keeps its value
 
     @property
     def noop(self) -> bool:
@@ -125,7 +134,23 @@ class Plan:
     def template_sha256(self) -> str:
         """The identity of what this deploy leaves deployed: the hash of its templates as one
         (the root's own for a project in one stack), as the stage's state records it."""
+        return self._flat_sha256
+
+    @cached_property
+    def _flat_sha256(self) -> str:
         return template_hash(self.flat)
+
+    def updated_functions(self) -> frozenset[str]:
+        """The functions whose AWS::Lambda::Function this plan updates in place (a new code
+        key updates them all): those whose update may still be in progress once the stack's is
+        done. A function it creates (or creates again, moved or replaced) has no update."""
+        resources = self.flat.get("Resources", {})
+        updated = {
+            owner_function(resources.get(change.logical_id, {}))
+            for change in self.changes
+            if change.resource_type == FUNCTION and change.action == "modify"
+        }
+        return frozenset(name for name in updated if name is not None)
 
     @cached_property
     def flat(self) -> dict[str, Any]:
@@ -170,14 +195,20 @@ def make_plan(
     deployed: DeployedStack | None,
     delete: Iterable[str] = (),
     children: dict[str, dict[str, Any]] | None = None,
+    flat: dict[str, Any] | None = None,
 ) -> Plan:
     """Compare what is deployed with what would be; check the data of everything to be deleted.
-    `template` is the root; `children` the nested stacks' templates of a split project."""
+    `template` is the root; `children` the nested stacks' templates of a split project; `flat`
+    both as one, if the caller has made it already."""
     delete = set(delete)
     children = children or {}
     alive = deployed is not None and deployed.alive
-    old = deployed.flat_template if alive and deployed is not None else {}
-    new = flatten(template, children)
+    new = flat if flat is not None else flatten(template, children)
+    old: dict[str, Any] = {}
+    if alive and deployed is not None:
+        # The same templates flatten to the same one: the common case, not made twice.
+        same = deployed.template == template and deployed.nested == children
+        old = new if same else deployed.flat_template
     old_parameters = deployed.parameters if alive and deployed is not None else {}
     changes = diff_templates(old, new, old_parameters, parameters)
     risks: list[DataRisk] = []
@@ -215,6 +246,7 @@ def make_plan(
             if alive and deployed is not None
             else ()
         ),
+        known_flat=new,
     )
 
 
@@ -324,11 +356,10 @@ def _data_risks(
     cloud: Cloud, project: Project, deployed: DeployedStack, changes: list[Change], delete: set[str]
 ) -> list[DataRisk]:
     risks = []
-    old = deployed.flat_template["Resources"]
     for change in changes:
         if change.action not in {"remove", "replace"} or change.resource_type not in DATA_TYPES:
             continue
-        before = old[change.logical_id]
+        before = deployed.flat_template["Resources"][change.logical_id]
         name = owner_resource(before) or change.logical_id
         physical = deployed.physical_ids.get(change.logical_id)
         if physical is None:

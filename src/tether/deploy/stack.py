@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from tether.cloud import Cloud
+from tether.deploy.data import DATA_TYPES
 from tether.errors import TetherError
 from tether.synth.nesting import NESTED_STACK, flatten
 
@@ -28,12 +30,14 @@ class DeployedStack:
     template: dict[str, Any]
     parameters: dict[str, str]
     outputs: dict[str, str]  # the root's and its nested stacks'
-    physical_ids: dict[str, str] = field(default_factory=dict)  # the root's and its nested stacks'
+    # The root's, and those of nested stacks holding a bucket, table or queue (none do)
+    physical_ids: dict[str, str] = field(default_factory=dict)
     nested: dict[str, dict[str, Any]] = field(default_factory=dict)  # logical ID -> template
 
-    @property
+    @cached_property
     def flat_template(self) -> dict[str, Any]:
-        """The stage as one template (the root's own, unless it has nested stacks)."""
+        """The stage as one template (the root's own, unless it has nested stacks), made once
+        per stack read."""
         return flatten(self.template, self.nested)
 
     @property
@@ -123,7 +127,13 @@ def _read_nested(
         return None
     body = cfn.get_template(StackName=stack_id, TemplateStage="Original")["TemplateBody"]
     template = json.loads(body) if isinstance(body, str) else dict(body)
-    return template, _outputs(stack), _physical_ids(cloud, stack_id)
+    # Physical IDs are read for what may hold data (the plan checks it before deleting it).
+    # Synth keeps buckets, tables and queues in the root, so the nested stacks of functions
+    # are not listed (each a ListStackResources of hundreds of resources).
+    holds_data = any(
+        resource.get("Type") in DATA_TYPES for resource in template.get("Resources", {}).values()
+    )
+    return template, _outputs(stack), _physical_ids(cloud, stack_id) if holds_data else {}
 
 
 def stage_outputs(cloud: Cloud, stack: dict[str, Any]) -> dict[str, str]:

@@ -43,7 +43,7 @@ MODULES = (
     events_targets,
     lambda_function,
     lambda_layer,
-    lambda_listing,  # ListFunctions of all versions without a deep copy each
+    lambda_listing,  # ListFunctions in Lambda's pages and fields, without a deep copy each
     lambda_permission,
     iam_role,
     iam_managed_policy,

@@ -27,15 +27,18 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import logging
 import os
+import re
 import signal
 import sys
 import threading
 from collections.abc import Callable, Iterable
 from types import FrameType
 from typing import Any
+from urllib.parse import parse_qs
 
 from tether.localcloud.endpoint import (
     ALLOWED_HOSTS,
@@ -48,6 +51,9 @@ from tether.localcloud.endpoint import (
 
 READY_LINE = "tether local cloud listening on {endpoint} (state in {state})"
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+READ_ACTIONS = ("Describe", "Get", "List")  # query and JSON protocols: actions that only read
+FORM = "application/x-www-form-urlencoded"
+_ACTION = re.compile(rb"(?:^|&)Action=([^&]*)")
 INVOCATIONS = "/invocations"  # Lambda's Invoke: POST /2015-03-31/functions/NAME/invocations
 LONG_POLL = ".ReceiveMessage"  # SQS (JSON protocol: X-Amz-Target: AmazonSQS.ReceiveMessage)
 LISTEN_BACKLOG = 256  # socketserver's default is 5, werkzeug's 128
@@ -75,13 +81,14 @@ def with_health(app: WsgiApp) -> WsgiApp:
 def counting_changes(
     app: WsgiApp, changing: Callable[[], contextlib.AbstractContextManager[None]]
 ) -> WsgiApp:
-    """Run every request that may change something (not GET, HEAD, OPTIONS) inside
-    `changing()`: the snapshotter saves the state only when their count moved, and waits for
-    those under way. Lambda invocations are only counted: a function may run for minutes, and
-    its own calls to the cloud are requests of their own; nor do SQS long polls (20 s)."""
+    """Run every request that may change something (not GET, HEAD, OPTIONS, nor a POST of the
+    query or JSON protocols whose action only reads: `reads_only`) inside `changing()`: the
+    snapshotter saves the state only when their count moved, and waits for those under way.
+    Lambda invocations are only counted: a function may run for minutes, and its own calls to
+    the cloud are requests of their own; nor do SQS long polls (20 s)."""
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("REQUEST_METHOD", "GET") in READ_ONLY_METHODS:
+        if environ.get("REQUEST_METHOD", "GET") in READ_ONLY_METHODS or reads_only(environ):
             return app(environ, start_response)
         if str(environ.get("PATH_INFO", "")).endswith(INVOCATIONS) or str(
             environ.get("HTTP_X_AMZ_TARGET", "")
@@ -93,6 +100,28 @@ def counting_changes(
             return app(environ, start_response)
 
     return application
+
+
+def reads_only(environ: dict[str, Any]) -> bool:
+    """Whether a request of the query or JSON protocols (a POST, all of them) names an action
+    that only reads (Describe*, Get*, List*: a deploy that changes nothing sends only those
+    to CloudFormation), by its X-Amz-Target or its form's Action (the gate read the body)."""
+    target = str(environ.get("HTTP_X_AMZ_TARGET") or "")
+    action = target.rpartition(".")[2] if target else _form_action(environ)
+    return action.startswith(READ_ACTIONS)
+
+
+def _form_action(environ: dict[str, Any]) -> str:
+    found = parse_qs(str(environ.get("QUERY_STRING") or "")).get("Action")
+    if found:
+        return found[0]
+    stream = environ.get("wsgi.input")
+    if not str(environ.get("CONTENT_TYPE") or "").startswith(FORM) or not isinstance(
+        stream, io.BytesIO
+    ):
+        return ""
+    found_in_body = _ACTION.search(stream.getvalue())
+    return found_in_body.group(1).decode("latin-1") if found_in_body else ""
 
 
 def _log_to_stderr(name: str, level: int) -> None:

@@ -56,9 +56,12 @@ class Stacks:
 
     root: dict[str, Any]
     children: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The flat template `split` made these of, which `flatten` gives back exactly: kept, so
+    # that `flat` need not make it again (None: made when asked).
+    source: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     def flat(self) -> dict[str, Any]:
-        return flatten(self.root, self.children)
+        return self.source if self.source is not None else flatten(self.root, self.children)
 
     def functions_by_stack(self) -> dict[str, str]:
         """Function name -> the logical ID of the nested stack holding it ("" for the root)."""
@@ -132,11 +135,18 @@ def split(
         if function is not None:
             by_function.setdefault(function, []).append(logical_id)
 
-    def child_of(names: list[str]) -> dict[str, Any]:
-        return _child(flat, [lid for name in names for lid in by_function[name]])[0]
+    made: dict[tuple[str, ...], tuple[dict[str, Any], dict[str, Json]]] = {}
+
+    def child_of(names: list[str]) -> tuple[dict[str, Any], dict[str, Json]]:
+        """The nested stack of these functions and its parameters, made once: the grouping
+        makes each group's to measure it, and the groups are then kept as made."""
+        key = tuple(names)
+        if key not in made:
+            made[key] = _child(flat, [lid for name in names for lid in by_function[name]])
+        return made[key]
 
     if layout is None:
-        groups, alone = group(by_function, lambda names: fits(child_of(names)))
+        groups, alone = group(by_function, lambda names: fits(child_of(names)[0]))
     else:
         groups, alone = {}, []
         for name in sorted(by_function):
@@ -152,7 +162,7 @@ def split(
     for label, names in sorted(groups.items()):
         stack_id = f"{STACK_PREFIX}{label}"
         logical_ids = [lid for name in names for lid in by_function[name]]
-        child, parameters = _child(flat, logical_ids)
+        child, parameters = child_of(names)
         child["Description"] = _describe(flat, names)
         child["Metadata"] = {
             OWNER_KEY: {**flat.get("Metadata", {}).get(OWNER_KEY, {}), "nested": stack_id}
@@ -177,7 +187,7 @@ def split(
     root["Outputs"] = {
         k: copy.deepcopy(v) for k, v in flat.get("Outputs", {}).items() if k not in moved_outputs
     }
-    return Stacks(root, children), sorted(alone)
+    return Stacks(root, children, source=flat), sorted(alone)
 
 
 def _describe(flat: dict[str, Any], names: list[str]) -> str:

@@ -121,10 +121,22 @@ def quota_problems(project: Project, template: dict[str, Any]) -> list[Problem]:
     """What Lambda and IAM would refuse of each function in the (flat) template."""
     resources = template.get("Resources", {})
     resolver = Resolver(resources, project.stack_name(_stage(template)), project.region)
+    managed = _managed_policies(resources)
     problems: list[Problem] = []
     for function in project.functions.values():
-        problems += function_problems(function, resources, resolver)
+        problems += function_problems(function, resources, resolver, managed)
     return problems
+
+
+def _managed_policies(resources: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The managed policies of each function's role, by function name (found in one pass)."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for body in resources.values():
+        if body.get("Type") == "AWS::IAM::ManagedPolicy":
+            function = body.get("Metadata", {}).get("tether", {}).get("function")
+            if function is not None:
+                found.setdefault(str(function), []).append(body)
+    return found
 
 
 def _stage(template: dict[str, Any]) -> str:
@@ -137,9 +149,13 @@ def _problem(function: Function, message: str, hint: str) -> Problem:
 
 
 def function_problems(
-    function: Function, resources: dict[str, Any], resolver: Resolver
+    function: Function,
+    resources: dict[str, Any],
+    resolver: Resolver,
+    managed: dict[str, list[dict[str, Any]]] | None = None,
 ) -> list[Problem]:
-    """What Lambda and IAM would refuse when CloudFormation creates `function`."""
+    """What Lambda and IAM would refuse when CloudFormation creates `function`; `managed` is
+    `_managed_policies(resources)`, if the caller made it already."""
     properties = resources.get(function.logical_id, {}).get("Properties", {})
     problems = []
     name = str(properties.get("FunctionName", ""))
@@ -172,22 +188,21 @@ def function_problems(
                 "code, or in S3 or SSM Parameter Store and read them when the function starts",
             )
         )
-    problems += _policy_problems(function, resources, resolver)
+    if managed is None:
+        managed = _managed_policies(resources)
+    problems += _policy_problems(function, resources, resolver, managed.get(function.name, []))
     return problems
 
 
 def _policy_problems(
-    function: Function, resources: dict[str, Any], resolver: Resolver
+    function: Function,
+    resources: dict[str, Any],
+    resolver: Resolver,
+    owned: list[dict[str, Any]],
 ) -> list[Problem]:
     role = resources.get(f"{function.logical_id.removesuffix('Function')}Role", {})
     documents = [p["PolicyDocument"] for p in role.get("Properties", {}).get("Policies", [])]
     inline = sum(iam_policy_size(resolver.resolve(document)) for document in documents)
-    owned = [
-        body
-        for body in resources.values()
-        if body.get("Type") == "AWS::IAM::ManagedPolicy"
-        and body.get("Metadata", {}).get("tether", {}).get("function") == function.name
-    ]
     managed = [iam_policy_size(resolver.resolve(b["Properties"]["PolicyDocument"])) for b in owned]
     over = (
         inline > ROLE_POLICY_CHARS
