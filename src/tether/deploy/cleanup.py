@@ -18,7 +18,8 @@ stack's parameters name the key (a stack's update or rollback reads it), no jour
 interrupted quick deploy names it, and it is older than `ARTIFACT_GRACE` seconds (another
 deploy may have just put it and not yet made it live). It does nothing while any stack is in
 an operation (its rollback may need any key), and nothing on AWS: there, old artifacts stay
-(a stack's previous template may be rolled back to), as before.
+(a stack's previous template may be rolled back to), as before. Quick deploys prune in passing
+(`prune_artifacts_in_passing`): at most once an `ARTIFACT_GRACE`, not on every save.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from tether.errors import TetherError
 GRACE = 600.0  # seconds: of younger zips, the newest are kept whatever the states say...
 KEEP_RECENT = 3  # ...this many (so up to 4 stages deploying at once keep their new zips)
 ARTIFACT_GRACE = 30.0  # seconds: a younger code zip in the bucket stays
+PRUNED_MARKER = "artifacts-pruned"  # under .tether: when the quick path last pruned the bucket
 SCRATCH = (".patching-", ".tmp-")  # a patch or a zip being written (archive.write_zip)
 CODE_PREFIX = "code/"
 _CODE_KEY = re.compile(r"^code/([0-9a-f]{64})\.zip$")
@@ -149,6 +151,24 @@ def prune_artifacts(
         for key in doomed:
             s3.delete_object(Bucket=bucket, Key=key)
     return len(doomed)
+
+
+def prune_artifacts_in_passing(
+    cloud: Cloud, bucket: str, *, root: Path, now: float | None = None
+) -> int:
+    """`prune_artifacts`, at most once an `ARTIFACT_GRACE` for the project (the time of the
+    last one is kept in `.tether/artifacts-pruned`): a zip younger than that stays anyway, so
+    the saves of an edit loop, seconds apart, would each pay three listings of the cloud, on
+    the way to their new code's first answer, to remove at most one zip a little sooner."""
+    now = time.time() if now is None else now
+    marker = root / STATE_DIR / PRUNED_MARKER
+    with contextlib.suppress(OSError, ValueError):
+        if 0 <= now - float(marker.read_text()) < ARTIFACT_GRACE:
+            return 0
+    pruned = prune_artifacts(cloud, bucket, root=root, now=now)
+    with contextlib.suppress(OSError):
+        marker.write_text(repr(now))
+    return pruned
 
 
 def _stacks(cloud: Cloud) -> set[str] | None:

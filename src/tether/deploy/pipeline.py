@@ -28,7 +28,7 @@ from tether.deploy import standins
 from tether.deploy.artifacts import named_by, upload, upload_templates
 from tether.deploy.bootstrap import ensure_bootstrap
 from tether.deploy.changes import FileRecord, Snapshot, snapshot
-from tether.deploy.cleanup import prune_artifacts, prune_builds
+from tether.deploy.cleanup import prune_artifacts, prune_artifacts_in_passing, prune_builds
 from tether.deploy.execute import (
     Progress,
     create_change_set,
@@ -503,7 +503,7 @@ def _quick(
     save_state(project.root, new_state)
     clear_journal(project.root, stage)
     prune_builds(project.root)
-    prune_artifacts(cloud, state.artifact_bucket, root=project.root)
+    prune_artifacts_in_passing(cloud, state.artifact_bucket, root=project.root)
     result.raise_failures()
     why = (
         f"only code changed: {count(len(plan.changes.paths), 'file')}"
