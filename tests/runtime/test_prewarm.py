@@ -293,3 +293,58 @@ def test_a_code_update_of_a_function_in_use_starts_its_new_worker_at_once(
     assert error["errorType"] == "Runtime.ImportModuleError"
     assert "no_such_module_anywhere" in error["errorMessage"]
     assert "Init Duration" in base64.b64decode(response["LogResult"]).decode()
+
+
+DATA_PATH_PROBE = """
+import os
+import boto3
+
+DYNAMODB = boto3.client("dynamodb").meta.service_model.service_id
+OWN = None
+if os.environ.get("AWS_DATA_PATH"):
+    OWN = boto3.client("tetherdemo", endpoint_url="http://127.0.0.1:1").meta.service_model.service_id
+
+
+def handler(event, context):
+    return {"pid": os.getpid(), "dynamodb": DYNAMODB, "own": OWN}
+"""
+
+DEMO_MODEL = {
+    "version": "2.0",
+    "metadata": {
+        "apiVersion": "2020-01-01",
+        "endpointPrefix": "tetherdemo",
+        "protocol": "json",
+        "jsonVersion": "1.1",
+        "serviceId": "TetherDemo",
+        "signatureVersion": "v4",
+        "targetPrefix": "TetherDemo",
+        "uid": "tetherdemo-2020-01-01",
+    },
+    "operations": {},
+    "shapes": {},
+}
+
+
+def test_a_worker_from_the_spare_reads_sdk_data_from_the_function_s_own_data_path(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    """The spare reads botocore's data ahead for the clients its function will make; a
+    function whose AWS_DATA_PATH adds models of its own still finds them."""
+    models = tmp_path / "models"
+    (models / "tetherdemo" / "2020-01-01").mkdir(parents=True)
+    (models / "tetherdemo" / "2020-01-01" / "service-2.json").write_text(json.dumps(DEMO_MODEL))
+    base = spec({"app/main.py": DATA_PATH_PROBE})
+    arn = base.arn.rsplit(":", 1)[0]
+
+    def probe(name: str, environment: dict[str, str]) -> FunctionSpec:
+        return FunctionSpec(
+            **{**base.__dict__, "arn": f"{arn}:{name}", "name": name, "environment": environment}
+        )
+
+    spare_pid = ready_spare(runtime)
+    plain, _ = invoke(runtime, probe("plain", {}))
+    assert plain == {"pid": spare_pid, "dynamodb": "DynamoDB", "own": None}
+    spare_pid = ready_spare(runtime)
+    own, _ = invoke(runtime, probe("own-models", {"AWS_DATA_PATH": str(models)}))
+    assert own == {"pid": spare_pid, "dynamodb": "DynamoDB", "own": "TetherDemo"}
