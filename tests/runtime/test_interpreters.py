@@ -46,7 +46,13 @@ def machine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     home.mkdir()
     monkeypatch.setenv("PATH", str(tmp_path / "bin"))
     monkeypatch.setenv("HOME", str(home))
-    for name in ("PYENV_ROOT", "UV_PYTHON_INSTALL_DIR", "XDG_DATA_HOME", OVERRIDE):
+    for name in (
+        "PYENV_ROOT",
+        "UV_PYTHON_INSTALL_DIR",
+        "XDG_DATA_HOME",
+        "XDG_CACHE_HOME",
+        OVERRIDE,
+    ):
         monkeypatch.delenv(name, raising=False)
     interpreters.clear_cache()
     yield tmp_path
@@ -228,6 +234,31 @@ def test_each_python_runs_once_and_a_new_install_is_found(
     assert interpreters.find(RUNTIME) is None
     assert interpreters.find(RUNTIME) is None
     assert runs.read_text().split() == ["run", "run"]
+
+
+def test_the_next_command_does_not_run_the_same_python_again(machine: Path) -> None:
+    """What a Python answered is kept on disk for the next process (here: the process's
+    memory cleared), until its file changes; a Python that could not be used is asked again."""
+    runs = machine / "runs"
+    python = fake_python(machine / "bin" / "python3.42", "3.42.1", runs=runs)
+    assert interpreters.find(RUNTIME) is not None
+    interpreters.clear_cache()
+    found = interpreters.find(RUNTIME)
+    assert found is not None and found.version_info == (3, 42, 1)
+    assert runs.read_text().split() == ["run"]
+    assert interpreters.probes_file().is_file()
+
+    fake_python(python, "3.41.0", runs=runs)  # replaced: a new file, asked again (once)
+    for _ in range(2):
+        interpreters.clear_cache()
+        assert interpreters.find(RUNTIME) is None
+    assert runs.read_text().split() == ["run", "run"]
+
+    fake_python(python, runs=runs, body="exit 3\n")  # broken: asked again by each process
+    for _ in range(2):
+        interpreters.clear_cache()
+        assert interpreters.find(RUNTIME) is None
+    assert runs.read_text().split() == ["run"] * 4
 
 
 def test_what_is_not_a_python_3_runtime(machine: Path) -> None:

@@ -16,7 +16,9 @@ CPython 3.12 is installed here. `find("python3.12")` looks for one, in this orde
 
 A candidate counts once it has run: `python -I -c CHECK` must answer, within `CHECK_TIMEOUT`,
 that it is CPython 3.12 with the GIL (a free-threaded build cannot import the wheels a layer
-holds). Each executable is run once per process (again only if its file changes), and what was
+holds). Each executable is run once (again only if its file changes: its answer is kept by path,
+inode and modification time, in the process and in `$XDG_CACHE_HOME/tether/interpreters.json`
+for the next commands; an answer that it cannot be used is not kept), and what was
 found is kept for the life of the process (per runtime and per value of the variables above)
 while it is there. Finding nothing is not kept: the search without new candidates to run is a
 few directory listings, and a Python installed after the note said it was missing (a
@@ -28,6 +30,7 @@ redeploy builds the layer for it) is found by the local cloud already running.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -38,6 +41,8 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from tether.atomic import write_atomically
 
 CHECK_TIMEOUT = 5.0
 CHECK = (
@@ -223,9 +228,10 @@ def _verified(path: str, wanted: tuple[int, int], source: str) -> Interpreter | 
     except OSError as exc:
         return f"it cannot be run: {exc.strerror or exc}"
     key = (path, stat.st_ino, stat.st_mtime_ns)
-    answer = _PROBED.get(key)
+    answer = _PROBED.get(key) or _remembered(key)
     if answer is None:
         answer = _PROBED[key] = probe(path)
+        _remember(key, answer)
     if isinstance(answer, str):
         return answer
     version, implementation = answer
@@ -234,6 +240,45 @@ def _verified(path: str, wanted: tuple[int, int], source: str) -> Interpreter | 
     if version[:2] != wanted:
         return f"it is Python {_text(version)}"
     return Interpreter(path, version, source)
+
+
+def probes_file() -> Path:
+    """Where the answers of the interpreters that ran are kept between processes."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "tether" / "interpreters.json"
+
+
+def _remembered(key: tuple[str, int, int]) -> tuple[tuple[int, int, int], str] | None:
+    """A usable interpreter's answer from an earlier process, for the same file (path, inode
+    and modification time): each command would otherwise start it again (~50 ms)."""
+    with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
+        version, implementation = json.loads(probes_file().read_text())[_key_text(key)]
+        major, minor, micro = (int(n) for n in version)
+        answer = (major, minor, micro), str(implementation)
+        _PROBED[key] = answer
+        return answer
+    return None
+
+
+def _remember(key: tuple[str, int, int], answer: tuple[tuple[int, int, int], str] | str) -> None:
+    """Keep a usable interpreter's answer on disk; a failure is asked again next time (it may
+    have been a busy machine's timeout)."""
+    if isinstance(answer, str):
+        return
+    path = probes_file()
+    with contextlib.suppress(OSError, ValueError):
+        kept: dict[str, object] = {}
+        with contextlib.suppress(OSError, ValueError):
+            loaded = json.loads(path.read_text())
+            if isinstance(loaded, dict):
+                kept = {k: v for k, v in loaded.items() if os.path.exists(k.split("\0")[0])}
+        kept[_key_text(key)] = [list(answer[0]), answer[1]]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, json.dumps(kept, indent=1).encode(), durable=False)
+
+
+def _key_text(key: tuple[str, int, int]) -> str:
+    return "\0".join(str(part) for part in key)
 
 
 def _text(version: tuple[int, ...]) -> str:
