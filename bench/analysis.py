@@ -18,9 +18,14 @@ per project, medians of `--runs` runs, with the load average (a shared machine's
 - `tether check` (a new process each time) with the disk cache cold (deleted) and warm.
 
 The full analysis of the 200-function project has a target (FULL_TARGET, the issue's), and a
-one-file edit another (EDIT_TARGET); each is reported met or not, never failed on.
+one-file edit another (EDIT_TARGET); each is reported met or not, never failed on. The fresh
+process's CPU time is printed too: on a shared machine it drifts less than the wall time.
 
-    .venv/bin/python bench/analysis.py [--runs 5] [--keep DIR] [--only 160|200]
+With `--against SRC` (another checkout's src/ folder, say a copy taken before a change), the
+fresh-process analysis is also run with SRC's `tether` first on sys.path, each of its runs next
+to one of this tree's, and the two are printed side by side with their ratio.
+
+    .venv/bin/python bench/analysis.py [--runs 5] [--keep DIR] [--only 160|200] [--against SRC]
 """
 
 from __future__ import annotations
@@ -68,9 +73,9 @@ import sys, time
 from tether.analysis import analyse
 from tether.model import read_project_file
 project = read_project_file(sys.argv[1])
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 analyse(project)
-print(time.perf_counter() - start)
+print(time.perf_counter() - start, time.process_time() - cpu)
 """
 
 HELPER = '''\
@@ -220,11 +225,44 @@ def timed(action: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def fresh_process(root: Path) -> float:
+@dataclass(frozen=True)
+class Fresh:
+    """A full analysis in a fresh process: wall and CPU seconds (medians)."""
+
+    wall: float
+    cpu: float
+
+
+def fresh_process(root: Path, src: Path | None = None) -> tuple[float, float]:
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src), env.get("PYTHONPATH")]))
     done = subprocess.run(
-        [sys.executable, "-c", FRESH, str(root)], check=True, capture_output=True, text=True
+        [sys.executable, "-c", FRESH, str(root)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
     )
-    return float(done.stdout.split()[-1])
+    wall, cpu = done.stdout.split()[-2:]
+    return float(wall), float(cpu)
+
+
+def fresh_runs(root: Path, runs: int, against: Path | None) -> tuple[Fresh, Fresh | None]:
+    """This tree's fresh analyses, and SRC's, each of its runs right after one of ours."""
+    ours: list[tuple[float, float]] = []
+    theirs: list[tuple[float, float]] = []
+    for _ in range(runs):
+        ours.append(fresh_process(root))
+        if against is not None:
+            theirs.append(fresh_process(root, against))
+    return _fresh(ours), _fresh(theirs) if theirs else None
+
+
+def _fresh(found: list[tuple[float, float]]) -> Fresh:
+    return Fresh(
+        statistics.median(wall for wall, _ in found), statistics.median(cpu for _, cpu in found)
+    )
 
 
 def cli_check(root: Path, *, cold: bool) -> float:
@@ -252,6 +290,8 @@ class Figures:
     operations: int
     problems: int
     fresh: float
+    fresh_cpu: float
+    against: Fresh | None
     warm: float
     handler: float
     helper: float
@@ -261,10 +301,12 @@ class Figures:
     warm_cli: float
 
 
-def measure(root: Path, size: Size, runs: int, scratch: Path) -> Figures:
+def measure(
+    root: Path, size: Size, runs: int, scratch: Path, against: Path | None = None
+) -> Figures:
     generate(root, size)
     project = read_project_file(root)
-    fresh = median_of(runs, lambda _: fresh_process(root))
+    fresh, their_fresh = fresh_runs(root, runs, against)
     warm = median_of(runs, lambda _: timed(lambda: analyse(project, cache=AnalysisCache())))
     cache = AnalysisCache()
     analysis = analyse(project, cache=cache)
@@ -288,7 +330,9 @@ def measure(root: Path, size: Size, runs: int, scratch: Path) -> Figures:
         functions=len(project.functions),
         operations=sum(len(f.operations) for f in analysis.functions.values()),
         problems=len(analysis.problems),
-        fresh=fresh,
+        fresh=fresh.wall,
+        fresh_cpu=fresh.cpu,
+        against=their_fresh,
         warm=warm,
         handler=handler,
         helper=helper,
@@ -302,10 +346,17 @@ def measure(root: Path, size: Size, runs: int, scratch: Path) -> Figures:
 LABEL, CELL = 52, 24  # column widths
 
 
-def row(label: str, values: list[float], bases: list[float] | None = None) -> str:
+def row(
+    label: str, values: list[float], bases: list[float] | None = None, *, inverse: bool = False
+) -> str:
+    """One row; with `bases`, how many times faster each value is than its base, or with
+    `inverse` how many times slower (for SRC's rows: how many times faster this tree is)."""
     cells = []
     for index, seconds in enumerate(values):
-        ratio = f" x{bases[index] / seconds:5.1f}" if bases else ""
+        ratio = ""
+        if bases:
+            factor = seconds / bases[index] if inverse else bases[index] / seconds
+            ratio = f" x{factor:5.2f}" if inverse else f" x{factor:5.1f}"
         cells.append(f"{seconds * 1000:8.1f} ms{ratio:7}")
     return line(label, cells)
 
@@ -319,6 +370,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--keep", type=Path, help="generate the projects here and keep them")
     parser.add_argument("--only", choices=sorted(SIZES), help="measure one project size only")
+    parser.add_argument(
+        "--against", type=Path, help="another src/ folder: its fresh analysis side by side"
+    )
     args = parser.parse_args()
     sizes = {k: v for k, v in SIZES.items() if args.only in (None, k)}
     load_before = os.getloadavg()
@@ -326,7 +380,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for key, size in sizes.items():
             root = (args.keep or Path(tmp)) / f"bench{key}"
-            found.append(measure(root, size, args.runs, Path(tmp) / f"scratch{key}"))
+            scratch = Path(tmp) / f"scratch{key}"
+            found.append(measure(root, size, args.runs, scratch, args.against))
     print(f"analysis: medians of {args.runs} runs; x: times faster than the first row")
     print(line("", [f"{f.modules} modules / {f.functions} fns" for f in found]))
     print(
@@ -336,6 +391,20 @@ def main() -> None:
     )
     fresh = [f.fresh for f in found]
     print(row("full analysis, fresh process, no cache", fresh))
+    print(row("  the same, CPU time", [f.fresh_cpu for f in found]))
+    theirs = [f.against for f in found if f.against is not None]
+    if theirs:
+        # x: how many times faster this tree is than SRC
+        print(
+            row(
+                f"  with {args.against} (x: it is slower)",
+                [t.wall for t in theirs],
+                fresh,
+                inverse=True,
+            )
+        )
+        cpu = [f.fresh_cpu for f in found]
+        print(row("  with it, CPU time", [t.cpu for t in theirs], cpu, inverse=True))
     print(row("full analysis, this process, empty cache", [f.warm for f in found], fresh))
     print(row("one handler edited, cache warm", [f.handler for f in found], fresh))
     print(row("one helper edited, cache warm", [f.helper for f in found], fresh))

@@ -2,10 +2,12 @@
 
 A cold analysis of a large project reads hundreds of modules, so the interpreter keeps facts on
 the values themselves (depth, whether a Param or Lazy is inside), lists each kind of value's
-children from a table, walks function bodies for their scopes through a table of node types,
-and builds no reference cycles (a whole group's program would otherwise wait for the garbage
-collector, which `analyse` turns off). Each is checked here against the plain definition: the
-dataclass fields, `ast.iter_child_nodes`, the garbage collector's own count.
+children from a table, walks function bodies for their scopes through a table of node types
+(skipping the expressions of code with no `:=` and no `lambda`), reads a loop's body once when
+a second pass could only repeat the first, and builds no reference cycles (a whole group's
+program would otherwise wait for the garbage collector, which `analyse` turns off). Each is
+checked here against the plain definition: the dataclass fields, `ast.iter_child_nodes`, two
+passes over every loop, the garbage collector's own count.
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ from typing import Any
 import pytest
 
 from tests.analysis.corpus import cases
-from tests.helpers import EXAMPLE, examples
-from tether.analysis import analyse
-from tether.analysis.scopes import Scope, scan_scope
+from tests.helpers import EXAMPLE, examples, write_project
+from tether.analysis import analyse, frames
+from tether.analysis.scopes import Scope, binds_first, scan_scope
 from tether.analysis.values import (
     _KINDS,
     MAX_DEPTH,
@@ -252,16 +254,144 @@ def test_a_body_that_defines_imports_or_declares_nothing_is_self_contained() -> 
 
 
 def test_scopes_of_every_function_of_the_corpus_match_a_plain_walk() -> None:
-    checked = 0
+    checked = plain = 0
     for path in _python_files():
+        text = path.read_bytes()
         try:
-            tree = ast.parse(path.read_bytes())
+            tree = ast.parse(text)
         except SyntaxError:
             continue  # the corpus has broken files on purpose
+        shortcut = b":=" not in text and b"lambda" not in text
         for function in _functions(tree):
-            assert scan_scope(function.body) == _reference_scope(list(function.body)), path
+            reference = _reference_scope(list(function.body))
+            assert scan_scope(function.body) == reference, path
+            if shortcut:
+                assert scan_scope(function.body, plain=True) == reference, path
+                plain += 1
             checked += 1
     assert checked > 100
+    assert plain > 100
+
+
+def test_the_plain_scope_of_every_kind_of_binding_but_walrus_and_lambda() -> None:
+    text = EVERY_BINDING.replace("(w := find())", "find()").replace("(m := step())", "step()")
+    text = text.replace("lambda e: e", "e")
+    assert ":=" not in text and "lambda" not in text
+    function, nested = _functions(ast.parse(text))
+    for body in (function.body, nested.body):
+        assert scan_scope(body, plain=True) == _reference_scope(list(body))
+    assert scan_scope(function.body, plain=True).bound >= {"x", "p", "q", "r", "s", "t", "gone"}
+
+
+# --- loops read once --------------------------------------------------------------------------
+
+
+def _loop(code: str) -> ast.For | ast.While:
+    (found,) = [n for n in ast.walk(ast.parse(code)) if isinstance(n, ast.For | ast.While)]
+    return found
+
+
+@pytest.mark.parametrize(
+    ("code", "first", "not_first"),
+    [
+        ("for r in rs:\n    a = f(r)\n    b = g(a)\n", {"r", "a", "b"}, set()),
+        ("for r, (s, *t) in rs:\n    pass\n", {"r", "s", "t"}, set()),
+        ("for x.y in rs:\n    a = 1\n", {"a"}, {"x"}),
+        ("for r in rs:\n    use(a)\n    a = f(r)\n", set(), {"a"}),  # the last pass's
+        ("for r in rs:\n    a = a + r\n", set(), {"a"}),
+        ("for r in rs:\n    if r:\n        a = r\n", set(), {"a"}),  # may keep the last
+        ("for r in rs:\n    d[r] = 1\n", set(), {"d"}),
+        ("for r in rs:\n    a = 1\n    a += r\n", {"a"}, set()),
+        ("for r in rs:\n    f = [a for r in rs]\n    a = 1\n", {"f"}, {"a"}),
+        ("while a:\n    a = f()\n", set(), {"a"}),  # the test reads it first
+        ("while True:\n    page = get(k)\n    k = page\n", {"page"}, {"k"}),
+        ("for r in rs:\n    super().f()\n    self = r\n", set(), {"self"}),  # reads self
+        ("for r in rs:\n    self = r\n    super().f()\n", {"self"}, set()),
+    ],
+)
+def test_which_names_a_loop_binds_before_reading_them(
+    code: str, first: set[str], not_first: set[str]
+) -> None:
+    loop = _loop(code)
+    for name in first:
+        assert binds_first(loop, {name}), name
+    for name in not_first:
+        assert not binds_first(loop, {name}), name
+    assert binds_first(loop, set())
+
+
+LOOPS = """
+import os
+
+import boto3
+
+NAMES = [os.environ["THUMBS_BUCKET"]]
+client = None
+bucket = None
+
+
+def handler(event, context):
+    client = None
+    for record in event["Records"]:
+        if client is not None:
+            client.put_object(Bucket=bucket, Key="k")  # the client of the pass before
+        client = boto3.client("s3")
+        bucket = os.environ["THUMBS_BUCKET"]
+        key = record["s3"]["object"]["key"]
+        boto3.client("sqs").send_message(QueueUrl=os.environ["WORK_QUEUE_URL"], MessageBody=key)
+    queue = None
+    while True:
+        if queue:
+            queue.publish(TopicArn=os.environ["ALERTS_TOPIC_ARN"], Message="m")
+        queue = boto3.client("sns")
+        items = [queue]
+        if not items:
+            break
+    rebind()
+    for name in NAMES:
+        store.get_object(Bucket=name, Key="k")  # a global a function called below rebinds
+        set_store()
+
+
+def rebind():
+    pass
+
+
+def set_store():
+    global store
+    store = boto3.client("s3")
+
+
+store = None
+"""
+
+
+def test_loops_read_once_find_what_loops_read_twice_find(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second pass is skipped only when it could find nothing new: values a pass carries to
+    the next (a client set at the end of a pass and called at the start of the next) are still
+    found, in the corpus too."""
+    yaml = (
+        "name: loops\nresources:\n  thumbs: {type: s3.bucket}\n  work: {type: sqs.queue}\n"
+        "  alerts: {type: sns.topic}\nfunctions:\n  fn: {handler: app/main.handler}\n"
+    )
+    roots = [write_project(tmp_path / "loops", yaml, {"app/main.py": LOOPS}), EXAMPLE, *cases()]
+    once = [analyse(read_project_file(root)) for root in roots]
+    monkeypatch.setattr(frames, "binds_first", lambda node, names: False)
+    twice = [analyse(read_project_file(root)) for root in roots]
+    for root, a, b in zip(roots, once, twice, strict=True):
+        assert a == b, root.name
+        assert [f.findings for f in a.functions.values()] == [
+            f.findings for f in b.functions.values()
+        ], root.name
+    found = {(o.resource, o.actions) for o in once[0].functions["fn"].operations}
+    assert found == {
+        ("thumbs", ("s3:PutObject",)),
+        ("work", ("sqs:SendMessage",)),
+        ("alerts", ("sns:Publish",)),
+        ("thumbs", ("s3:GetObject",)),
+    }
 
 
 # --- no reference cycles ----------------------------------------------------------------------

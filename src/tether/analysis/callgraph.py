@@ -29,20 +29,27 @@ class CallGraph:
         self.program = program
         self._members: dict[int, list[int]] = {}  # class id -> the functions its body defines
         self._module_defs: dict[str, list[int]] = {}  # module -> every function in it
-        # module -> what a lookup by name may find in it: the values of its names once
-        # imported, and every function and class it defines at top level (one redefined later
-        # may be found too, when the lookup runs while the module is being imported).
-        self._top: dict[str, list[Value]] = {
-            name: list(state.env.values()) for name, state in program.modules.items()
-        }
         for info in program.defs.values():
             self._module_defs.setdefault(info.module, []).append(info.id)
-            if info.cls is None and info.parent is None:
-                self._top.setdefault(info.module, []).append(Func(info.id))
         for cls in program.classes.values():
             self._members[cls.id] = [*cls.methods.values(), *cls.accessors]
-            self._top.setdefault(cls.module, []).append(Class(cls.id))
+        self._top: dict[str, list[Value]] | None = None  # see `top`: few bodies ask it
         self._edges: dict[Node, tuple[int, ...]] = {}
+
+    def top(self, module: str) -> list[Value]:
+        """What a lookup by name in `module` may find: the values of its names once imported,
+        and every function and class it defines at top level (one redefined later may be
+        found too, when the lookup runs while the module is being imported)."""
+        if self._top is None:
+            program = self.program
+            found = {name: list(state.env.values()) for name, state in program.modules.items()}
+            for info in program.defs.values():
+                if info.cls is None and info.parent is None:
+                    found.setdefault(info.module, []).append(Func(info.id))
+            for cls in program.classes.values():
+                found.setdefault(cls.module, []).append(Class(cls.id))
+            self._top = found
+        return self._top.get(module, [])
 
     def live(self, modules: Iterable[str], handlers: Iterable[int]) -> frozenset[int]:
         """The functions that importing `modules` and calling `handlers` may run."""
@@ -81,7 +88,7 @@ class CallGraph:
         for value in state.refs.get(owner, ()):
             yield from self._runnable(value)
         for module in state.dynamic.get(owner, ()):
-            for value in self._top.get(module, ()):
+            for value in self.top(module):
                 yield from self._runnable(value)
 
     def _runnable(self, value: Value) -> Iterator[int]:

@@ -37,6 +37,7 @@ from tether.analysis.records import (
     Site,
 )
 from tether.analysis.scopes import (
+    binds_first,
     call_shape,
     function_signature,
     method_position,
@@ -45,7 +46,9 @@ from tether.analysis.scopes import (
     scan_scope,
 )
 from tether.analysis.values import (
+    DEEP,
     NONE,
+    TOO_DEEP,
     UNKNOWN,
     Class,
     Coll,
@@ -66,7 +69,7 @@ from tether.analysis.values import (
     Union,
     Unknown,
     Value,
-    bounded,
+    compute_facts,
     concat,
     is_symbolic,
     join,
@@ -82,8 +85,9 @@ if TYPE_CHECKING:
 
 MAX_LOOP_DEPTH = 3  # deeper loops are read once: two passes each would multiply
 CLIENT_METHOD_NAMES = client_method_names()
+LOAD_ATTRIBUTES = load_attributes()
 # Values that are, or may turn out to be, a project function or class: what a body references.
-_REFERENCING = (Func, Class, Instance, Lazy, Union)
+_REFERENCING = frozenset({Func, Class, Instance, Lazy, Union})
 OS_ENVIRON = Extern("os.environ")
 SUPER = Extern("builtins.super")
 # Module-level functions Python calls without the code naming them.
@@ -124,9 +128,10 @@ class Frame:
     # --- names -----------------------------------------------------------------------------
 
     def lookup(self, name: str) -> Value:
-        for layer in reversed(self.overlay):
-            if name in layer:
-                return layer[name]
+        if self.overlay:  # only inside a comprehension
+            for layer in reversed(self.overlay):
+                if name in layer:
+                    return layer[name]
         if self.cls is not None:
             if name in self.env:
                 return self.env[name]
@@ -244,18 +249,34 @@ class Frame:
         self.env.clear()
         self.env.update(new)
 
-    def loop(self, body: list[ast.stmt], before_each: Iterator[None] | None = None) -> None:
+    def loop(
+        self,
+        node: ast.For | ast.AsyncFor | ast.While,
+        before_each: Iterator[None] | None = None,
+    ) -> None:
+        """Read the body until the names it changes stop changing (two passes at most). A
+        second pass would read the same values as the first, and so do and record the same,
+        when the first read no function body that changed what a name of the program is, and
+        changed only names each pass binds before reading them (scopes.binds_first): then it
+        is not read, and the env stays as the first left it (what the second would leave)."""
         start = dict(self.env)
         passes = 2 if self.loop_depth < MAX_LOOP_DEPTH else 1
         self.loop_depth += 1
+        # Module and class bodies write names other code reads: they always take two passes.
+        may_skip = passes == 2 and self.func is not None and self.cls is None
         try:
-            for _ in range(passes):
+            for index in range(passes):
+                size = self.program.size() if may_skip and index == 0 else None
                 if before_each is not None:
                     next(before_each, None)
-                self.block(body)
+                self.block(node.body)
                 joined = _join_envs([start, dict(self.env)])
                 if joined == start:
                     break
+                if size is not None and size == self.program.size():
+                    changed = {n for n, v in joined.items() if n not in start or start[n] != v}
+                    if binds_first(node, changed):
+                        break
                 start = joined
                 self.env_replace(dict(joined))
         finally:
@@ -271,7 +292,7 @@ class Frame:
                 self.assign(node.target, element)
                 yield None
 
-        self.loop(node.body, bind_target())
+        self.loop(node, bind_target())
         self.block(node.orelse)
 
     s_AsyncFor = s_For
@@ -282,7 +303,7 @@ class Frame:
                 self.expr(node.test)
                 yield None
 
-        self.loop(node.body, test())
+        self.loop(node, test())
         self.block(node.orelse)
 
     def s_Try(self, node: ast.Try) -> None:
@@ -460,7 +481,7 @@ class Frame:
                 prefix = f"{self.cls.name}."
             elif self.func is not None:
                 prefix = f"{self.func.qualname}.<locals>."
-            signature = function_signature(node)
+            signature = function_signature(node, plain=self.module.source.plain)
             info = DefInfo(
                 id=def_id,
                 module=self.module.source.name,
@@ -563,17 +584,24 @@ class Frame:
     # --- expressions ------------------------------------------------------------------------
 
     def expr(self, node: ast.expr) -> Value:
-        if type(node) is ast.Name:
-            value = self.lookup(node.id)
+        kind = type(node)
+        if kind is ast.Name:
+            value = self.lookup(node.id)  # type: ignore[attr-defined]
         else:
-            handler = _EXPRESSIONS.get(type(node))
+            handler = _EXPRESSIONS.get(kind)
             if handler is None:
                 for child in ast.iter_child_nodes(node):
                     if isinstance(child, ast.expr):
                         self.expr(child)
                 return UNKNOWN
-            value = bounded(handler(self, node))
-        if isinstance(value, _REFERENCING):
+            value = handler(self, node)
+            # values.bounded, inline: this runs for every expression read
+            facts = value._f
+            if facts is None:
+                facts = compute_facts(value)
+            if facts >= TOO_DEEP:
+                value = DEEP
+        if type(value) in _REFERENCING:
             self.reference(value)
         return value
 
@@ -663,7 +691,7 @@ class Frame:
         value = self.program.getattr(base, node.attr)
         if (
             self.record
-            and node.attr in load_attributes()
+            and node.attr in LOAD_ATTRIBUTES
             and isinstance(node.ctx, ast.Load)
             and (is_symbolic(base) or any(calls.loads(o, node.attr) for o in options(base)))
         ):
@@ -750,7 +778,8 @@ class Frame:
         func = self.expr(node.func)
         method = self.func
         if (
-            func == SUPER
+            type(func) is Extern  # func == SUPER, without two calls of dataclass __eq__
+            and func.name == SUPER.name
             and not node.args
             and method is not None
             and method.cls is not None
@@ -812,7 +841,7 @@ class Frame:
             else:
                 self.module.late_calls.append(LateCall(func, args, kwargs, self.owner))
         for option in options(func):
-            if isinstance(option, Func | Class):
+            if isinstance(option, (Func, Class)):  # a tuple: faster than Func | Class
                 self.record_binding(option, args, kwargs)
             elif isinstance(option, Method) and calls.is_boto(option.recv):
                 relevant = True

@@ -18,14 +18,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from tether.analysis.cache import AnalysisCache, Kept
-from tether.analysis.calls import Request
 from tether.analysis.fingerprint import analyser_version, function_part
 from tether.analysis.imports import ModuleIndex, Probe, SourceModule, handler_module
 from tether.analysis.names import Names
 from tether.analysis.program import Program, ReadAgain
 from tether.analysis.readings import Readings
-from tether.analysis.records import Site
-from tether.analysis.resolve import FunctionResolver, shared_facts
+from tether.analysis.resolve import FunctionResolver, Known, shared_facts
 from tether.analysis.results import FunctionAnalysis, function_analysis
 from tether.analysis.sources import digest
 from tether.model import Function
@@ -84,10 +82,10 @@ def shared_modules(groups: list[list[Planned]]) -> set[str]:
 @dataclass
 class Analysing:
     """What one analysis's groups pass on to the next ones: the readings of the modules
-    several of them import (readings.py), and the requests of sites with fixed values."""
+    several of them import (readings.py), and what resolving learnt (resolve.Known)."""
 
     readings: Readings | None = None
-    requests: dict[Site, tuple[Request, ...]] = field(default_factory=dict)
+    known: Known = field(default_factory=Known)
 
 
 def analyse_group(
@@ -109,7 +107,7 @@ def analyse_group(
             program = Program(index)
             program.run(closure)
         functions = {p.function.name: p.function for p in group}
-        shared = shared_facts(program, functions, analysing.requests)
+        shared = shared_facts(program, functions, analysing.known)
         resolved = {
             p.function.name: FunctionResolver(
                 program, index, names, p.function, shared, closure

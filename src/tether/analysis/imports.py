@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from contextvars import ContextVar
@@ -57,6 +58,15 @@ class SourceModule:
     def error(self) -> ParseError | None:
         """(line, column, message) of a syntax error, or why the file cannot be read."""
         return self.summary.error
+
+    @functools.cached_property
+    def plain(self) -> bool:
+        """Its text holds no `:=` and no `lambda`: no expression of it defines a function or
+        binds a name but as an assignment's target (scopes.scan_scope takes the shortcut)."""
+        source = self.text.source
+        if isinstance(source, bytes):
+            return b":=" not in source and b"lambda" not in source
+        return source is not None and ":=" not in source and "lambda" not in source
 
 
 # What the index was asked while analysing one group of functions, and what it answered: a

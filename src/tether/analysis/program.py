@@ -15,6 +15,7 @@ they need the program: a module's names, a class's methods, a function's return 
 from __future__ import annotations
 
 import ast
+import dataclasses
 from collections.abc import Iterable
 from contextlib import nullcontext
 
@@ -60,6 +61,7 @@ from tether.analysis.values import (
     Union,
     Unknown,
     Value,
+    any_symbolic,
     has_lazy,
     holds_no_name,
     is_symbolic,
@@ -171,7 +173,7 @@ class Program:
             if other:
                 env[other] = Param(info.id, other)
         frame = Frame(self, module, info, None, env, record=record)
-        if record and self.watch is not None:
+        if record and self.watch is not None and info.module in self.watch.shared:
             with self.watch.asking(info.module, self.index):
                 return self._read_def(info, frame, record=record)
         return self._read_def(info, frame, record=record)
@@ -239,6 +241,11 @@ class Program:
         self.defs[info.id] = info
         if self.watch is not None:
             self.watch.defined(info.module)
+
+    def size(self) -> tuple[int, int, int, int]:
+        """Grows whenever reading code changes what a name of the program may be: a global
+        written from a function, a function or class defined, a module imported."""
+        return (len(self.global_writes), len(self.order), len(self.classes), len(self.modules))
 
     def add_class(self, info: ClassInfo) -> None:
         self.classes[info.id] = info
@@ -418,9 +425,11 @@ class Program:
             return Instance(func.id)
         if isinstance(func, Partial):
             return self.call(func.func, (*func.args, *args), (*func.kwargs, *kwargs))
-        symbolic = is_symbolic(func) or any(is_symbolic(a) for a in args)
-        symbolic = symbolic or any(is_symbolic(v) for _, v in kwargs)
-        if symbolic:
+        if (
+            is_symbolic(func)
+            or any_symbolic(args)
+            or (kwargs and any_symbolic(v for _, v in kwargs))
+        ):
             return CallOf(func, args, kwargs)
         if isinstance(func, Extern):
             return self.call_extern(func.name, args, kwargs)
@@ -596,7 +605,7 @@ class Program:
     def _normalize(self) -> None:
         for state in self.modules.values():
             # Most sites hold no Lazy: they stay as they are (expanding gives them back).
-            lazy = [site for site in state.sites if _site_has_lazy(site)]
+            lazy = [site for site in state.sites if site.lazy]
             sites = state.sites.difference(lazy) if lazy else state.sites
             for site in lazy:
                 func = self.expand(site.func)
@@ -630,13 +639,16 @@ class Program:
                 )
             state.bindings = [
                 Binding(b.func, b.module, tuple((k, self.expand(v)) for k, v in b.values), b.owner)
-                if any(has_lazy(v) for _, v in b.values)
+                if b.lazy
                 else b
                 for b in state.bindings
             ]
-        for info in self.defs.values():
-            if any(has_lazy(v) for v in info.defaults.values()):
-                info.defaults = {k: self.expand(v) for k, v in info.defaults.items()}
+        for def_id, info in self.defs.items():
+            if info.defaults and any(has_lazy(v) for v in info.defaults.values()):
+                # A copy: an installed function is shared with its reading (readings.install).
+                defaults = {k: self.expand(v) for k, v in info.defaults.items()}
+                self.defs[def_id] = dataclasses.replace(info, defaults=defaults)
+                self.order[self.positions[def_id]] = self.defs[def_id]
 
     def _late_bindings(self, state: ModuleState, late: LateCall) -> None:
         for option in options(late.func):
@@ -644,14 +656,6 @@ class Program:
                 info = self.defs[option.id]
                 values = self.bind(info, option.bound, late.args, late.kwargs)
                 state.bindings.append(Binding(info.id, state.source.name, values, late.owner))
-
-
-def _site_has_lazy(site: Site) -> bool:
-    return (
-        has_lazy(site.func)
-        or any(has_lazy(a) for a in site.args)
-        or any(has_lazy(v) for _, v in site.kwargs)
-    )
 
 
 def _always_returns(body: list[ast.stmt]) -> bool:

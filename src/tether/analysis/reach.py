@@ -83,9 +83,13 @@ class Reach:
                     sources.append(("class", cls.id, value))
         # A value that holds no argument, function or class of the project is cold for good
         # once found cold: only the others are asked again after each round that found more.
+        # What a round found of each part of a value stays true in the next ones, but for the
+        # parts found _MAYBE: finding more can only make a part hotter (never to _HOT from
+        # _NEVER, never from _HOT), so each round starts from the last one's _NEVER and _HOT.
         pending = sources
+        memo: dict[int, int] = {}
         while pending:
-            memo: dict[int, int] = {}
+            memo = {key: level for key, level in memo.items() if level != _MAYBE}
             still: list[tuple[str, object, Value]] = []
             changed = False
             for source in pending:

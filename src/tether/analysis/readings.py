@@ -5,8 +5,9 @@ many handlers import would be read once per group. A module's reading (its top-l
 each of its function bodies: the values of its names, its functions and classes, what they
 record) is the same in every program in which nothing reaches into it, and function and class
 ids are the same in every program (scopes.node_id). So the first program that reads such a
-module keeps its reading (`Readings.keep`), and the next programs install a copy instead of
-reading the module again (`Program.run_module`). Nothing reaches into a module when:
+module keeps its reading (`Readings.keep`), and the next programs install it instead of
+reading the module again (`Program.run_module`): its functions as they are (no program changes
+a function read in full), a copy of the rest. Nothing reaches into a module when:
 
 - its function bodies define no functions, classes or lambdas and hold no `global`,
   `nonlocal` or import statements (so every function it has is defined when it is imported,
@@ -230,14 +231,17 @@ class Watch:
 
 
 def install(program: Program, watch: Watch, reading: Reading) -> None:
-    """Put a copy of `reading` in `program`, as reading its module would have left it; the
-    modules it imports are imported first, in the same order."""
+    """Put `reading` in `program`, as reading its module would have left it; the modules it
+    imports are imported first, in the same order."""
     name = reading.module
     with watch.running(name, program.index):
         for module in reading.imports:
             program.run_module(module)
         for info in reading.defs:
-            program.add_def(_copy_def(info))
+            # Shared, not copied: a function read in full is never changed by a program it is
+            # installed in (its body is not read again; Program._normalize copies before it
+            # fills in its defaults). Classes are copied: other code may set their attributes.
+            program.add_def(info)
         for cls in reading.classes:
             program.add_class(_copy_class(cls))
     _copy_state(reading.state, program.modules[name])

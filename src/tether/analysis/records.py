@@ -14,9 +14,7 @@ import ast
 from dataclasses import dataclass, field
 
 from tether.analysis.imports import SourceModule
-from tether.analysis.values import (
-    Value,
-)
+from tether.analysis.values import Value, has_lazy
 
 # --- what is recorded --------------------------------------------------------------------
 
@@ -58,6 +56,20 @@ class Site:
             object.__setattr__(self, "_hash", found)
         return found
 
+    @property
+    def lazy(self) -> bool:
+        """Whether it holds a Lazy still to be filled in; kept once known, like the hash (the
+        sites of a module read once are asked again by every program it is installed in)."""
+        found: bool | None = self.__dict__.get("_lazy")
+        if found is None:
+            found = (
+                has_lazy(self.func)
+                or any(has_lazy(a) for a in self.args)
+                or any(has_lazy(v) for _, v in self.kwargs)
+            )
+            object.__setattr__(self, "_lazy", found)
+        return found
+
 
 @dataclass(frozen=True)
 class Binding:
@@ -67,6 +79,15 @@ class Binding:
     module: str
     values: tuple[tuple[str, Value], ...]
     owner: int | None = None
+
+    @property
+    def lazy(self) -> bool:
+        """Whether a value it passes holds a Lazy still to be filled in (kept, as Site.lazy)."""
+        found: bool | None = self.__dict__.get("_lazy")
+        if found is None:
+            found = any(has_lazy(v) for _, v in self.values)
+            object.__setattr__(self, "_lazy", found)
+        return found
 
 
 @dataclass(frozen=True)

@@ -282,7 +282,8 @@ class FunctionResolver:
     # --- sites --------------------------------------------------------------------------------
 
     def site(self, site: Site) -> None:
-        cached = self.shared.requests.get(site)
+        known = self.shared.known
+        cached = known.requests.get(site)
         if cached is not None:
             # A site with no argument in it: the same requests for every function.
             for request in cached:
@@ -290,22 +291,20 @@ class FunctionResolver:
             return
         if not self.reaches_boto(site):
             return
-        relevant = actions.relevant_keywords()
-        packed = Seq(
-            (
-                site.func,
-                Seq(tuple(a if i < MAX_POSITIONAL else UNKNOWN for i, a in enumerate(site.args))),
-                Seq(
-                    tuple(Seq((Const(k), v if k in relevant else UNKNOWN)) for k, v in site.kwargs)
-                ),
-            )
-        )
+        packed = known.packed.get(site)
+        if packed is None:
+            packed = known.packed[site] = _packed(site)
         granted_any = False
         untraced: list[Unknown] = []
         found: list[Request] = []
         for concrete in self.contexts(packed):
             func, args, kwargs = _unpack(concrete)
-            requests = calls.requests(site.kind, func, args, kwargs, site.name)
+            key = (site.kind, func, args, kwargs, site.name)
+            requests = known.concrete.get(key)
+            if requests is None:
+                requests = known.concrete[key] = tuple(
+                    calls.requests(site.kind, func, args, kwargs, site.name)
+                )
             found.extend(r for r in requests if r not in found)
             granted_any = granted_any or bool(requests)
             untraced.extend(o for o in options(func) if isinstance(o, Unknown))
@@ -314,7 +313,7 @@ class FunctionResolver:
         valid = any(not r.problem for r in found)
         kept = [r for r in found if not (valid and r.problem == "unknown-method")]
         if not is_symbolic(packed) and not untraced:
-            self.shared.requests[site] = tuple(kept)
+            known.requests[site] = tuple(kept)
         for request in kept:
             self.request(site, request)
         if site.kind == "call" and not granted_any and untraced:
@@ -606,6 +605,24 @@ class FunctionResolver:
         self.findings.add(Finding(site.file, site.line, site.column, severity, message, hint, yaml))
 
 
+# A concrete site: its kind, callee, arguments, keywords and name (calls.requests's arguments).
+Concrete = tuple[str, Value, tuple[Value, ...], tuple[tuple[str, Value], ...], str]
+
+
+@dataclass
+class Known:
+    """What resolving learns that holds for every function and every group of one analysis
+    (each a pure function of its key, so one analysis keeps one of each table): a helper's
+    sites are resolved the same way for each function that imports it."""
+
+    # The requests of each site whose values hold no argument.
+    requests: dict[Site, tuple[Request, ...]] = field(default_factory=dict)
+    # Each site's callee, arguments and keywords packed into one value to fill in (`_packed`).
+    packed: dict[Site, Value] = field(default_factory=dict)
+    # The requests of each concrete call (calls.requests).
+    concrete: dict[Concrete, tuple[Request, ...]] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class Shared:
     """What the resolver of each function of a group needs to know about its program."""
@@ -616,15 +633,11 @@ class Shared:
     called: frozenset[int]  # defs some module of the closure calls
     reach: Reach
     graph: CallGraph
-    # The requests of each site whose values hold no argument: the same for every function,
-    # and for every group (a pure function of the site), so one analysis keeps one such table.
-    requests: dict[Site, tuple[Request, ...]] = field(default_factory=dict)
+    known: Known = field(default_factory=Known)  # the analysis's, shared by its groups
 
 
 def shared_facts(
-    program: Program,
-    functions: dict[str, Function],
-    requests: dict[Site, tuple[Request, ...]] | None = None,
+    program: Program, functions: dict[str, Function], known: Known | None = None
 ) -> Shared:
     handler_defs: dict[str, frozenset[int]] = {}
     opaque: set[str] = set()
@@ -644,7 +657,20 @@ def shared_facts(
         called,
         Reach(program),
         CallGraph(program),
-        {} if requests is None else requests,
+        Known() if known is None else known,
+    )
+
+
+def _packed(site: Site) -> Value:
+    """The site's callee, arguments and keywords as one value, to fill in per call context:
+    only the arguments that can name a resource (the first few, the relevant keywords)."""
+    relevant = actions.relevant_keywords()
+    return Seq(
+        (
+            site.func,
+            Seq(tuple(a if i < MAX_POSITIONAL else UNKNOWN for i, a in enumerate(site.args))),
+            Seq(tuple(Seq((Const(k), v if k in relevant else UNKNOWN)) for k, v in site.kwargs)),
+        )
     )
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ast
 import hashlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -138,28 +137,34 @@ def digest(*parts: str | bytes) -> str:
     return hasher.hexdigest()
 
 
-def _import_statements(tree: ast.Module) -> Iterator[ImportStatement]:
-    for node in _statements(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                yield ImportStatement(alias.name)
-        elif isinstance(node, ast.ImportFrom):
-            names = tuple(alias.name for alias in node.names)
-            yield ImportStatement(node.module or "", names, node.level)
-
-
-def _statements(tree: ast.Module) -> Iterator[ast.stmt]:
-    """Every statement, nested ones included (imports are statements: no need to visit the
-    expressions, which are most of a file's nodes)."""
+def _import_statements(tree: ast.Module) -> list[ImportStatement]:
+    """The import statements of every statement, nested ones included (imports are statements:
+    no need to visit the expressions, which are most of a file's nodes)."""
+    found: list[ImportStatement] = []
     stack: list[ast.stmt] = list(reversed(tree.body))
     while stack:
         node = stack.pop()
-        yield node
-        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
-            children = getattr(node, name, None)
-            if children:
+        if isinstance(node, ast.Import):
+            found.extend(ImportStatement(alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            names = tuple(alias.name for alias in node.names)
+            found.append(ImportStatement(node.module or "", names, node.level))
+        else:
+            for name in _BODIES.get(type(node), ()):
+                children = getattr(node, name)
                 for child in reversed(children):
                     if isinstance(child, ast.stmt):
                         stack.append(child)
                     else:  # except handlers and match cases hold statements
-                        stack.extend(reversed(getattr(child, "body", [])))
+                        stack.extend(reversed(child.body))
+    return found
+
+
+# The fields of each kind of statement that hold statements, in the order they are visited.
+_BODIES: dict[type, tuple[str, ...]] = {
+    **dict.fromkeys((ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef), ("body",)),
+    **dict.fromkeys((ast.With, ast.AsyncWith), ("body",)),
+    **dict.fromkeys((ast.For, ast.AsyncFor, ast.While, ast.If), ("body", "orelse")),
+    **dict.fromkeys((ast.Try, ast.TryStar), ("body", "orelse", "finalbody", "handlers")),
+    ast.Match: ("cases",),
+}

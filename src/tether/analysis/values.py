@@ -11,7 +11,7 @@ enclosing function: known once every function body was read). Operations on symb
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
@@ -22,11 +22,17 @@ MAX_OPTIONS = 24
 class Value:
     """Base of all abstract values (immutable; each keeps its hash in `_h`, and its facts,
     whether it holds a Param or Lazy and how deep it nests, in `_f`, once computed: see
-    `_compute_facts`). Both start as None rather than unset: an unset slot costs an exception
-    to ask."""
+    `_compute_facts`). Both start as None rather than unset (an unset slot costs an exception
+    to ask), but a leaf's facts, which are known when it is built."""
 
     _f: int | None = field(default=None, init=False, repr=False, compare=False, hash=False)
     _h: int | None = field(default=None, init=False, repr=False, compare=False, hash=False)
+
+
+# `_f` of the kinds of value with no value inside: their facts, known when they are built (what
+# _compute_facts would find: depth 1, and whether it is a Param or a Lazy). They are asked of
+# nearly every value the interpreter makes, and most are leaves: __init__ sets them.
+_PLAIN_LEAF, _PARAM_LEAF, _LAZY_LEAF = 4, 5, 7  # see _SYMBOLIC_BIT, _LAZY_BIT below
 
 
 # Values are immutable by convention, not `frozen=True`: a frozen dataclass's __init__ sets
@@ -41,6 +47,7 @@ class Unknown(Value):
     """Analysis cannot tell; `why` explains it in the user's words when it matters."""
 
     why: str = ""
+    _f: int | None = field(default=_PLAIN_LEAF, init=False, repr=False, compare=False)
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -48,10 +55,13 @@ class Unreached(Value):
     """An argument of a project function that the function being analysed never calls: the
     code using it belongs to other functions, so it is neither a grant nor a warning here."""
 
+    _f: int | None = field(default=_PLAIN_LEAF, init=False, repr=False, compare=False)
+
 
 @dataclass(slots=True, unsafe_hash=True)
 class Const(Value):
     value: str | int | float | bool | bytes | None
+    _f: int | None = field(default=_PLAIN_LEAF, init=False, repr=False, compare=False)
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -74,6 +84,7 @@ class EventPath(Value):
     """A part of the handler's `event`: ("Records", "*", "s3", "bucket", "name")."""
 
     path: tuple[str, ...]
+    _f: int | None = field(default=_PLAIN_LEAF, init=False, repr=False, compare=False)
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -82,6 +93,7 @@ class Param(Value):
 
     func: int
     name: str
+    _f: int | None = field(default=_PARAM_LEAF, init=False, repr=False, compare=False)
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -91,6 +103,7 @@ class Lazy(Value):
 
     kind: str
     key: tuple[Any, ...]
+    _f: int | None = field(default=_LAZY_LEAF, init=False, repr=False, compare=False)
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -98,6 +111,7 @@ class Module(Value):
     """A module or package of the project, by dotted name."""
 
     name: str
+    _f: int | None = field(default=_PLAIN_LEAF, init=False, repr=False, compare=False)
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -105,6 +119,7 @@ class Extern(Value):
     """A known object outside the project: "boto3", "boto3.client", "os.environ"..."""
 
     name: str
+    _f: int | None = field(default=_PLAIN_LEAF, init=False, repr=False, compare=False)
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -118,11 +133,13 @@ class Func(Value):
 @dataclass(slots=True, unsafe_hash=True)
 class Class(Value):
     id: int
+    _f: int | None = field(default=_PLAIN_LEAF, init=False, repr=False, compare=False)
 
 
 @dataclass(slots=True, unsafe_hash=True)
 class Instance(Value):
     cls: int
+    _f: int | None = field(default=_PLAIN_LEAF, init=False, repr=False, compare=False)
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -420,6 +437,12 @@ _LEAF_FACTS: dict[type, int] = {
 }
 
 
+# Each leaf's facts are set when it is built (the default of its `_f`): what _compute_facts
+# would find for it.
+for _cls, _facts in _LEAF_FACTS.items():
+    if _cls.__dataclass_fields__["_f"].default != _facts:
+        raise TypeError(f"{_cls.__name__} is built with other facts than its own")
+
 # (dataclass(slots=True) makes a new class: the classes replaced may still be listed)
 _KINDS = {cls for cls in Value.__subclasses__() if globals().get(cls.__name__) is cls}
 _UNLISTED = _KINDS - set(_CHILDREN) - set(_LEAVES)
@@ -429,11 +452,12 @@ if _UNLISTED:  # a new kind of value: say what is inside it
 
 def _compute_facts(value: Value) -> int:
     """The packed facts of `value`, from its children's; kept in its `_f`."""
-    found = _LEAF_FACTS.get(type(value))
+    kind = type(value)
+    found = _LEAF_FACTS.get(kind)
     if found is None:
         flags = 0
         deepest = 0
-        for child in children(value):
+        for child in _CHILDREN[kind](value):  # every kind but the leaves is listed there
             inside = child._f
             if inside is None:
                 inside = _compute_facts(child)
@@ -445,6 +469,13 @@ def _compute_facts(value: Value) -> int:
     return found
 
 
+# `bounded`, for the interpreter's inner loop to ask inline (frames.Frame.expr): a value whose
+# facts are at least TOO_DEEP nests deeper than MAX_DEPTH, and becomes DEEP.
+TOO_DEEP = (MAX_DEPTH + 1) << 2
+DEEP = Unknown("it is computed in too many steps to follow")
+compute_facts = _compute_facts
+
+
 def depth(value: Value) -> int:
     found = value._f
     return (found if found is not None else _compute_facts(value)) >> 2
@@ -454,8 +485,8 @@ def bounded(value: Value) -> Value:
     """`value`, or Unknown when it nests too deeply to be worth following (a long chain of
     operations on an argument, say): keeps every value small and analysis linear."""
     found = value._f
-    if (found if found is not None else _compute_facts(value)) >> 2 > MAX_DEPTH:
-        return Unknown("it is computed in too many steps to follow")
+    if (found if found is not None else _compute_facts(value)) >= TOO_DEEP:
+        return DEEP
     return value
 
 
@@ -469,6 +500,15 @@ def is_symbolic(value: Value) -> bool:
     """True when `value` holds a Param or Lazy still to be filled in."""
     found = value._f
     return bool((found if found is not None else _compute_facts(value)) & _SYMBOLIC_BIT)
+
+
+def any_symbolic(values: Iterable[Value]) -> bool:
+    """True when one of `values` holds a Param or Lazy (is_symbolic of each, inline)."""
+    for value in values:
+        found = value._f
+        if (found if found is not None else _compute_facts(value)) & _SYMBOLIC_BIT:
+            return True
+    return False
 
 
 def free_params(value: Value) -> set[Param]:
