@@ -496,3 +496,47 @@ def test_an_edit_of_the_same_size_and_time_is_analysed_again(tmp_path: Path) -> 
     os.utime(main, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert main.stat().st_size == stat.st_size and main.stat().st_mtime_ns == stat.st_mtime_ns
     assert analyse(read_project_file(root)).functions["fn"].grants() == {("thumbs", "s3:PutObject")}
+
+
+def test_code_the_analysis_cannot_follow_is_a_warning_and_other_functions_are_analysed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When following one function's code exhausts Python's recursion limit (seen on real,
+    deeply self-referential code), the user gets a warning at its handler's file saying to
+    declare its operations, not a traceback; the other functions are analysed as ever."""
+    from tether.analysis import resolve
+
+    root = project(
+        tmp_path,
+        "functions:\n  deep: {handler: app/deep.handler}\n  fine: {handler: app/fine.handler}\n",
+        {
+            "app/__init__.py": "",
+            "app/deep.py": """
+            def handler(event, context):
+                return event
+            """,
+            "app/fine.py": """
+            import os
+            import boto3
+
+            def handler(event, context):
+                boto3.client("sns").publish(TopicArn=os.environ["ALERTS_TOPIC_ARN"], Message="m")
+            """,
+        },
+    )
+    real_run = resolve.FunctionResolver.run
+
+    def run(self: resolve.FunctionResolver) -> resolve.Result:
+        if self.function.name == "deep":
+            raise RecursionError("maximum recursion depth exceeded")
+        return real_run(self)
+
+    monkeypatch.setattr(resolve.FunctionResolver, "run", run)
+    analysis = analyse(read_project_file(root))
+    assert analysis.functions["fine"].grants() == {("alerts", "sns:Publish")}
+    assert analysis.functions["deep"].operations == ()
+    assert "app/deep.py" in analysis.functions["deep"].closure
+    (problem,) = analysis.problems
+    assert (problem.file, problem.severity) == ("app/deep.py", "warning")
+    assert "nests deeper than the analysis can follow" in problem.message
+    assert "operations:" in problem.hint

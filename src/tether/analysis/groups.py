@@ -23,7 +23,7 @@ from tether.analysis.imports import ModuleIndex, Probe, SourceModule, handler_mo
 from tether.analysis.names import Names
 from tether.analysis.program import Program, ReadAgain
 from tether.analysis.readings import Readings
-from tether.analysis.resolve import FunctionResolver, Known, shared_facts
+from tether.analysis.resolve import Finding, FunctionResolver, Known, shared_facts
 from tether.analysis.results import FunctionAnalysis, function_analysis
 from tether.analysis.sources import digest
 from tether.model import Function
@@ -99,6 +99,46 @@ def analyse_group(
     modules read for earlier groups are installed rather than read again (readings.py)."""
     analysing = analysing if analysing is not None else Analysing()
     closure = list(group[0].closure)
+    try:
+        return _analyse_group(index, names, group, cache, analysing, closure)
+    except RecursionError:
+        return {p.function.name: gave_up(p) for p in group}
+
+
+def gave_up(planned: Planned) -> FunctionAnalysis:
+    """What a function's analysis is when its code nests deeper than the analysis can follow
+    (Python's recursion limit): no operation found, and a warning at its handler's file saying
+    so, so the user declares what the code does instead of meeting a traceback."""
+    files = frozenset(m.file for m in planned.closure)
+    where = planned.closure[0].file if planned.closure else planned.function.handler
+    finding = Finding(
+        file=where,
+        line=1,
+        column=0,
+        severity="warning",
+        message=f"function {planned.function.name}: its code nests deeper than the analysis "
+        "can follow, so no operation was found in it",
+        hint="declare what it does under the function's `operations:` in tether.yaml; its "
+        "role grants only what is declared",
+    )
+    return function_analysis(
+        planned.function.name,
+        operations=(),
+        closure=files,
+        findings=(finding,),
+        indexes=(),
+        reads=(),
+    )
+
+
+def _analyse_group(
+    index: ModuleIndex,
+    names: Names,
+    group: list[Planned],
+    cache: AnalysisCache,
+    analysing: Analysing,
+    closure: list[SourceModule],
+) -> dict[str, FunctionAnalysis]:
     with index.tracing() as probes:
         try:
             program = Program(index, analysing.readings)
