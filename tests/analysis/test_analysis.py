@@ -540,3 +540,25 @@ def test_code_the_analysis_cannot_follow_is_a_warning_and_other_functions_are_an
     assert (problem.file, problem.severity) == ("app/deep.py", "warning")
     assert "nests deeper than the analysis can follow" in problem.message
     assert "operations:" in problem.hint
+
+
+def test_a_chain_of_calls_too_long_to_follow_is_a_warning_naming_the_fix(tmp_path: Path) -> None:
+    """3,000 functions each calling the next: the file is named, the hint says to declare the
+    operations (there is nothing to fix in the file), and nothing crashes."""
+    chain = "".join(f"def f{i}(x):\n    return f{i + 1}(x)\n\n" for i in range(3000))
+    chain += "def f3000(x):\n    return s3.list_buckets()\n"
+    root = project(
+        tmp_path,
+        "functions:\n  fn: {handler: app/main.handler}\n",
+        {
+            "app/__init__.py": "",
+            "app/main.py": "import boto3\ns3 = boto3.client('s3')\n\n"
+            + chain
+            + "\ndef handler(event, context):\n    return f0(event)\n",
+        },
+    )
+    analysis = analyse(read_project_file(root))
+    (problem,) = analysis.problems
+    assert (problem.file, problem.severity) == ("app/main.py", "warning")
+    assert "long chain of calls" in problem.message
+    assert "operations:" in problem.hint

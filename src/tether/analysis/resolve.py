@@ -128,8 +128,18 @@ class FunctionResolver:
     def run(self) -> Result:
         for module in sorted(self.modules, key=lambda m: m.file):
             error = module.error
+            hint = "fix the file; until then Tether cannot see the AWS calls it makes"
             if error is None and module.name in self.program.too_deep:
-                error = (1, 1, "its code is nested too deeply to follow (a very long expression)")
+                error = (
+                    1,
+                    1,
+                    "its code is nested too deeply to follow (a very long expression, or a "
+                    "long chain of calls)",
+                )
+                hint = (
+                    "until it is shorter, Tether cannot see the AWS calls it makes: declare "
+                    "them under the function's `operations:` in tether.yaml"
+                )
             if error is not None:
                 line, column, message = error
                 self.findings.add(
@@ -139,7 +149,7 @@ class FunctionResolver:
                         column,
                         "warning",
                         f"{module.file} cannot be analysed: {message}",
-                        "fix the file; until then Tether cannot see the AWS calls it makes",
+                        hint,
                     )
                 )
         states = [
