@@ -30,7 +30,6 @@ import argparse
 import itertools
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,6 +38,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from common import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 TETHER = str(REPO / ".venv" / "bin" / "tether")
@@ -57,12 +58,6 @@ class Size:
     template_bytes: int = 0
     resources: int = 0
     paths: dict[str, str] = field(default_factory=dict)  # deploy -> the path it reported
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def generate(root: Path, name: str, functions: int) -> None:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import statistics
 import sys
 import tempfile
@@ -29,21 +28,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common import free_port, percentile
+
 TARGET_P99_MS = 2000.0
 TARGET_CONNECT_MS = 1000.0
 
 HELLO = Path(__file__).resolve().parent.parent / "examples" / "hello"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 @dataclass

@@ -44,6 +44,8 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
+from common import free_port, percentile
+
 CHALICE = "chalice==1.34.0"
 TIMEOUT = 30.0  # seconds for any one request of the client
 
@@ -73,17 +75,6 @@ class Figures:
     rates: list[float] = field(default_factory=list)  # requests/s, one per round
     wrk: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def ask(connection: http.client.HTTPConnection, path: str) -> str | None:

@@ -48,7 +48,6 @@ import io
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -58,6 +57,8 @@ import time
 import zipfile
 from pathlib import Path
 from typing import Any
+
+from common import free_port, percentile
 
 TARGET_WARM_MS = 10.0
 TARGET_COLD_MS = 500.0
@@ -139,17 +140,6 @@ sys.path[0:0] = [sys.argv[1], *sys.argv[3:]]  # the code, then the SDK's directo
 from app.tiny import handler
 print(json.dumps(handler(json.loads(sys.argv[2]), None)))
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def timed(action: Any) -> float:

@@ -36,18 +36,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from common import HANDLER, KINDS
+
 REPO = Path(__file__).resolve().parent.parent
 TETHER = str(REPO / ".venv" / "bin" / "tether")
 TARGET_SECONDS = 3.0
-KINDS = [
-    ("bucket", "{type: s3.bucket}", "s3:PutObject"),
-    ("table", "{type: dynamodb.table, key: {id: S}, stream: new_image}", "dynamodb:PutItem"),
-    ("topic", "{type: sns.topic}", "sns:Publish"),
-    ("queue", "{type: sqs.queue, visibility_timeout: 60}", "sqs:SendMessage"),
-    ("schedule", "{type: schedule, expression: 'rate(1 hour)'}", None),
-    ("api", "{type: http.api}", None),
-]
-HANDLER = '"""Function {n}."""\n\n\ndef handler(event, context):\n    return event\n'
 OLD_LINT = """
 import sys
 from cfnlint import api

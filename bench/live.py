@@ -32,7 +32,6 @@ import queue
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -43,6 +42,8 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from common import free_port, percentile
+
 REPO = Path(__file__).resolve().parent.parent
 TETHER = Path(sys.executable).with_name("tether")
 TARGET_P50_MS = 300.0
@@ -50,17 +51,6 @@ TARGET_P90_MS = 500.0
 STAGE = "bench"
 FUNCTION = f"photos-{STAGE}-api"
 SAID = re.compile(r"in (\d+) ms from save")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 class Lines:

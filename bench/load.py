@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from common import HANDLER, KINDS
 from tether.errors import ProjectError
 from tether.loading import load
 from tether.model import Project, read_project_file
@@ -37,15 +38,6 @@ TARGET_MS = 250.0
 SIZES = (10, 50, 200)
 READERS: tuple[YamlReader, YamlReader] = ("round-trip", "fast")
 QUOTA = "AWS allows in one stack"
-KINDS = [
-    ("bucket", "{type: s3.bucket}", "s3:PutObject"),
-    ("table", "{type: dynamodb.table, key: {id: S}, stream: new_image}", "dynamodb:PutItem"),
-    ("topic", "{type: sns.topic}", "sns:Publish"),
-    ("queue", "{type: sqs.queue, visibility_timeout: 60}", "sqs:SendMessage"),
-    ("schedule", "{type: schedule, expression: 'rate(1 hour)'}", None),
-    ("api", "{type: http.api}", None),
-]
-HANDLER = '"""Function {n}."""\n\n\ndef handler(event, context):\n    return event\n'
 
 Outcome = Project | tuple[str, ...]  # the project, or the problems that refused it
 

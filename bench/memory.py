@@ -52,7 +52,6 @@ import contextlib
 import json
 import os
 import random
-import socket
 import sys
 import tempfile
 import textwrap
@@ -61,6 +60,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from common import free_port
 
 TARGET_GROWTH_MB = 10.0
 TARGET_BUILD_ZIPS = 4
@@ -92,12 +93,6 @@ from app import common
 def handler(event, context):
     return common.VERSION
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def load() -> str:

@@ -25,7 +25,6 @@ import argparse
 import json
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,6 +35,8 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from common import free_port
 
 TARGET_RATIO = 2.0
 FUNCTIONS = ("one", "two", "three", "four", "five")
@@ -64,12 +65,6 @@ import json
 def handler(event, context):
     return {"statusCode": 200, "body": json.dumps({"name": context.function_name})}
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def tether(*args: str) -> float:
