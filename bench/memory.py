@@ -226,7 +226,9 @@ def local_cloud(home: Path, env: dict[str, str]) -> Iterator[Any]:
                 os.environ[name] = value
 
 
-def lambda_client() -> Any:
+def cloud_client(service: str, **config: Any) -> Any:
+    """A boto3 client of the running local cloud, with its credentials, that does not retry
+    (`config`: more of botocore's Config)."""
     import boto3
     from botocore.config import Config
 
@@ -240,9 +242,9 @@ def lambda_client() -> Any:
         aws_secret_access_key=keys.secret_access_key,
         region_name="us-east-1",
     ).client(
-        "lambda",
+        service,
         endpoint_url=running.endpoint,
-        config=Config(retries={"max_attempts": 1}, read_timeout=120),
+        config=Config(retries={"max_attempts": 1}, **config),
     )
 
 
@@ -276,7 +278,7 @@ def part1_workers(tmp: Path, functions: int, idle: float) -> bool:
     with local_cloud(tmp / "home-many", {"TETHER_LOCAL_IDLE_SECONDS": str(idle)}) as cloud:
         deploy(load_project(root), stage="bench", target="local")
         names = [f"benchmem-bench-f{n:02d}" for n in range(functions)]
-        lam = lambda_client()
+        lam = cloud_client("lambda", read_timeout=120)
         print(f"  load average before {load()}")
         print(reading(cloud.pid).line("deployed, nothing invoked"))
         started = time.perf_counter()
@@ -354,7 +356,7 @@ def quick_series(tmp: Path, args: argparse.Namespace) -> Series:
     with local_cloud(home, {}) as cloud:
         deploy(load_project(root), stage="bench", target="local")
         names = [f"benchbig-bench-g{n}" for n in range(args.big_functions)]
-        lam = lambda_client()
+        lam = cloud_client("lambda", read_timeout=120)
         for name in names:
             invoke(lam, name)
         first = settled_mb(cloud.pid)
@@ -420,28 +422,6 @@ def part2_quick(tmp: Path, args: argparse.Namespace) -> bool:
 
 
 # part 3: a snapshot of big S3 objects -------------------------------------------------------
-
-
-def s3_client() -> Any:
-    import boto3
-    from botocore.config import Config
-
-    from tether.localcloud import home_credentials, process
-
-    keys = home_credentials()
-    running = process.status()
-    assert running is not None
-    return boto3.Session(
-        aws_access_key_id=keys.access_key_id,
-        aws_secret_access_key=keys.secret_access_key,
-        region_name="us-east-1",
-    ).client(
-        "s3",
-        endpoint_url=running.endpoint,
-        config=Config(
-            retries={"max_attempts": 1}, read_timeout=300, s3={"addressing_style": "path"}
-        ),
-    )
 
 
 def next_snapshot(home: Path, after: int, timeout: float) -> int:
@@ -563,7 +543,7 @@ def part3_snapshot(tmp: Path, args: argparse.Namespace) -> bool:
     snapshot = home / "local" / "state" / "snapshot.bin"
     with local_cloud(home, {"TETHER_LOCAL_SNAPSHOT_EVERY": str(SNAPSHOT_EVERY)}) as cloud:
         uploading = time.monotonic()
-        s3 = s3_client()
+        s3 = cloud_client("s3", read_timeout=300, s3={"addressing_style": "path"})
         s3.create_bucket(Bucket="big")
         s3.put_bucket_versioning(Bucket="big", VersioningConfiguration={"Status": "Enabled"})
         s3.create_bucket(Bucket="small")
@@ -595,7 +575,7 @@ def part3_snapshot(tmp: Path, args: argparse.Namespace) -> bool:
     print(f"  load average between {load()}")
     with local_cloud(home, {}) as cloud:
         restored = status_kb(cloud.pid, "VmHWM") / 1024
-        s3 = s3_client()
+        s3 = cloud_client("s3", read_timeout=300, s3={"addressing_style": "path"})
         got = s3.get_object(Bucket="big", Key="big/0")
         same = hashlib.md5(got["Body"].read()).hexdigest() == digests["big/0"]
         same = same and got["ETag"].strip('"') == digests["big/0"]
