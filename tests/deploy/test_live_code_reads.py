@@ -5,13 +5,13 @@ read per function (logic only, with an in-memory stand-in for Lambda)."""
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from tests.deploy.fake_cloud import FakeCloud
 from tether.cloud.session import CloudError
 from tether.deploy.code_updates import listed_code
 
@@ -56,20 +56,6 @@ class FakeLambda:
     class exceptions:  # boto3's spelling
         class ResourceNotFoundException(Exception):
             pass
-
-
-class FakeCloud:
-    target = "aws"
-
-    def __init__(self, lam: FakeLambda) -> None:
-        self.lam = lam
-
-    def client(self, service: str) -> FakeLambda:
-        return self.lam
-
-    @contextlib.contextmanager
-    def guard(self) -> Iterator[None]:
-        yield
 
 
 def account(functions: int) -> dict[str, str]:

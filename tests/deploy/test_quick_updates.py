@@ -3,11 +3,10 @@ and every other function still goes live (logic only, with an in-memory stand-in
 
 from __future__ import annotations
 
-import contextlib
 import threading
-from collections.abc import Iterator
 from typing import Any
 
+from tests.deploy.fake_cloud import FakeCloud
 from tether.deploy.code_updates import update_all
 
 
@@ -25,20 +24,6 @@ class FakeLambda:
         if FunctionName == self.failing:
             return {"LastUpdateStatus": "Failed", "LastUpdateStatusReason": "code too large"}
         return {"LastUpdateStatus": "Successful"}
-
-
-class FakeCloud:
-    target = "aws"
-
-    def __init__(self, lam: FakeLambda) -> None:
-        self.lam = lam
-
-    def client(self, service: str) -> FakeLambda:
-        return self.lam
-
-    @contextlib.contextmanager
-    def guard(self) -> Iterator[None]:
-        yield
 
 
 def test_one_failing_function_is_reported_and_the_others_go_live() -> None:
