@@ -52,6 +52,7 @@ from moto.s3.utils import _VersionedKeyStore
 from moto.settings import get_s3_default_key_buffer_size
 
 from tether.localcloud.home import state_dir
+from tether.localcloud.persistence import with_subclasses
 
 OBJECTS_DIR = "objects"  # under the state folder
 INLINE = 4096  # bytes: a body this small stays in the pickle (a file would take a block)
@@ -375,17 +376,9 @@ def snapshot_reducers(bodies: SnapshotBodies | None) -> dict[type, Callable[[Any
     """S3's entries of the snapshot pickler's dispatch table: every version of a versioned
     bucket, and (with `bodies`) keys whose bodies are in the store, not in the pickle."""
     table: dict[type, Callable[[Any], Any]] = {}
-    for kind in _with_subclasses(_VersionedKeyStore):
+    for kind in with_subclasses(_VersionedKeyStore):
         table[kind] = _reduce_versions
     if bodies is not None:
-        for kind in _with_subclasses(FakeKey):
+        for kind in with_subclasses(FakeKey):
             table[kind] = bodies.reduce_key
     return table
-
-
-def _with_subclasses(kind: type) -> list[type]:
-    found = [kind]
-    subclasses: list[type] = kind.__subclasses__()
-    for sub in subclasses:
-        found.extend(_with_subclasses(sub))
-    return found
