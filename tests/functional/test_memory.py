@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import local_session, running_local_cloud, write_project
+from tests.helpers import alive, local_session, running_local_cloud, write_project
 from tests.runtime.helpers import invoke, wait_for
 from tether import load_project
 from tether.cloud import connect
@@ -94,14 +94,6 @@ def edit(root: Path, version: int) -> None:
 
 def name_of(project: str, stage: str, function: str) -> str:
     return f"{project}-{stage}-{function}"
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def state_of(root: Path, stage: str) -> StageState:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import alive
 from tests.localcloud.helpers import free_port
 from tether.errors import TetherError
 from tether.localcloud import (
@@ -45,14 +46,6 @@ def answers(cloud: LocalCloud) -> bool:
             return bool(json.loads(response.read())["pid"] == cloud.pid)
     except OSError:
         return False
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def test_managing_the_process_does_not_load_moto() -> None:

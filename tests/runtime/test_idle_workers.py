@@ -5,7 +5,6 @@ answers again (a cold start). The runtime in this process, as in test_workers.""
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -14,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from tests.helpers import alive
 from tests.runtime.helpers import wait_for
 from tests.runtime.test_workers import ListSink, spec
 from tether.runtime import FunctionSpec, Runtime
@@ -25,14 +25,6 @@ PID = (
     "    time.sleep(event.get('nap', 0))\n"
     "    return os.getpid()\n"
 )
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def named(name: str) -> FunctionSpec:
