@@ -413,22 +413,24 @@ def _dispatch_table(bodies: SnapshotBodies | None = None) -> dict[type, Callable
             collections.defaultdict: _reduce_defaultdict,
         }
     )
-    for kind in with_subclasses(BackendDict):  # S3's is a subclass
+    for kind in _with_subclasses(BackendDict):  # S3's is a subclass
         table[kind] = lambda b: (_backend_dict, _global_name(b))
-    for kind in with_subclasses(AccountSpecificBackend):
+    for kind in _with_subclasses(AccountSpecificBackend):
         table[kind] = account
     table.update(_key_reducers())
-    table.update(snapshot_reducers(bodies))
+    for base, reducer in snapshot_reducers(bodies).items():
+        for kind in _with_subclasses(base):
+            table[kind] = reducer
     return table
 
 
-def with_subclasses(kind: type) -> list[type]:
+def _with_subclasses(kind: type) -> list[type]:
     """`kind` and every class that derives from it (moto's and ours), for the pickler's
     reducer tables."""
     found = [kind]
     subclasses: list[type] = kind.__subclasses__()
     for sub in subclasses:
-        found.extend(with_subclasses(sub))
+        found.extend(_with_subclasses(sub))
     return found
 
 

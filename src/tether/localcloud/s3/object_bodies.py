@@ -52,7 +52,6 @@ from moto.s3.utils import _VersionedKeyStore
 from moto.settings import get_s3_default_key_buffer_size
 
 from tether.localcloud.home import state_dir
-from tether.localcloud.persistence import with_subclasses
 
 OBJECTS_DIR = "objects"  # under the state folder
 INLINE = 4096  # bytes: a body this small stays in the pickle (a file would take a block)
@@ -373,12 +372,10 @@ def _reduce_versions(keys: _VersionedKeyStore) -> Any:
 
 
 def snapshot_reducers(bodies: SnapshotBodies | None) -> dict[type, Callable[[Any], Any]]:
-    """S3's entries of the snapshot pickler's dispatch table: every version of a versioned
-    bucket, and (with `bodies`) keys whose bodies are in the store, not in the pickle."""
-    table: dict[type, Callable[[Any], Any]] = {}
-    for kind in with_subclasses(_VersionedKeyStore):
-        table[kind] = _reduce_versions
+    """S3's entries of the snapshot pickler's dispatch table, by base class (the table gives
+    each subclass its base's): every version of a versioned bucket, and (with `bodies`) keys
+    whose bodies are in the store, not in the pickle."""
+    table: dict[type, Callable[[Any], Any]] = {_VersionedKeyStore: _reduce_versions}
     if bodies is not None:
-        for kind in with_subclasses(FakeKey):
-            table[kind] = bodies.reduce_key
+        table[FakeKey] = bodies.reduce_key
     return table
